@@ -1,0 +1,76 @@
+//! Command-line interface (clap derive). Parsing only; the work is in `cmd/`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostics::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "srekb",
+    version,
+    about = "Compile a git repository of SRE markdown into a fast, searchable static knowledge base",
+    long_about = None
+)]
+pub struct Cli {
+    /// The knowledge base's root directory (holds site-config.toml and content/).
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+
+    /// Print each build step with its time.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into public/ (replaced only when the whole build succeeds).
+    Build {
+        /// Output directory (relative to the current directory). Default: <root>/public.
+        #[arg(long, short, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Include pages with `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Absolute URL the site is published at (for sitemap and feeds).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Validate everything without writing output. Exit 1 on errors.
+    Check {
+        /// How to print problems.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// Include pages with `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Scaffold a new file from a template (never overwrites).
+    New {
+        #[command(subcommand)]
+        what: NewCommand,
+    },
+    /// Create a new knowledge base in DIR (default: current directory).
+    Init {
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// An ordinary page: `srekb new page docs/onboarding.md "オンボーディング"`.
+    Page {
+        /// Path under content/ (".md" is added when missing).
+        path: String,
+        /// Title (default: from the file name).
+        title: Option<String>,
+    },
+}

@@ -1,0 +1,41 @@
+//! `srekb build`: the full site into public/, atomically.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::site::{self, BuildOptions, OutputMode};
+
+pub fn run(
+    root: PathBuf,
+    output: Option<PathBuf>,
+    drafts: bool,
+    base_url: Option<String>,
+    verbose: bool,
+) -> Result<i32> {
+    let out = output.unwrap_or_else(|| root.join("public"));
+    let report = site::build(&BuildOptions {
+        root,
+        output: OutputMode::Dir(out.clone()),
+        drafts,
+        base_url,
+        live_reload: None,
+    })?;
+    super::eprint_diagnostics(&report.diagnostics);
+    if verbose {
+        for (name, d) in &report.steps {
+            eprintln!("  {name:<12} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        }
+    }
+    if report.ok {
+        println!("Built {} → {}", report.summary(), out.display());
+        Ok(0)
+    } else {
+        eprintln!(
+            "Build failed with {} errors; {} was left unchanged.",
+            report.errors(),
+            out.display()
+        );
+        Ok(1)
+    }
+}

@@ -1,0 +1,44 @@
+//! `srekb check`: every validation of a build, writing nothing.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::diagnostics::{self, Format};
+use crate::site::{self, BuildOptions, OutputMode};
+
+pub fn run(
+    root: PathBuf,
+    format: Format,
+    strict: bool,
+    drafts: bool,
+    verbose: bool,
+) -> Result<i32> {
+    let report = site::build(&BuildOptions {
+        root,
+        output: OutputMode::Check,
+        drafts,
+        base_url: None,
+        live_reload: None,
+    })?;
+    match format {
+        Format::Human => super::eprint_diagnostics(&report.diagnostics),
+        other => print!("{}", diagnostics::render(&report.diagnostics, other, false)),
+    }
+    if verbose {
+        for (name, d) in &report.steps {
+            eprintln!("  {name:<12} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        }
+    }
+    let failed = report.errors() > 0 || (strict && report.warnings() > 0);
+    if format == Format::Human {
+        let total: usize = report.pages_by_kind.values().sum();
+        eprintln!(
+            "check: {} — {} errors, {} warnings in {total} pages",
+            if failed { "FAILED" } else { "ok" },
+            report.errors(),
+            report.warnings()
+        );
+    }
+    Ok(if failed { 1 } else { 0 })
+}

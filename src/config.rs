@@ -1,0 +1,248 @@
+//! `site-config.toml`: one serde struct per table, parsed and validated once.
+//!
+//! Every field has a default (written in its doc comment), so a config file only
+//! states what differs. Unknown keys are errors: a typo must not be silently ignored.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::content::Kind;
+use crate::diagnostics::{Diagnostic, Span};
+
+/// The whole `site-config.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Site title shown in the header and feeds. Default: "SRE Knowledge Base".
+    pub title: String,
+    /// One-line description for the home page and feeds. Default: empty.
+    pub description: String,
+    /// Absolute URL the site is published at, used only where absolute URLs are
+    /// required (sitemap, feeds, Open Graph). Page links are always relative, so the
+    /// site also works from `file://` and under any sub-path. Default: "http://127.0.0.1:1111".
+    pub base_url: String,
+    /// UI language: "ja" or "en". Default: "ja".
+    pub language: Language,
+    /// Theme directory under `themes/`; files there override the embedded default theme. Default: "default".
+    pub theme: String,
+    /// UTC offset applied to dates written without one (`2025-05-12`). Default: "+09:00".
+    pub timezone: String,
+    /// Section directory (relative to `content/`) → kind of its pages.
+    /// Default: careers → career, postmortems → postmortem, runbooks → runbook, maturity → assessment.
+    pub sections: BTreeMap<String, Kind>,
+    /// Front matter keys that form taxonomies with list pages. Default: ["tags", "services", "teams"].
+    pub taxonomies: Vec<String>,
+    pub markdown: MarkdownConfig,
+    pub links: LinksConfig,
+    pub feed: FeedConfig,
+    /// Free-form values handed to templates as `config.extra`.
+    pub extra: toml::Table,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        let sections = [
+            ("careers", Kind::Career),
+            ("postmortems", Kind::Postmortem),
+            ("runbooks", Kind::Runbook),
+            ("maturity", Kind::Assessment),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        SiteConfig {
+            title: "SRE Knowledge Base".into(),
+            description: String::new(),
+            base_url: "http://127.0.0.1:1111".into(),
+            language: Language::Ja,
+            theme: "default".into(),
+            timezone: "+09:00".into(),
+            sections,
+            taxonomies: vec!["tags".into(), "services".into(), "teams".into()],
+            markdown: MarkdownConfig::default(),
+            links: LinksConfig::default(),
+            feed: FeedConfig::default(),
+            extra: toml::Table::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Ja,
+    En,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Ja => "ja",
+            Language::En => "en",
+        }
+    }
+}
+
+/// `[markdown]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Pass raw HTML in markdown through unescaped (as Hugo's `unsafe`). Default: false.
+    pub unsafe_html: bool,
+    /// Highlight fenced code blocks with syntect. Default: true.
+    pub highlight: bool,
+    /// syntect theme for light mode. Default: "InspiredGitHub".
+    pub highlight_theme: String,
+    /// syntect theme for dark mode. Default: "OneHalfDark".
+    pub highlight_theme_dark: String,
+    /// Deepest heading level listed in a page's table of contents. Default: 3.
+    pub toc_depth: u8,
+}
+
+impl Default for MarkdownConfig {
+    fn default() -> Self {
+        MarkdownConfig {
+            unsafe_html: false,
+            highlight: true,
+            highlight_theme: "InspiredGitHub".into(),
+            highlight_theme_dark: "OneHalfDark".into(),
+            toc_depth: 3,
+        }
+    }
+}
+
+/// `[links]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinksConfig {
+    /// What a broken internal link or anchor is: "error" or "warn". Default: "error".
+    pub internal: LinkPolicy,
+}
+
+impl Default for LinksConfig {
+    fn default() -> Self {
+        LinksConfig {
+            internal: LinkPolicy::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkPolicy {
+    Error,
+    Warn,
+}
+
+/// `[feed]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Entries per Atom feed. Default: 30.
+    pub limit: usize,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig { limit: 30 }
+    }
+}
+
+impl SiteConfig {
+    /// Parses and validates `site-config.toml` text. `path` is used in diagnostics only.
+    pub fn parse(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {
+        let mut config: SiteConfig = match toml::from_str(text) {
+            Ok(c) => c,
+            Err(e) => {
+                let span = e
+                    .span()
+                    .map(|r| Span::from_offset(text, r.start))
+                    .unwrap_or_default();
+                return Err(vec![
+                    Diagnostic::error("config", e.message().to_string()).at(path, span, text)
+                ]);
+            }
+        };
+        let mut errors = Vec::new();
+        if crate::content::date::parse_offset(&config.timezone).is_none() {
+            errors.push(
+                Diagnostic::error(
+                    "config",
+                    format!(
+                        "timezone `{}` is not a UTC offset like \"+09:00\"",
+                        config.timezone
+                    ),
+                )
+                .at(path, Span::find_key(text, "timezone"), text),
+            );
+        }
+        if !(1..=6).contains(&config.markdown.toc_depth) {
+            errors.push(
+                Diagnostic::error("config", "markdown.toc_depth must be between 1 and 6").at(
+                    path,
+                    Span::find_key(text, "toc_depth"),
+                    text,
+                ),
+            );
+        }
+        for t in &config.taxonomies {
+            if t.is_empty() || t.contains(['/', '\\', '.']) {
+                errors.push(
+                    Diagnostic::error("config", format!("taxonomy name `{t}` is not a plain word"))
+                        .at(path, Span::find_key(text, "taxonomies"), text),
+                );
+            }
+        }
+        config.base_url = config.base_url.trim_end_matches('/').to_string();
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The kind of pages in a top-level section directory, if mapped.
+    pub fn kind_for_section(&self, section: &str) -> Option<Kind> {
+        self.sections.get(section).copied()
+    }
+
+    pub fn offset(&self) -> chrono::FixedOffset {
+        crate::content::date::parse_offset(&self.timezone).expect("validated in parse")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_gets_defaults() {
+        let c = SiteConfig::parse("", Path::new("site-config.toml")).unwrap();
+        assert_eq!(c.language, Language::Ja);
+        assert_eq!(c.kind_for_section("postmortems"), Some(Kind::Postmortem));
+        assert_eq!(c.taxonomies, ["tags", "services", "teams"]);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_position() {
+        let text = "title = \"x\"\n[markdown]\nunsafe_htm = true\n";
+        let err = SiteConfig::parse(text, Path::new("c.toml")).unwrap_err();
+        assert_eq!(err[0].span.line, 3);
+        assert!(err[0].message.contains("unsafe_htm"), "{}", err[0].message);
+    }
+
+    #[test]
+    fn bad_timezone_is_reported() {
+        let err = SiteConfig::parse("timezone = \"JST\"", Path::new("c.toml")).unwrap_err();
+        assert!(err[0].message.contains("JST"));
+    }
+
+    #[test]
+    fn base_url_trailing_slash_is_trimmed() {
+        let c =
+            SiteConfig::parse("base_url = \"https://kb.example.com/\"", Path::new("c")).unwrap();
+        assert_eq!(c.base_url, "https://kb.example.com");
+    }
+}

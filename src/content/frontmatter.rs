@@ -1,0 +1,405 @@
+//! Front matter: finding it (TOML `+++`, YAML `---`, JSON `---json … ---` or a bare
+//! `{ … }` object), parsing it into one JSON-like map whatever the format, and reading
+//! the keys every page shares into [`FrontMatter`]. Keys srekb does not know are kept
+//! in `extra` for templates and for the kind modules.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::diagnostics::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Yaml,
+    Json,
+    None,
+}
+
+/// A file cut into front matter and body.
+#[derive(Debug)]
+pub struct Split<'a> {
+    pub format: Format,
+    /// The front matter text without its fences.
+    pub raw: &'a str,
+    /// Lines before `raw` in the file (so a span in `raw` shifts by this much).
+    pub raw_line: usize,
+    pub body: &'a str,
+    /// Lines before `body` in the file.
+    pub body_line: usize,
+}
+
+/// A problem in front matter, located in the file (not in the front matter text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FmError {
+    pub message: String,
+    pub span: Span,
+}
+
+fn err(message: impl Into<String>, span: Span) -> FmError {
+    FmError {
+        message: message.into(),
+        span,
+    }
+}
+
+/// Reads one line (without its `\n`) starting at byte `at`; returns it and the next offset.
+fn line_at(text: &str, at: usize) -> (&str, usize) {
+    match text[at..].find('\n') {
+        Some(i) => (&text[at..at + i], at + i + 1),
+        None => (&text[at..], text.len()),
+    }
+}
+
+/// Finds the closing fence line equal to one of `closers`, starting at byte `from`.
+/// Returns (start of fence line, offset after fence line, lines consumed before fence).
+fn find_closer(text: &str, from: usize, closers: &[&str]) -> Option<(usize, usize, usize)> {
+    let mut at = from;
+    let mut lines = 0;
+    while at < text.len() {
+        let (line, next) = line_at(text, at);
+        if closers.contains(&line.trim_end()) {
+            return Some((at, next, lines));
+        }
+        lines += 1;
+        at = next;
+    }
+    None
+}
+
+/// Cuts `text` (already without BOM; CRLF allowed) into front matter and body.
+pub fn split(text: &str) -> Result<Split<'_>, FmError> {
+    let (first, after_first) = line_at(text, 0);
+    let opener = first.trim_end();
+    let (format, closers): (Format, &[&str]) = match opener {
+        "+++" => (Format::Toml, &["+++"]),
+        "---" => (Format::Yaml, &["---", "..."]),
+        "---json" => (Format::Json, &["---"]),
+        _ if first.starts_with('{') => return split_bare_json(text),
+        _ => {
+            return Ok(Split {
+                format: Format::None,
+                raw: "",
+                raw_line: 0,
+                body: text,
+                body_line: 0,
+            })
+        }
+    };
+    match find_closer(text, after_first, closers) {
+        Some((fence, next, lines)) => Ok(Split {
+            format,
+            raw: &text[after_first..fence],
+            raw_line: 1,
+            body: &text[next..],
+            body_line: 1 + lines + 1,
+        }),
+        None => Err(err(
+            format!(
+                "front matter opened with `{opener}` on line 1 is never closed (expected a line `{}`)",
+                closers[0]
+            ),
+            Span::new(1, 1),
+        )),
+    }
+}
+
+fn split_bare_json(text: &str) -> Result<Split<'_>, FmError> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    match stream.next() {
+        Some(Ok(_)) => {
+            let end = stream.byte_offset();
+            let raw = &text[..end];
+            // The body starts on the line after the closing brace.
+            let rest = &text[end..];
+            let skip = rest.find('\n').map_or(rest.len(), |i| i + 1);
+            Ok(Split {
+                format: Format::Json,
+                raw,
+                raw_line: 0,
+                body: &text[end + skip..],
+                body_line: raw.matches('\n').count() + 1,
+            })
+        }
+        Some(Err(e)) => Err(err(
+            format!(
+                "front matter (JSON object) is not valid: {}",
+                strip_position(&e.to_string())
+            ),
+            Span::new(e.line(), e.column()),
+        )),
+        None => Err(err("empty front matter", Span::new(1, 1))),
+    }
+}
+
+/// serde_json appends " at line L column C"; we show the position separately.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Parses the front matter into a map. Errors are located in the file.
+pub fn parse(split: &Split<'_>) -> Result<Map<String, Value>, FmError> {
+    let value = match split.format {
+        Format::None => return Ok(Map::new()),
+        Format::Toml => match split.raw.parse::<toml::Table>() {
+            Ok(t) => toml_to_json(toml::Value::Table(t)),
+            Err(e) => {
+                let span = e
+                    .span()
+                    .map(|r| Span::from_offset(split.raw, r.start))
+                    .unwrap_or(Span::new(1, 1));
+                return Err(err(
+                    format!("TOML front matter: {}", e.message().trim()),
+                    span.shifted(split.raw_line),
+                ));
+            }
+        },
+        Format::Yaml => {
+            if split.raw.trim().is_empty() {
+                return Ok(Map::new());
+            }
+            match serde_norway::from_str::<Value>(split.raw) {
+                Ok(v) => v,
+                Err(e) => {
+                    let span = e
+                        .location()
+                        .map(|l| Span::new(l.line(), l.column()))
+                        .unwrap_or(Span::new(1, 1));
+                    let msg = e.to_string();
+                    let msg = match msg.rfind(" at line ") {
+                        Some(i) => msg[..i].to_string(),
+                        None => msg,
+                    };
+                    return Err(err(
+                        format!("YAML front matter: {msg}"),
+                        span.shifted(split.raw_line),
+                    ));
+                }
+            }
+        }
+        Format::Json => match serde_json::from_str::<Value>(split.raw) {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(err(
+                    format!("JSON front matter: {}", strip_position(&e.to_string())),
+                    Span::new(e.line(), e.column()).shifted(split.raw_line),
+                ))
+            }
+        },
+    };
+    match value {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        other => Err(err(
+            format!(
+                "front matter must be a table of keys, found {}",
+                type_name(&other)
+            ),
+            Span::new(split.raw_line + 1, 1),
+        )),
+    }
+}
+
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a table",
+    }
+}
+
+/// TOML values as JSON values; datetimes become their RFC 3339 text.
+fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+/// The keys every page understands. Everything else stays in `extra`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    #[serde(alias = "meta_description")]
+    pub description: Option<String>,
+    pub summary: Option<String>,
+    pub date: Option<String>,
+    #[serde(alias = "lastmod")]
+    pub updated: Option<String>,
+    pub draft: bool,
+    pub kind: Option<super::Kind>,
+    pub slug: Option<String>,
+    pub weight: Option<i64>,
+    pub template: Option<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    pub aliases: Vec<String>,
+    pub sort_by: Option<SortBy>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    Date,
+    Weight,
+    Title,
+}
+
+/// Accepts `x` or `[x, y]` (imported content often uses a single string).
+pub fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
+impl FrontMatter {
+    /// Reads the shared keys from a parsed map. A wrong type is located at its key.
+    pub fn from_map(map: Map<String, Value>, split: &Split<'_>) -> Result<FrontMatter, FmError> {
+        let value = Value::Object(map);
+        serde_path_to_error::deserialize(&value).map_err(|e| {
+            let path = e.path().to_string();
+            let key = path.split(['.', '[']).next().unwrap_or("").to_string();
+            let inner = e.into_inner().to_string();
+            let message = if key.is_empty() || key == "?" {
+                format!("front matter: {inner}")
+            } else {
+                format!("front matter key `{path}`: {inner}")
+            };
+            err(message, key_span(split, &key))
+        })
+    }
+}
+
+/// Where `key` is written, located in the file.
+pub fn key_span(split: &Split<'_>, key: &str) -> Span {
+    if split.format == Format::None {
+        return Span::new(1, 1);
+    }
+    Span::find_key(split.raw, key).shifted(split.raw_line)
+}
+
+/// Reads a list of strings from `extra` (a single string counts as a list of one).
+pub fn string_list(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(text: &str) -> Result<(FrontMatter, usize), FmError> {
+        let s = split(text)?;
+        let m = parse(&s)?;
+        Ok((FrontMatter::from_map(m, &s)?, s.body_line))
+    }
+
+    #[test]
+    fn toml_front_matter() {
+        let (fm, body_line) =
+            parse_all("+++\ntitle = \"障害\"\ndate = 2025-05-12\ntags = [\"a\"]\n+++\n# body\n")
+                .unwrap();
+        assert_eq!(fm.title.as_deref(), Some("障害"));
+        assert_eq!(fm.date.as_deref(), Some("2025-05-12"));
+        assert_eq!(fm.extra["tags"], serde_json::json!(["a"]));
+        assert_eq!(body_line, 5);
+    }
+
+    #[test]
+    fn yaml_front_matter_with_crlf() {
+        let (fm, _) = parse_all("---\r\ntitle: 監視\r\ndraft: true\r\n---\r\nbody").unwrap();
+        assert_eq!(fm.title.as_deref(), Some("監視"));
+        assert!(fm.draft);
+    }
+
+    #[test]
+    fn json_fenced_and_bare() {
+        let (fm, line) =
+            parse_all("---json\n{\n \"title\": \"x\",\n \"slug\": \"y\"\n}\n---\nbody\n---\nmore")
+                .unwrap();
+        assert_eq!(fm.slug.as_deref(), Some("y"));
+        assert_eq!(line, 6);
+        let s = split("{\"title\": \"bare\"}\n# Heading\n").unwrap();
+        assert_eq!(s.body, "# Heading\n");
+        assert_eq!(s.body_line, 1);
+        let fm = FrontMatter::from_map(parse(&s).unwrap(), &s).unwrap();
+        assert_eq!(fm.title.as_deref(), Some("bare"));
+    }
+
+    #[test]
+    fn no_front_matter() {
+        let s = split("# Title\n\ntext").unwrap();
+        assert_eq!(s.format, Format::None);
+        assert_eq!(s.body, "# Title\n\ntext");
+    }
+
+    #[test]
+    fn unterminated_is_an_error_on_line_one() {
+        for t in ["+++\ntitle = \"x\"\n", "---\ntitle: x\n", "---json\n{}\n"] {
+            let e = split(t).unwrap_err();
+            assert_eq!(e.span, Span::new(1, 1), "{t}");
+            assert!(e.message.contains("never closed"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_located_in_the_file() {
+        let e = parse_all("+++\ntitle = \"x\"\ndate = \n+++\n").unwrap_err();
+        assert_eq!(e.span.line, 3, "{e:?}");
+        let e = parse_all("---\ntitle: x\n  bad: [\n---\n").unwrap_err();
+        assert!(e.span.line >= 3, "{e:?}");
+        let e = parse_all("---json\n{\n\"title\": \"x\",\n}\n---\n").unwrap_err();
+        assert_eq!(e.span.line, 4, "{e:?}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_key_and_its_line() {
+        let e = parse_all("+++\ndate = \"2025-01-01\"\ntitle = [\"a\", \"b\"]\n+++\n").unwrap_err();
+        assert!(e.message.contains("`title`"), "{}", e.message);
+        assert_eq!(e.span.line, 3);
+        let e = parse_all("---\ndraft: maybe\n---\n").unwrap_err();
+        assert!(e.message.contains("`draft`"), "{}", e.message);
+        assert_eq!(e.span.line, 2);
+    }
+
+    #[test]
+    fn aliases_accept_one_or_many() {
+        let (fm, _) = parse_all("---\naliases: /old/\n---\n").unwrap();
+        assert_eq!(fm.aliases, ["/old/"]);
+        let (fm, _) = parse_all("---\nlastmod: 2024-01-01\n---\n").unwrap();
+        assert_eq!(fm.updated.as_deref(), Some("2024-01-01"));
+    }
+}

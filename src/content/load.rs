@@ -1,0 +1,631 @@
+//! Loading `content/`: walk the tree (refusing symlinks that leave it), parse every
+//! markdown file in parallel, and arrange pages into sections with unique paths.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::frontmatter::{self, string_list, FrontMatter, SortBy};
+use super::{slug, Asset, Date, Document, FmLocation, Kind, Library, Page, Section, Target};
+use crate::config::SiteConfig;
+use crate::diagnostics::{Diagnostic, Diagnostics, Span};
+use crate::markdown::Rendered;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    pub drafts: bool,
+}
+
+/// Names skipped while walking: hidden files and editors' temporary files.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || (name.starts_with('#') && name.ends_with('#'))
+}
+
+fn is_markdown(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".md") || lower.ends_with(".markdown")
+}
+
+struct Walked {
+    dirs: BTreeSet<String>,
+    markdown: Vec<(PathBuf, String)>,
+    others: Vec<(PathBuf, String)>,
+}
+
+fn rel_string(path: &Path, base: &Path) -> Option<String> {
+    let rel = path.strip_prefix(base).ok()?;
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        parts.push(c.as_os_str().to_str()?.to_string());
+    }
+    Some(parts.join("/"))
+}
+
+fn walk(content: &Path, display_root: &Path, diags: &Diagnostics) -> Walked {
+    let mut walked = Walked {
+        dirs: BTreeSet::new(),
+        markdown: Vec::new(),
+        others: Vec::new(),
+    };
+    let canon_root = match content.canonicalize() {
+        Ok(p) => p,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("io", format!("cannot open content directory: {e}"))
+                    .in_file(&display(content, display_root)),
+            );
+            return walked;
+        }
+    };
+    let mut it = WalkDir::new(content)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(|p| display(p, display_root))
+                    .unwrap_or_default();
+                let msg = if let Some(anc) = e.loop_ancestor() {
+                    format!(
+                        "symlink loop: this link leads back to {}",
+                        display(anc, display_root).display()
+                    )
+                } else {
+                    match e.io_error() {
+                        Some(io) => format!("cannot read: {io}"),
+                        None => format!("cannot read: {e}"),
+                    }
+                };
+                diags.push(Diagnostic::error("io", msg).in_file(&path));
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy();
+        if entry.depth() > 0 && is_ignored(&name) {
+            if entry.file_type().is_dir() {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.path_is_symlink() {
+            match entry.path().canonicalize() {
+                Ok(target) if target.starts_with(&canon_root) => {}
+                Ok(target) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "symlink",
+                            format!(
+                                "symlink points outside content/ (to {}); refusing to read it",
+                                target.display()
+                            ),
+                        )
+                        .in_file(&display(entry.path(), display_root)),
+                    );
+                    if entry.file_type().is_dir() {
+                        it.skip_current_dir();
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error("symlink", format!("broken symlink: {e}"))
+                            .in_file(&display(entry.path(), display_root)),
+                    );
+                    continue;
+                }
+            }
+        }
+        let Some(rel) = rel_string(entry.path(), content) else {
+            diags.push(
+                Diagnostic::error("path", "file name is not valid UTF-8")
+                    .in_file(&display(entry.path(), display_root)),
+            );
+            continue;
+        };
+        if entry.file_type().is_dir() {
+            walked.dirs.insert(rel);
+        } else if is_markdown(&name) {
+            walked.markdown.push((entry.path().to_path_buf(), rel));
+        } else {
+            walked.others.push((entry.path().to_path_buf(), rel));
+        }
+    }
+    walked
+}
+
+/// The path used in diagnostics: relative to the site root when under it.
+pub fn display(path: &Path, root: &Path) -> PathBuf {
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Reads a file as UTF-8 text, naming the file and the first bad byte's line on failure.
+pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
+    let bytes = fs::read(path)
+        .map_err(|e| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))?;
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+            let col = String::from_utf8_lossy(&bytes[..valid])
+                .rsplit('\n')
+                .next()
+                .map_or(0, |l| l.chars().count())
+                + 1;
+            let mut d = Diagnostic::error(
+                "encoding",
+                format!("file is not valid UTF-8 (bad byte at offset {valid})"),
+            )
+            .with_help("save the file as UTF-8 (Shift_JIS and EUC-JP are not supported)");
+            d.file = Some(shown.to_path_buf());
+            d.span = Span::new(line, col);
+            Err(d)
+        }
+    }
+}
+
+/// First ATX heading of a body (`# Title`), for files without a title in front matter.
+fn first_heading(body: &str) -> Option<String> {
+    let mut in_fence = false;
+    for line in body.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix('#') {
+            let rest = rest.trim_start_matches('#');
+            if rest.starts_with(' ') || rest.is_empty() {
+                let title = rest.trim().trim_end_matches('#').trim();
+                let title = match title.rfind(" {#") {
+                    Some(i) if title.ends_with('}') => &title[..i],
+                    _ => title,
+                };
+                if !title.is_empty() {
+                    return Some(title.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+fn parse_document(
+    abs: &Path,
+    rel: &str,
+    root: &Path,
+    config: &SiteConfig,
+) -> Result<Document, Vec<Diagnostic>> {
+    let shown = display(abs, root);
+    let text = read_text(abs, &shown).map_err(|d| vec![d])?;
+    let at = |span: Span, text: &str, msg: String| -> Diagnostic {
+        Diagnostic::error("front-matter", msg).at(&shown, span, text)
+    };
+    let split = frontmatter::split(&text).map_err(|e| vec![at(e.span, &text, e.message)])?;
+    let map = frontmatter::parse(&split).map_err(|e| vec![at(e.span, &text, e.message)])?;
+    let meta =
+        FrontMatter::from_map(map, &split).map_err(|e| vec![at(e.span, &text, e.message)])?;
+    let mut errors = Vec::new();
+    let offset = config.offset();
+    let mut date_of = |key: &str, value: &Option<String>| -> Option<Date> {
+        let s = value.as_deref()?;
+        let d = Date::parse(s, offset);
+        if d.is_none() {
+            errors.push(
+                at(
+                    frontmatter::key_span(&split, key),
+                    &text,
+                    format!("front matter key `{key}`: `{s}` is not a date (use YYYY-MM-DD or RFC 3339 such as 2025-05-12T10:03:00+09:00)"),
+                ),
+            );
+        }
+        d
+    };
+    let date = date_of("date", &meta.date);
+    let updated = date_of(
+        if meta.extra.contains_key("lastmod") || !split.raw.contains("updated") {
+            "lastmod"
+        } else {
+            "updated"
+        },
+        &meta.updated,
+    );
+    let mut taxonomies = BTreeMap::new();
+    for name in &config.taxonomies {
+        if let Some(v) = meta.extra.get(name) {
+            match string_list(v) {
+                Some(terms) => {
+                    let terms: Vec<String> = terms
+                        .into_iter()
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .collect();
+                    if !terms.is_empty() {
+                        taxonomies.insert(name.clone(), terms);
+                    }
+                }
+                None => errors.push(at(
+                    frontmatter::key_span(&split, name),
+                    &text,
+                    format!(
+                        "front matter key `{name}`: expected a list of strings, found {}",
+                        frontmatter::type_name(v)
+                    ),
+                )),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let body = split.body;
+    let title = meta
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| first_heading(body))
+        .unwrap_or_else(|| {
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+            if matches!(stem, "_index" | "index" | "README" | "readme") {
+                rel.rsplit('/').nth(1).unwrap_or("").to_string()
+            } else {
+                stem.to_string()
+            }
+        });
+    let fm_start = split.raw.as_ptr() as usize - text.as_ptr() as usize;
+    let fm = FmLocation {
+        format: split.format,
+        start: fm_start,
+        end: fm_start + split.raw.len(),
+        raw_line: split.raw_line,
+    };
+    let body_start = body.as_ptr() as usize - text.as_ptr() as usize;
+    let body_line = split.body_line;
+    Ok(Document {
+        source: shown,
+        rel: rel.to_string(),
+        fm,
+        body_start,
+        body_line,
+        meta,
+        title,
+        date,
+        updated,
+        taxonomies,
+        path: String::new(),
+        rendered: Rendered::default(),
+        text,
+    })
+}
+
+fn parent_dir(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn file_name(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or(rel, |(_, f)| f)
+}
+
+fn is_index_name(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "index.md" | "readme.md" | "index.markdown"
+    )
+}
+
+/// Loads `root/content` into a [`Library`]. Problems go to `diags`; what could be
+/// loaded is returned either way so one run reports every error.
+pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnostics) -> Library {
+    let content = root.join("content");
+    let mut lib = Library::default();
+    if !content.is_dir() {
+        diags.push(
+            Diagnostic::error("io", "no content/ directory")
+                .in_file(root)
+                .with_help("run `srekb init` to create a knowledge base, or pass --root"),
+        );
+        return lib;
+    }
+    let walked = walk(&content, root, diags);
+
+    let parsed: Vec<(String, Document)> = walked
+        .markdown
+        .par_iter()
+        .filter_map(|(abs, rel)| match parse_document(abs, rel, root, config) {
+            Ok(doc) => Some((rel.clone(), doc)),
+            Err(ds) => {
+                diags.extend(ds);
+                None
+            }
+        })
+        .collect();
+
+    // Which directories have an explicit `_index.md`, and which hold other pages.
+    let mut has_underscore_index = BTreeSet::new();
+    let mut md_per_dir: BTreeMap<&str, usize> = BTreeMap::new();
+    for (rel, _) in &parsed {
+        let dir = parent_dir(rel);
+        *md_per_dir.entry(dir).or_default() += 1;
+        if file_name(rel) == "_index.md" {
+            has_underscore_index.insert(dir.to_string());
+        }
+    }
+    let has_subdirs = |dir: &str| {
+        walked
+            .dirs
+            .iter()
+            .any(|d| !d.is_empty() && parent_dir(d) == dir && d != dir)
+    };
+    // `index.md`/`README.md`: the section's index when the directory holds more, a
+    // leaf page (bundle) when it stands alone.
+    let mut leaf_dirs = BTreeSet::new();
+    for (rel, _) in &parsed {
+        let dir = parent_dir(rel);
+        if is_index_name(file_name(rel))
+            && !dir.is_empty()
+            && !has_underscore_index.contains(dir)
+            && md_per_dir.get(dir) == Some(&1)
+            && !has_subdirs(dir)
+        {
+            leaf_dirs.insert(dir.to_string());
+        }
+    }
+
+    // Sections: the root and every directory that is not a leaf bundle.
+    let mut section_of_dir: HashMap<String, usize> = HashMap::new();
+    let mut dirs: Vec<&String> = walked
+        .dirs
+        .iter()
+        .filter(|d| {
+            !leaf_dirs.contains(*d) && !leaf_dirs.iter().any(|l| d.starts_with(&format!("{l}/")))
+        })
+        .collect();
+    dirs.sort_by_key(|d| (d.matches('/').count(), d.to_string()));
+    let root_dir = String::new();
+    for dir in std::iter::once(&root_dir).chain(dirs.into_iter().filter(|d| !d.is_empty())) {
+        let path = if dir.is_empty() {
+            String::new()
+        } else {
+            let parent = section_of_dir
+                .get(parent_dir(dir))
+                .map(|&i| lib.sections[i].doc.path.clone())
+                .unwrap_or_default();
+            format!("{parent}{}/", slug::path_segment(file_name(dir)))
+        };
+        let top = dir.split('/').next().unwrap_or("");
+        let kind = config.kind_for_section(top).unwrap_or(Kind::Page);
+        let parent = if dir.is_empty() {
+            None
+        } else {
+            section_of_dir.get(parent_dir(dir)).copied()
+        };
+        let title = file_name(dir).to_string();
+        let idx = lib.sections.len();
+        lib.sections.push(Section {
+            doc: Document::synthesized(dir, title, path),
+            dir: dir.clone(),
+            kind,
+            parent,
+            pages: Vec::new(),
+            subsections: Vec::new(),
+            has_index_file: false,
+        });
+        if let Some(p) = parent {
+            lib.sections[p].subsections.push(idx);
+        }
+        section_of_dir.insert(dir.clone(), idx);
+    }
+
+    // Pages and section indexes.
+    let mut claimed: HashMap<String, PathBuf> = HashMap::new();
+    for (rel, mut doc) in parsed {
+        let dir = parent_dir(&rel).to_string();
+        let name = file_name(&rel);
+        let is_section_index = name == "_index.md"
+            || (is_index_name(name)
+                && !has_underscore_index.contains(&dir)
+                && !leaf_dirs.contains(&dir));
+        if is_section_index {
+            if let Some(&si) = section_of_dir.get(&dir) {
+                let s = &mut lib.sections[si];
+                if s.has_index_file {
+                    // README.md beside index.md: keep the first, say so.
+                    diags.push(
+                        Diagnostic::warning(
+                            "duplicate-index",
+                            format!("section already has an index file; {name} is ignored"),
+                        )
+                        .in_file(&doc.source),
+                    );
+                    continue;
+                }
+                doc.path = s.doc.path.clone();
+                s.doc = doc;
+                s.has_index_file = true;
+                lib.by_rel.insert(rel.clone(), Target::Section(si));
+                lib.by_rel.insert(dir.clone(), Target::Section(si));
+            }
+            continue;
+        }
+        if doc.meta.draft && !opts.drafts {
+            continue;
+        }
+        let (section_dir, default_slug) = if leaf_dirs.contains(&dir) {
+            (parent_dir(&dir).to_string(), file_name(&dir).to_string())
+        } else {
+            let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+            (dir.clone(), stem.to_string())
+        };
+        let Some(&si) = section_of_dir.get(&section_dir) else {
+            continue;
+        };
+        let slug_text = doc.meta.slug.clone().unwrap_or(default_slug);
+        let slug = slug::path_segment(&slug_text);
+        doc.path = format!("{}{}/", lib.sections[si].doc.path, slug);
+        let top = section_dir.split('/').next().unwrap_or("");
+        let kind = doc
+            .meta
+            .kind
+            .or_else(|| config.kind_for_section(top))
+            .unwrap_or(Kind::Page);
+        if let Some(first) = claimed.get(&doc.path) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-path",
+                    format!(
+                        "two pages would be published at /{}: this file and {}",
+                        doc.path,
+                        first.display()
+                    ),
+                )
+                .at(&doc.source, doc.key_span("slug"), &doc.text)
+                .with_help("give one of them a different `slug` in its front matter"),
+            );
+            continue;
+        }
+        claimed.insert(doc.path.clone(), doc.source.clone());
+        let pi = lib.pages.len();
+        lib.by_rel.insert(rel.clone(), Target::Page(pi));
+        if leaf_dirs.contains(&dir) {
+            lib.by_rel.insert(dir.clone(), Target::Page(pi));
+        }
+        lib.sections[si].pages.push(pi);
+        lib.pages.push(Page {
+            doc,
+            kind,
+            section: si,
+            slug,
+        });
+    }
+    for (si, s) in lib.sections.iter().enumerate() {
+        if let Some(first) = claimed.get(&s.doc.path) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-path",
+                    format!(
+                        "{} would be published at /{}, where section {} already is",
+                        first.display(),
+                        s.doc.path,
+                        s.doc.source.display()
+                    ),
+                )
+                .in_file(first),
+            );
+        }
+        lib.by_path.insert(s.doc.path.clone(), Target::Section(si));
+        if !s.has_index_file {
+            lib.by_rel
+                .entry(s.dir.clone())
+                .or_insert(Target::Section(si));
+        }
+    }
+    for (pi, p) in lib.pages.iter().enumerate() {
+        lib.by_path.insert(p.doc.path.clone(), Target::Page(pi));
+    }
+
+    // Other files: data files stay private, the rest is copied beside its page.
+    let mut out_dir_of: HashMap<&str, String> = HashMap::new();
+    for s in &lib.sections {
+        out_dir_of.insert(s.dir.as_str(), s.doc.path.clone());
+    }
+    for leaf in &leaf_dirs {
+        if let Some(Target::Page(pi)) = lib.by_rel.get(leaf) {
+            out_dir_of.insert(leaf.as_str(), lib.pages[*pi].doc.path.clone());
+        }
+    }
+    for (abs, rel) in walked.others {
+        lib.asset_by_rel.insert(rel.clone(), String::new());
+        if rel.ends_with(".toml") {
+            lib.data_files.insert(rel, abs);
+            continue;
+        }
+        let dir = parent_dir(&rel);
+        if let Some(out) = out_dir_of.get(dir) {
+            let to = format!("{out}{}", file_name(&rel));
+            lib.asset_by_rel.insert(rel, to.clone());
+            lib.assets.push(Asset { from: abs, to });
+        }
+    }
+
+    for si in 0..lib.sections.len() {
+        sort_section(&mut lib, si);
+    }
+    lib
+}
+
+/// Orders a section's pages: by `sort_by` in its `_index.md`, else newest first when
+/// the pages have dates, else by weight and title.
+fn sort_section(lib: &mut Library, si: usize) {
+    let sort_by = lib.sections[si].doc.meta.sort_by.unwrap_or_else(|| {
+        let pages = &lib.sections[si].pages;
+        if !pages.is_empty() && pages.iter().all(|&p| lib.pages[p].doc.date.is_some()) {
+            SortBy::Date
+        } else {
+            SortBy::Weight
+        }
+    });
+    let pages = &lib.pages;
+    let mut order = std::mem::take(&mut lib.sections[si].pages);
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&pages[a].doc, &pages[b].doc);
+        let by_title = a.title.cmp(&b.title).then(a.path.cmp(&b.path));
+        match sort_by {
+            SortBy::Date => b.date.cmp(&a.date).then(by_title),
+            SortBy::Weight => a
+                .meta
+                .weight
+                .unwrap_or(i64::MAX)
+                .cmp(&b.meta.weight.unwrap_or(i64::MAX))
+                .then(by_title),
+            SortBy::Title => by_title,
+        }
+    });
+    lib.sections[si].pages = order;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_heading_skips_code_and_custom_ids() {
+        assert_eq!(
+            first_heading("```\n# not\n```\n## 見出し {#x}\n").as_deref(),
+            Some("見出し")
+        );
+        assert_eq!(first_heading("text only"), None);
+        assert_eq!(first_heading("#hashtag\n# Real"), Some("Real".into()));
+    }
+
+    #[test]
+    fn ignored_names() {
+        assert!(is_ignored(".git"));
+        assert!(is_ignored("a.md~"));
+        assert!(is_ignored("#a.md#"));
+        assert!(!is_ignored("_index.md"));
+    }
+}

@@ -1,0 +1,206 @@
+//! The content model: every markdown file becomes a [`Page`] or the index of a
+//! [`Section`]; together with the other files they form the [`Library`].
+
+pub mod date;
+pub mod frontmatter;
+pub mod load;
+pub mod slug;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use date::Date;
+pub use frontmatter::FrontMatter;
+
+use crate::diagnostics::Span;
+use crate::markdown::Rendered;
+
+/// What a page is; decides its template, its checks and its derived data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Page,
+    Career,
+    Postmortem,
+    Runbook,
+    Assessment,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Page,
+        Kind::Career,
+        Kind::Postmortem,
+        Kind::Runbook,
+        Kind::Assessment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Page => "page",
+            Kind::Career => "career",
+            Kind::Postmortem => "postmortem",
+            Kind::Runbook => "runbook",
+            Kind::Assessment => "assessment",
+        }
+    }
+}
+
+/// Where the front matter sits in the file, to locate keys in diagnostics.
+#[derive(Debug, Clone)]
+pub struct FmLocation {
+    pub format: frontmatter::Format,
+    pub start: usize,
+    pub end: usize,
+    pub raw_line: usize,
+}
+
+/// One markdown file: its text, front matter and (after the markdown step) its HTML.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path shown in diagnostics (relative to the site root when possible).
+    pub source: PathBuf,
+    /// Path relative to `content/`, `/`-separated (`postmortems/db.md`); empty for
+    /// synthesized sections.
+    pub rel: String,
+    pub text: String,
+    pub fm: FmLocation,
+    pub body_start: usize,
+    pub body_line: usize,
+    pub meta: FrontMatter,
+    pub title: String,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    /// Taxonomy name → terms, as written.
+    pub taxonomies: BTreeMap<String, Vec<String>>,
+    /// Site path without leading slash, always ending in `/` (or empty for the home page).
+    pub path: String,
+    pub rendered: Rendered,
+}
+
+impl Document {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_start..]
+    }
+
+    /// Where front matter `key` is written.
+    pub fn key_span(&self, key: &str) -> Span {
+        if self.fm.format == frontmatter::Format::None {
+            return Span::new(1, 1);
+        }
+        Span::find_key(&self.text[self.fm.start..self.fm.end], key).shifted(self.fm.raw_line)
+    }
+
+    /// A section with no index file still needs a document for its title and path.
+    pub fn synthesized(rel_dir: &str, title: String, path: String) -> Document {
+        Document {
+            source: PathBuf::from("content").join(rel_dir),
+            rel: String::new(),
+            text: String::new(),
+            fm: FmLocation {
+                format: frontmatter::Format::None,
+                start: 0,
+                end: 0,
+                raw_line: 0,
+            },
+            body_start: 0,
+            body_line: 0,
+            meta: FrontMatter::default(),
+            title,
+            date: None,
+            updated: None,
+            taxonomies: BTreeMap::new(),
+            path,
+            rendered: Rendered::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub doc: Document,
+    pub kind: Kind,
+    pub section: usize,
+    pub slug: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub doc: Document,
+    /// Directory relative to `content/` (`""` for the root).
+    pub dir: String,
+    pub kind: Kind,
+    pub parent: Option<usize>,
+    pub pages: Vec<usize>,
+    pub subsections: Vec<usize>,
+    pub has_index_file: bool,
+}
+
+/// A link target found by its source path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Page(usize),
+    Section(usize),
+}
+
+/// A non-markdown file under `content/`, copied next to its page.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub from: PathBuf,
+    /// Output path relative to the site root.
+    pub to: String,
+}
+
+/// Everything under `content/`, loaded and cross-referenced.
+#[derive(Debug, Default)]
+pub struct Library {
+    pub pages: Vec<Page>,
+    pub sections: Vec<Section>,
+    pub assets: Vec<Asset>,
+    /// Data files consumed by kinds (e.g. `maturity/model.toml`), by path relative to content/.
+    pub data_files: BTreeMap<String, PathBuf>,
+    /// `rel` of every markdown file (and of section directories) → what it became.
+    pub by_rel: HashMap<String, Target>,
+    /// Every other file by path relative to content/ → its output path (empty when
+    /// it is not published), so relative links to images and files can be checked.
+    pub asset_by_rel: HashMap<String, String>,
+    /// Site path → target, for absolute links such as `/runbooks/db/`.
+    pub by_path: HashMap<String, Target>,
+}
+
+impl Library {
+    pub fn doc(&self, t: Target) -> &Document {
+        match t {
+            Target::Page(i) => &self.pages[i].doc,
+            Target::Section(i) => &self.sections[i].doc,
+        }
+    }
+
+    pub fn doc_mut(&mut self, t: Target) -> &mut Document {
+        match t {
+            Target::Page(i) => &mut self.pages[i].doc,
+            Target::Section(i) => &mut self.sections[i].doc,
+        }
+    }
+
+    /// All documents (sections first), for steps that treat them alike.
+    pub fn targets(&self) -> impl Iterator<Item = Target> + '_ {
+        (0..self.sections.len())
+            .map(Target::Section)
+            .chain((0..self.pages.len()).map(Target::Page))
+    }
+
+    pub fn root(&self) -> usize {
+        0
+    }
+
+    pub fn count_by_kind(&self) -> BTreeMap<Kind, usize> {
+        let mut m = BTreeMap::new();
+        for p in &self.pages {
+            *m.entry(p.kind).or_default() += 1;
+        }
+        m
+    }
+}

@@ -1,0 +1,43 @@
+//! srekb compiles a git repository of SRE markdown into a static knowledge base.
+//!
+//! The pipeline, one module per stage: `config` reads `site-config.toml`; `content`
+//! loads and parses every markdown file (front matter in TOML, YAML or JSON) into
+//! pages and sections; `markdown` renders bodies to HTML with anchors, a table of
+//! contents and checked links; `render` feeds borrowed views to the theme's tera
+//! templates; `site` runs these as a flat list of timed steps and writes the result
+//! atomically. `diagnostics` collects every problem of a run with file:line:col.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod render;
+pub mod site;
+pub mod theme;
+
+use anyhow::Result;
+
+use cli::{Cli, Command, NewCommand};
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let root = cli.root;
+    match cli.command {
+        Command::Build {
+            output,
+            drafts,
+            base_url,
+        } => cmd::build::run(root, output, drafts, base_url, cli.verbose),
+        Command::Check {
+            format,
+            strict,
+            drafts,
+        } => cmd::check::run(root, format, strict, drafts, cli.verbose),
+        Command::New { what } => match what {
+            NewCommand::Page { path, title } => cmd::new::page(&root, &path, title),
+        },
+        Command::Init { dir } => cmd::init::run(&dir.unwrap_or(root)),
+    }
+}

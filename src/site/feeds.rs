@@ -1,0 +1,153 @@
+//! Machine-readable outputs: Atom feeds, `sitemap.xml` and `robots.txt`.
+
+use std::fmt::Write as _;
+
+use crate::content::{slug, Date, Page};
+
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 forbids.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Absolute URL of a site path.
+pub fn absolute(base_url: &str, path: &str) -> String {
+    format!("{base_url}/{}", slug::encode_path(path))
+}
+
+pub struct FeedInfo<'a> {
+    pub title: &'a str,
+    pub base_url: &'a str,
+    /// Site path of the feed file (`atom.xml`, `postmortems/atom.xml`).
+    pub feed_path: &'a str,
+    /// Site path of the HTML page the feed describes.
+    pub html_path: &'a str,
+}
+
+/// An Atom feed of `pages` (already sorted and limited).
+pub fn atom(info: &FeedInfo<'_>, pages: &[&Page]) -> String {
+    let updated = pages
+        .iter()
+        .filter_map(|p| p.doc.updated.or(p.doc.date))
+        .max()
+        .map(|d| d.at.to_rfc3339())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let mut s = String::with_capacity(4096);
+    s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let _ = writeln!(s, "  <title>{}</title>", xml_escape(info.title));
+    let _ = writeln!(
+        s,
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
+        xml_escape(&absolute(info.base_url, info.feed_path))
+    );
+    let _ = writeln!(
+        s,
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        xml_escape(&absolute(info.base_url, info.html_path))
+    );
+    let _ = writeln!(
+        s,
+        "  <id>{}</id>",
+        xml_escape(&absolute(info.base_url, info.feed_path))
+    );
+    let _ = writeln!(s, "  <updated>{updated}</updated>");
+    let _ = writeln!(s, "  <generator>srekb</generator>");
+    for p in pages {
+        let url = absolute(info.base_url, &p.doc.path);
+        let published = p.doc.date.map(|d| d.at.to_rfc3339());
+        let updated = p
+            .doc
+            .updated
+            .or(p.doc.date)
+            .map(|d| d.at.to_rfc3339())
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+        let _ = writeln!(s, "  <entry xml:base=\"{}\">", xml_escape(&url));
+        let _ = writeln!(s, "    <title>{}</title>", xml_escape(&p.doc.title));
+        let _ = writeln!(
+            s,
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+            xml_escape(&url)
+        );
+        let _ = writeln!(s, "    <id>{}</id>", xml_escape(&url));
+        if let Some(pubd) = published {
+            let _ = writeln!(s, "    <published>{pubd}</published>");
+        }
+        let _ = writeln!(s, "    <updated>{updated}</updated>");
+        for tag in p.doc.taxonomies.get("tags").into_iter().flatten() {
+            let _ = writeln!(s, "    <category term=\"{}\"/>", xml_escape(tag));
+        }
+        if let Some(d) = &p.doc.meta.description {
+            let _ = writeln!(s, "    <summary>{}</summary>", xml_escape(d));
+        }
+        let content = p
+            .doc
+            .rendered
+            .summary_html
+            .as_deref()
+            .unwrap_or(&p.doc.rendered.html);
+        let _ = writeln!(
+            s,
+            "    <content type=\"html\">{}</content>",
+            xml_escape(content)
+        );
+        s.push_str("  </entry>\n");
+    }
+    s.push_str("</feed>\n");
+    s
+}
+
+/// `sitemap.xml` for (site path, last modified) pairs.
+pub fn sitemap(base_url: &str, entries: &[(String, Option<Date>)]) -> String {
+    let mut s = String::with_capacity(entries.len() * 100 + 200);
+    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for (path, lastmod) in entries {
+        let _ = write!(
+            s,
+            "  <url><loc>{}</loc>",
+            xml_escape(&absolute(base_url, path))
+        );
+        if let Some(d) = lastmod {
+            let _ = write!(s, "<lastmod>{}</lastmod>", d.at.format("%Y-%m-%d"));
+        }
+        s.push_str("</url>\n");
+    }
+    s.push_str("</urlset>\n");
+    s
+}
+
+pub fn robots(base_url: &str) -> String {
+    format!("User-agent: *\nAllow: /\nSitemap: {base_url}/sitemap.xml\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_strips_control_chars() {
+        assert_eq!(
+            xml_escape("<a & \"b\">\u{1}"),
+            "&lt;a &amp; &quot;b&quot;&gt;"
+        );
+    }
+
+    #[test]
+    fn absolute_urls_are_encoded() {
+        assert_eq!(
+            absolute("https://kb.example", "タグ/"),
+            "https://kb.example/%E3%82%BF%E3%82%B0/"
+        );
+        assert_eq!(absolute("https://kb.example", ""), "https://kb.example/");
+    }
+}

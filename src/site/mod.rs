@@ -1,0 +1,805 @@
+//! `Site::build`: the pipeline as a flat list of named, timed steps —
+//! config → theme → load → markdown → links → taxonomies → render → feeds → static → commit.
+
+pub mod feeds;
+pub mod output;
+pub mod taxonomy;
+
+use std::collections::{BTreeMap, HashMap};
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+use walkdir::WalkDir;
+
+use crate::config::{LinkPolicy, SiteConfig};
+use crate::content::load::{self, LoadOptions};
+use crate::content::{Kind, Library, Page, Target};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::markdown::{self, links};
+use crate::render::views::{self, Crumb, NavItem, SiteView};
+use crate::render::Renderer;
+use crate::theme::Theme;
+use output::Output;
+use taxonomy::Taxonomy;
+
+/// Where the build goes.
+#[derive(Debug, Clone)]
+pub enum OutputMode {
+    /// Write to this directory, replacing it only when the build succeeds.
+    Dir(PathBuf),
+    /// Keep the files in memory (for `serve`).
+    Memory,
+    /// Validate only (`check`).
+    Check,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub output: OutputMode,
+    pub drafts: bool,
+    pub base_url: Option<String>,
+    /// A script tag injected before `</body>` (live reload in `serve`).
+    pub live_reload: Option<String>,
+}
+
+#[derive(Default)]
+pub struct BuildReport {
+    pub diagnostics: Vec<Diagnostic>,
+    pub steps: Vec<(&'static str, Duration)>,
+    pub pages_by_kind: BTreeMap<Kind, usize>,
+    pub sections: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub elapsed: Duration,
+    pub ok: bool,
+    /// The site's files when built with [`OutputMode::Memory`].
+    pub memory: Option<HashMap<String, Vec<u8>>>,
+}
+
+impl BuildReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    /// "42 pages (career 3, page 39), 9 sections, 0 warnings in 0.41s".
+    pub fn summary(&self) -> String {
+        let total: usize = self.pages_by_kind.values().sum();
+        let kinds: Vec<String> = self
+            .pages_by_kind
+            .iter()
+            .map(|(k, n)| format!("{} {n}", k.as_str()))
+            .collect();
+        format!(
+            "{total} pages ({}), {} sections, {} files, {} errors, {} warnings in {:.2}s",
+            kinds.join(", "),
+            self.sections,
+            self.files,
+            self.errors(),
+            self.warnings(),
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+struct Steps {
+    list: Vec<(&'static str, Duration)>,
+}
+
+impl Steps {
+    fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = f();
+        self.list.push((name, t.elapsed()));
+        out
+    }
+}
+
+/// Everything loaded for one build.
+pub struct Site {
+    pub root: PathBuf,
+    pub config: SiteConfig,
+    pub renderer: Option<Renderer>,
+    pub theme: Theme,
+    pub lib: Library,
+    pub taxonomies: Vec<Taxonomy>,
+}
+
+/// Reads and validates `root/site-config.toml`.
+pub fn load_config(root: &Path, diags: &Diagnostics) -> Option<SiteConfig> {
+    let path = root.join("site-config.toml");
+    let shown = PathBuf::from("site-config.toml");
+    if !path.is_file() {
+        diags.push(
+            Diagnostic::error(
+                "config",
+                format!("no site-config.toml in {}", root.display()),
+            )
+            .with_help("run `srekb init` to create a knowledge base, or pass --root DIR"),
+        );
+        return None;
+    }
+    let text = match load::read_text(&path, &shown) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    match SiteConfig::parse(&text, &shown) {
+        Ok(c) => Some(c),
+        Err(ds) => {
+            diags.extend(ds);
+            None
+        }
+    }
+}
+
+pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+    let started = Instant::now();
+    let diags = Diagnostics::default();
+    let mut steps = Steps { list: Vec::new() };
+    let root = &opts.root;
+
+    let Some(mut config) = steps.run("config", || load_config(root, &diags)) else {
+        return Ok(finish(diags, steps, started, None, None));
+    };
+    if let Some(b) = &opts.base_url {
+        config.base_url = b.trim_end_matches('/').to_string();
+    }
+    let (theme, renderer) = steps.run("theme", || match Theme::load(root, &config.theme) {
+        Ok(theme) => match Renderer::new(&theme, &config) {
+            Ok(r) => (theme, Some(r)),
+            Err(ds) => {
+                diags.extend(ds);
+                (theme, None)
+            }
+        },
+        Err(ds) => {
+            diags.extend(ds);
+            (Theme::default(), None)
+        }
+    });
+    let lib = steps.run("load", || {
+        load::load(
+            root,
+            &config,
+            LoadOptions {
+                drafts: opts.drafts,
+            },
+            &diags,
+        )
+    });
+    let mut site = Site {
+        root: root.clone(),
+        config,
+        renderer,
+        theme,
+        lib,
+        taxonomies: Vec::new(),
+    };
+    steps.run("markdown", || render_markdown(&mut site, &diags));
+    steps.run("links", || check_anchors(&site, &diags));
+    site.taxonomies = steps.run("taxonomies", || {
+        let t = taxonomy::collect(&site.lib, &site.config.taxonomies);
+        for tax in &t {
+            if let Some(Target::Section(si)) = site.lib.by_path.get(&tax.path()) {
+                diags.push(
+                    Diagnostic::error(
+                        "duplicate-path",
+                        format!(
+                            "the `{}` taxonomy's pages would overwrite section /{}",
+                            tax.name,
+                            tax.path()
+                        ),
+                    )
+                    .in_file(&site.lib.sections[*si].doc.source),
+                );
+            }
+        }
+        t
+    });
+
+    let out = match (&opts.output, diags.has_errors()) {
+        (OutputMode::Dir(dir), false) => {
+            output::check_output_path(root, dir)?;
+            Output::dir(dir)?
+        }
+        (OutputMode::Memory, false) => Output::memory(),
+        _ => Output::discard(),
+    };
+    let result = (|| -> Result<()> {
+        if let Some(renderer) = &site.renderer {
+            let assets = steps.run("assets", || write_theme_assets(&site, &out))?;
+            steps.run("render", || {
+                render_all(&site, renderer, &assets, opts, &out, &diags)
+            })?;
+        }
+        steps.run("feeds", || write_feeds(&site, &out))?;
+        steps.run("static", || copy_static(&site, &out, &diags))?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        out.abort();
+        return Err(e);
+    }
+    let files = out.files();
+    let bytes = out.bytes();
+    let memory = if diags.has_errors() {
+        out.abort();
+        None
+    } else {
+        steps.run("commit", || out.commit())?
+    };
+    let mut report = finish(diags, steps, started, Some(&site), memory);
+    report.files = files;
+    report.bytes = bytes;
+    Ok(report)
+}
+
+fn finish(
+    diags: Diagnostics,
+    steps: Steps,
+    started: Instant,
+    site: Option<&Site>,
+    memory: Option<HashMap<String, Vec<u8>>>,
+) -> BuildReport {
+    let diagnostics = diags.into_sorted();
+    let ok = !diagnostics.iter().any(Diagnostic::is_error);
+    BuildReport {
+        ok,
+        diagnostics,
+        steps: steps.list,
+        pages_by_kind: site.map(|s| s.lib.count_by_kind()).unwrap_or_default(),
+        sections: site.map_or(0, |s| s.lib.sections.len()),
+        elapsed: started.elapsed(),
+        memory,
+        ..BuildReport::default()
+    }
+}
+
+/// Markdown → HTML for every document, in parallel.
+fn render_markdown(site: &mut Site, diags: &Diagnostics) {
+    // Sections without an index file take their title from the UI strings.
+    if let Some(r) = &site.renderer {
+        for s in &mut site.lib.sections {
+            if !s.has_index_file {
+                if s.parent.is_none() {
+                    s.doc.title = site.config.title.clone();
+                } else {
+                    let key = format!("section.{}", s.dir.rsplit('/').next().unwrap_or(""));
+                    if let Some(title) = r.lookup(&key) {
+                        s.doc.title = title.to_string();
+                    }
+                }
+            }
+        }
+    }
+    let copy_label = site
+        .renderer
+        .as_ref()
+        .map_or("Copy", |r| r.t("copy"))
+        .to_string();
+    let lib = &site.lib;
+    let config = &site.config;
+    let targets: Vec<Target> = lib.targets().collect();
+    let results: Vec<(Target, markdown::Rendered)> = targets
+        .par_iter()
+        .filter_map(|&t| {
+            let doc = lib.doc(t);
+            if doc.rel.is_empty() {
+                return None;
+            }
+            let ctx = markdown::Context {
+                config,
+                lib,
+                source: &doc.source,
+                text: &doc.text,
+                body_start: doc.body_start,
+                body_line: doc.body_line,
+                rel: &doc.rel,
+                path: &doc.path,
+                copy_label: &copy_label,
+            };
+            let (rendered, ds) = markdown::render(doc.body(), &ctx);
+            diags.extend(ds);
+            Some((t, rendered))
+        })
+        .collect();
+    for (t, r) in results {
+        site.lib.doc_mut(t).rendered = r;
+    }
+}
+
+/// Links with `#anchor` must point at an id that exists in the target document.
+fn check_anchors(site: &Site, diags: &Diagnostics) {
+    let lib = &site.lib;
+    for t in lib.targets() {
+        let doc = lib.doc(t);
+        for r in &doc.rendered.anchor_refs {
+            let target = r.target.map_or(doc, |tt| lib.doc(tt));
+            if r.anchor == "top" || target.rendered.anchors.contains(&r.anchor) {
+                continue;
+            }
+            let mut known: Vec<&String> = target.rendered.anchors.iter().collect();
+            known.sort();
+            known.truncate(8);
+            let where_ = if std::ptr::eq(target, doc) {
+                "this page".to_string()
+            } else {
+                target.source.display().to_string()
+            };
+            let mut d = Diagnostic::error(
+                "broken-anchor",
+                format!("anchor `#{}` does not exist in {where_}", r.anchor),
+            )
+            .at(&doc.source, r.span, &doc.text);
+            if !known.is_empty() {
+                let list: Vec<String> = known.iter().map(|a| format!("#{a}")).collect();
+                d = d.with_help(format!("ids there include: {}", list.join(", ")));
+            }
+            if site.config.links.internal == LinkPolicy::Warn {
+                d.severity = Severity::Warning;
+            }
+            diags.push(d);
+        }
+    }
+}
+
+/// Fingerprinted stylesheet and script paths.
+pub struct Assets {
+    pub css: String,
+    pub js: String,
+}
+
+fn fingerprint(name: &str, ext: &str, bytes: &[u8]) -> String {
+    let hash = blake3::hash(bytes).to_hex();
+    format!("assets/{name}.{}.{ext}", &hash[..10])
+}
+
+fn write_theme_assets(site: &Site, out: &Output) -> Result<Assets> {
+    let mut css = site
+        .theme
+        .static_files
+        .get("style.css")
+        .cloned()
+        .unwrap_or_default();
+    if site.config.markdown.highlight {
+        let syntax = markdown::highlight::stylesheet(
+            &site.config.markdown.highlight_theme,
+            &site.config.markdown.highlight_theme_dark,
+        )
+        .map_err(|e| anyhow::anyhow!("site-config.toml [markdown]: {e}"))?;
+        css.extend_from_slice(b"\n");
+        css.extend_from_slice(syntax.as_bytes());
+    }
+    let js = site
+        .theme
+        .static_files
+        .get("srekb.js")
+        .cloned()
+        .unwrap_or_default();
+    let assets = Assets {
+        css: fingerprint("style", "css", &css),
+        js: fingerprint("srekb", "js", &js),
+    };
+    out.write(&assets.css, &css)?;
+    out.write(&assets.js, &js)?;
+    for (path, bytes) in &site.theme.static_files {
+        if path != "style.css" && path != "srekb.js" {
+            out.write(path, bytes)?;
+        }
+    }
+    Ok(assets)
+}
+
+/// Common template context: site, UI strings, relative root, canonical URL.
+struct Ctx<'a> {
+    site_view: SiteView<'a>,
+    strings: &'a serde_json::Map<String, serde_json::Value>,
+    live_reload: Option<&'a str>,
+}
+
+impl Ctx<'_> {
+    fn base(&self, path: &str, root: &str, base_url: &str) -> tera::Context {
+        let mut c = tera::Context::new();
+        c.insert("site", &self.site_view);
+        c.insert("t", self.strings);
+        c.insert("root", root);
+        c.insert("canonical", &feeds::absolute(base_url, path));
+        c.insert("live_reload", &self.live_reload);
+        let top = path.split('/').next().filter(|s| !s.is_empty());
+        c.insert(
+            "current_section",
+            &top.map(|t| views::href(&format!("{t}/"))),
+        );
+        c
+    }
+}
+
+fn page_template(renderer: &Renderer, page: &Page) -> String {
+    if let Some(t) = &page.doc.meta.template {
+        return t.clone();
+    }
+    let kind = format!("{}.html", page.kind.as_str());
+    if renderer.has_template(&kind) {
+        kind
+    } else {
+        "page.html".into()
+    }
+}
+
+fn out_file(path: &str) -> String {
+    format!("{path}index.html")
+}
+
+fn render_all(
+    site: &Site,
+    renderer: &Renderer,
+    assets: &Assets,
+    opts: &BuildOptions,
+    out: &Output,
+    diags: &Diagnostics,
+) -> Result<()> {
+    let lib = &site.lib;
+    let config = &site.config;
+    let home = renderer.t("home").to_string();
+    let mut top: Vec<usize> = lib.sections[lib.root()].subsections.clone();
+    views::sort_sections(lib, &mut top);
+    let nav: Vec<NavItem> = top
+        .iter()
+        .filter(|&&si| views::count_pages(lib, si) > 0 || lib.sections[si].has_index_file)
+        .map(|&si| NavItem {
+            title: lib.sections[si].doc.title.clone(),
+            href: views::href(&lib.sections[si].doc.path),
+        })
+        .collect();
+    let ctx = Ctx {
+        site_view: SiteView {
+            title: &config.title,
+            description: &config.description,
+            lang: config.language.code(),
+            base_url: &config.base_url,
+            version: env!("CARGO_PKG_VERSION"),
+            css: &assets.css,
+            js: &assets.js,
+            nav,
+            extra: &config.extra,
+        },
+        strings: &renderer.strings,
+        live_reload: opts.live_reload.as_deref(),
+    };
+    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
+        match renderer.render(template, c) {
+            Ok(html) => out.write(file, html.as_bytes()),
+            Err(d) => {
+                diags.push(d);
+                Ok(())
+            }
+        }
+    };
+
+    // Pages.
+    lib.pages.par_iter().try_for_each(|page| -> Result<()> {
+        let root = links::root_prefix(&page.doc.path);
+        let mut c = ctx.base(&page.doc.path, &root, &config.base_url);
+        c.insert("page", &views::page_view(page, &site.taxonomies));
+        c.insert("section", &views::section_ref(lib, page.section));
+        let crumbs: Vec<Crumb> =
+            views::breadcrumbs(lib, Some(page.section), &home, Some(&page.doc));
+        c.insert("breadcrumbs", &crumbs);
+        render_to(
+            &page_template(renderer, page),
+            &c,
+            &out_file(&page.doc.path),
+        )?;
+        for alias in &page.doc.meta.aliases {
+            write_alias(out, alias, &page.doc.path)?;
+        }
+        Ok(())
+    })?;
+
+    // Sections (the root is the home page).
+    (0..lib.sections.len())
+        .into_par_iter()
+        .try_for_each(|si| -> Result<()> {
+            let s = &lib.sections[si];
+            let root = links::root_prefix(&s.doc.path);
+            let mut c = ctx.base(&s.doc.path, &root, &config.base_url);
+            c.insert("section", &views::section_view(lib, si, &site.taxonomies));
+            let crumbs = views::breadcrumbs(lib, Some(si), &home, None);
+            c.insert("breadcrumbs", &crumbs);
+            let template = if s.parent.is_none() {
+                let mut recent: Vec<&Page> =
+                    lib.pages.iter().filter(|p| p.doc.date.is_some()).collect();
+                recent.sort_by(|a, b| {
+                    b.doc
+                        .updated
+                        .or(b.doc.date)
+                        .cmp(&a.doc.updated.or(a.doc.date))
+                });
+                recent.truncate(10);
+                let recent: Vec<_> = recent
+                    .into_iter()
+                    .map(|p| views::page_ref(p, &site.taxonomies))
+                    .collect();
+                c.insert("recent", &recent);
+                "index.html".to_string()
+            } else if let Some(t) = &s.doc.meta.template {
+                t.clone()
+            } else {
+                let kind = format!("{}-section.html", s.kind.as_str());
+                if renderer.has_template(&kind) {
+                    kind
+                } else {
+                    "section.html".into()
+                }
+            };
+            render_to(&template, &c, &out_file(&s.doc.path))?;
+            for alias in &s.doc.meta.aliases {
+                write_alias(out, alias, &s.doc.path)?;
+            }
+            Ok(())
+        })?;
+
+    // Taxonomies.
+    #[derive(Serialize)]
+    struct TermView<'a> {
+        name: &'a str,
+        href: String,
+        count: usize,
+        pages: Vec<views::PageRef<'a>>,
+    }
+    #[derive(Serialize)]
+    struct TaxonomyView<'a> {
+        name: &'a str,
+        title: String,
+        href: String,
+        terms: Vec<TermView<'a>>,
+    }
+    for tax in &site.taxonomies {
+        let title = renderer.t(&format!("taxonomy.{}", tax.name)).to_string();
+        let tpath = tax.path();
+        let term_views: Vec<TermView> = tax
+            .terms
+            .iter()
+            .map(|t| TermView {
+                name: &t.name,
+                href: views::href(&format!("{tpath}{}/", t.slug)),
+                count: t.pages.len(),
+                pages: Vec::new(),
+            })
+            .collect();
+        let root = links::root_prefix(&tpath);
+        let mut c = ctx.base(&tpath, &root, &config.base_url);
+        let view = TaxonomyView {
+            name: &tax.name,
+            title: title.clone(),
+            href: views::href(&tpath),
+            terms: term_views,
+        };
+        c.insert("taxonomy", &view);
+        c.insert(
+            "breadcrumbs",
+            &vec![
+                Crumb {
+                    title: home.clone(),
+                    href: String::new(),
+                },
+                Crumb {
+                    title: title.clone(),
+                    href: view.href.clone(),
+                },
+            ],
+        );
+        render_to("taxonomy.html", &c, &out_file(&tpath))?;
+        tax.terms.par_iter().try_for_each(|term| -> Result<()> {
+            let path = format!("{tpath}{}/", term.slug);
+            let root = links::root_prefix(&path);
+            let mut c = ctx.base(&path, &root, &config.base_url);
+            let tv = TermView {
+                name: &term.name,
+                href: views::href(&path),
+                count: term.pages.len(),
+                pages: term
+                    .pages
+                    .iter()
+                    .map(|&p| views::page_ref(&lib.pages[p], &site.taxonomies))
+                    .collect(),
+            };
+            c.insert("term", &tv);
+            c.insert(
+                "taxonomy",
+                &TaxonomyView {
+                    name: &tax.name,
+                    title: title.clone(),
+                    href: views::href(&tpath),
+                    terms: Vec::new(),
+                },
+            );
+            c.insert(
+                "breadcrumbs",
+                &vec![
+                    Crumb {
+                        title: home.clone(),
+                        href: String::new(),
+                    },
+                    Crumb {
+                        title: title.clone(),
+                        href: views::href(&tpath),
+                    },
+                    Crumb {
+                        title: term.name.clone(),
+                        href: tv.href.clone(),
+                    },
+                ],
+            );
+            render_to("term.html", &c, &out_file(&path))
+        })?;
+    }
+
+    // 404: served at any depth, so it links from the site's absolute base path.
+    let base_path = config
+        .base_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_default();
+    let root404 = format!("{}/", base_path.trim_end_matches('/'));
+    let mut c = ctx.base("404.html", &root404, &config.base_url);
+    c.insert("breadcrumbs", &Vec::<Crumb>::new());
+    render_to("404.html", &c, "404.html")?;
+    Ok(())
+}
+
+/// A redirect page at an old URL (front matter `aliases`).
+fn write_alias(out: &Output, alias: &str, to_path: &str) -> Result<()> {
+    let Some(clean) = links::join("", alias.trim_start_matches('/')) else {
+        return Ok(());
+    };
+    if clean.is_empty() {
+        return Ok(());
+    }
+    let from = if clean.ends_with(".html") {
+        clean.clone()
+    } else {
+        format!("{clean}/index.html")
+    };
+    let depth = from.matches('/').count();
+    let target = format!("{}{}", "../".repeat(depth), views::href(to_path));
+    let t = feeds::xml_escape(&target);
+    let html = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Redirect</title><meta http-equiv=\"refresh\" content=\"0; url={t}\"><link rel=\"canonical\" href=\"{t}\"></head><body><a href=\"{t}\">{t}</a></body></html>\n"
+    );
+    out.write(&from, html.as_bytes())
+}
+
+fn write_feeds(site: &Site, out: &Output) -> Result<()> {
+    let lib = &site.lib;
+    let config = &site.config;
+    let dated = |prefix: &str| -> Vec<&Page> {
+        let mut v: Vec<&Page> = lib
+            .pages
+            .iter()
+            .filter(|p| p.doc.date.is_some() && p.doc.path.starts_with(prefix))
+            .collect();
+        v.sort_by(|a, b| {
+            b.doc
+                .date
+                .cmp(&a.doc.date)
+                .then(a.doc.title.cmp(&b.doc.title))
+        });
+        v.truncate(config.feed.limit);
+        v
+    };
+    out.write(
+        "atom.xml",
+        feeds::atom(
+            &feeds::FeedInfo {
+                title: &config.title,
+                base_url: &config.base_url,
+                feed_path: "atom.xml",
+                html_path: "",
+            },
+            &dated(""),
+        )
+        .as_bytes(),
+    )?;
+    for s in lib.sections.iter().filter(|s| s.parent.is_some()) {
+        let pages = dated(&s.doc.path);
+        if pages.is_empty() {
+            continue;
+        }
+        let feed_path = format!("{}atom.xml", s.doc.path);
+        let title = format!("{} | {}", s.doc.title, config.title);
+        out.write(
+            &feed_path,
+            feeds::atom(
+                &feeds::FeedInfo {
+                    title: &title,
+                    base_url: &config.base_url,
+                    feed_path: &feed_path,
+                    html_path: &s.doc.path,
+                },
+                &pages,
+            )
+            .as_bytes(),
+        )?;
+    }
+    let mut entries: Vec<(String, Option<crate::content::Date>)> = Vec::new();
+    for s in &lib.sections {
+        entries.push((s.doc.path.clone(), s.doc.updated.or(s.doc.date)));
+    }
+    for p in &lib.pages {
+        entries.push((p.doc.path.clone(), p.doc.updated.or(p.doc.date)));
+    }
+    for tax in &site.taxonomies {
+        entries.push((tax.path(), None));
+        for t in &tax.terms {
+            entries.push((format!("{}{}/", tax.path(), t.slug), None));
+        }
+    }
+    entries.sort();
+    out.write(
+        "sitemap.xml",
+        feeds::sitemap(&config.base_url, &entries).as_bytes(),
+    )?;
+    out.write("robots.txt", feeds::robots(&config.base_url).as_bytes())?;
+    Ok(())
+}
+
+/// `static/` as is, and the files that sit beside pages in `content/`.
+fn copy_static(site: &Site, out: &Output, diags: &Diagnostics) -> Result<()> {
+    let dir = site.root.join("static");
+    if dir.is_dir() {
+        let canon = dir
+            .canonicalize()
+            .with_context(|| format!("reading {}", dir.display()))?;
+        for entry in WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    diags.push(Diagnostic::error(
+                        "io",
+                        format!("cannot read static file: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file()
+                || load::is_ignored(&entry.file_name().to_string_lossy())
+            {
+                continue;
+            }
+            let real = entry
+                .path()
+                .canonicalize()
+                .unwrap_or_else(|_| entry.path().to_path_buf());
+            if !real.starts_with(&canon) {
+                diags.push(
+                    Diagnostic::error(
+                        "symlink",
+                        "symlink points outside static/; refusing to copy it",
+                    )
+                    .in_file(&load::display(entry.path(), &site.root)),
+                );
+                continue;
+            }
+            let rel = entry.path().strip_prefix(&dir).expect("under static/");
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            out.copy(entry.path(), &rel)?;
+        }
+    }
+    site.lib
+        .assets
+        .par_iter()
+        .try_for_each(|a| out.copy(&a.from, &a.to))?;
+    Ok(())
+}

@@ -1,0 +1,73 @@
+// srekb default theme behaviour. Everything here is an enhancement: pages work without it.
+(function () {
+  "use strict";
+  var doc = document.documentElement;
+
+  // Opened from file://: directory links need an explicit index.html.
+  if (location.protocol === "file:") {
+    var links = document.querySelectorAll("a[href]");
+    for (var i = 0; i < links.length; i++) {
+      var href = links[i].getAttribute("href");
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(href) && !/^\/\//.test(href) && href.charAt(0) !== "#") {
+        var parts = href.split("#");
+        if (/\/$/.test(parts[0]) || parts[0] === "" || parts[0] === ".") {
+          var base = parts[0] === "" || parts[0] === "." ? "./" : parts[0];
+          links[i].setAttribute("href", base + "index.html" + (parts.length > 1 ? "#" + parts[1] : ""));
+        }
+      }
+    }
+  }
+
+  // Theme toggle: light ↔ dark, remembered.
+  var toggle = document.querySelector(".theme-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var current = doc.getAttribute("data-theme") ||
+        (window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+      var next = current === "dark" ? "light" : "dark";
+      doc.setAttribute("data-theme", next);
+      try { localStorage.setItem("srekb-theme", next); } catch (e) { /* private mode */ }
+    });
+  }
+
+  // Copy buttons on code blocks.
+  var copied = doc.getAttribute("data-copied") || (doc.lang === "ja" ? "コピーしました" : "Copied");
+  var failed = doc.lang === "ja" ? "コピーできませんでした" : "Copy failed";
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    return new Promise(function (resolve, reject) {
+      var ta = document.createElement("textarea");
+      ta.value = text;
+      ta.setAttribute("readonly", "");
+      ta.style.position = "fixed";
+      ta.style.opacity = "0";
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      document.body.removeChild(ta);
+      if (ok) { resolve(); } else { reject(new Error("copy")); }
+    });
+  }
+  var buttons = document.querySelectorAll(".copy-button");
+  for (var b = 0; b < buttons.length; b++) {
+    (function (btn) {
+      var label = btn.textContent;
+      btn.hidden = false;
+      btn.addEventListener("click", function () {
+        var code = btn.closest(".code-block").querySelector("pre code");
+        copyText(code.innerText).then(function () {
+          btn.textContent = copied;
+          btn.classList.add("copied");
+        }, function () {
+          btn.textContent = failed;
+        }).then(function () {
+          setTimeout(function () { btn.textContent = label; btn.classList.remove("copied"); }, 1600);
+        });
+      });
+    })(buttons[b]);
+  }
+})();
