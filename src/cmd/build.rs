@@ -32,8 +32,9 @@ pub fn run(
         Ok(0)
     } else {
         eprintln!(
-            "Build failed with {} errors; {} was left unchanged.",
+            "Build failed with {} error{}; {} was left unchanged.",
             report.errors(),
+            if report.errors() == 1 { "" } else { "s" },
             out.display()
         );
         Ok(1)

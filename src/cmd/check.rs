@@ -34,11 +34,19 @@ pub fn run(
     if format == Format::Human {
         let total: usize = report.pages_by_kind.values().sum();
         eprintln!(
-            "check: {} — {} errors, {} warnings in {total} pages",
+            "check: {} — {}, {} in {total} pages",
             if failed { "FAILED" } else { "ok" },
-            report.errors(),
-            report.warnings()
+            plural(report.errors(), "error"),
+            plural(report.warnings(), "warning")
         );
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

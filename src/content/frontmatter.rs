@@ -24,7 +24,11 @@ pub struct Split<'a> {
     pub raw: &'a str,
     /// Lines before `raw` in the file (so a span in `raw` shifts by this much).
     pub raw_line: usize,
+    /// Byte offset of `raw` in the file.
+    pub raw_start: usize,
     pub body: &'a str,
+    /// Byte offset of `body` in the file.
+    pub body_start: usize,
     /// Lines before `body` in the file.
     pub body_line: usize,
 }
@@ -81,7 +85,9 @@ pub fn split(text: &str) -> Result<Split<'_>, FmError> {
                 format: Format::None,
                 raw: "",
                 raw_line: 0,
+                raw_start: 0,
                 body: text,
+                body_start: 0,
                 body_line: 0,
             })
         }
@@ -91,7 +97,9 @@ pub fn split(text: &str) -> Result<Split<'_>, FmError> {
             format,
             raw: &text[after_first..fence],
             raw_line: 1,
+            raw_start: after_first,
             body: &text[next..],
+            body_start: next,
             body_line: 1 + lines + 1,
         }),
         None => Err(err(
@@ -117,7 +125,9 @@ fn split_bare_json(text: &str) -> Result<Split<'_>, FmError> {
                 format: Format::Json,
                 raw,
                 raw_line: 0,
+                raw_start: 0,
                 body: &text[end + skip..],
+                body_start: end + skip,
                 body_line: raw.matches('\n').count() + 1,
             })
         }
@@ -130,6 +140,28 @@ fn split_bare_json(text: &str) -> Result<Split<'_>, FmError> {
         )),
         None => Err(err("empty front matter", Span::new(1, 1))),
     }
+}
+
+/// Rewrites "line L column C" inside a parser message so it counts lines in the file.
+fn shift_positions(msg: &str, lines: usize) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find("line ") {
+        out.push_str(&rest[..i + 5]);
+        rest = &rest[i + 5..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        match rest[..digits].parse::<usize>() {
+            Ok(n) if rest[digits..].starts_with(" column") => {
+                out.push_str(&(n + lines).to_string());
+                rest = &rest[digits..];
+            }
+            _ => {}
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// serde_json appends " at line L column C"; we show the position separately.
@@ -168,11 +200,7 @@ pub fn parse(split: &Split<'_>) -> Result<Map<String, Value>, FmError> {
                         .location()
                         .map(|l| Span::new(l.line(), l.column()))
                         .unwrap_or(Span::new(1, 1));
-                    let msg = e.to_string();
-                    let msg = match msg.rfind(" at line ") {
-                        Some(i) => msg[..i].to_string(),
-                        None => msg,
-                    };
+                    let msg = shift_positions(&e.to_string(), split.raw_line);
                     return Err(err(
                         format!("YAML front matter: {msg}"),
                         span.shifted(split.raw_line),
@@ -383,6 +411,16 @@ mod tests {
         assert!(e.span.line >= 3, "{e:?}");
         let e = parse_all("---json\n{\n\"title\": \"x\",\n}\n---\n").unwrap_err();
         assert_eq!(e.span.line, 4, "{e:?}");
+    }
+
+    #[test]
+    fn yaml_messages_count_lines_in_the_file() {
+        let e = parse_all("---\ntitle: [unclosed\n---\n").unwrap_err();
+        assert!(e.message.contains("line 2 column 8"), "{}", e.message);
+        assert_eq!(
+            shift_positions("a at line 1 column 2, b line x", 1),
+            "a at line 2 column 2, b line x"
+        );
     }
 
     #[test]

@@ -296,14 +296,13 @@ fn parse_document(
                 stem.to_string()
             }
         });
-    let fm_start = split.raw.as_ptr() as usize - text.as_ptr() as usize;
     let fm = FmLocation {
         format: split.format,
-        start: fm_start,
-        end: fm_start + split.raw.len(),
+        start: split.raw_start,
+        end: split.raw_start + split.raw.len(),
         raw_line: split.raw_line,
     };
-    let body_start = body.as_ptr() as usize - text.as_ptr() as usize;
+    let body_start = split.body_start;
     let body_line = split.body_line;
     Ok(Document {
         source: shown,
