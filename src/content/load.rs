@@ -153,9 +153,10 @@ pub fn display(path: &Path, root: &Path) -> PathBuf {
 }
 
 /// Reads a file as UTF-8 text, naming the file and the first bad byte's line on failure.
-pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
-    let bytes = fs::read(path)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))?;
+pub fn read_text(path: &Path, shown: &Path) -> Result<String, Box<Diagnostic>> {
+    let bytes = fs::read(path).map_err(|e| {
+        Box::new(Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))
+    })?;
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -179,7 +180,7 @@ pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
             .with_help("save the file as UTF-8 (Shift_JIS and EUC-JP are not supported)");
             d.file = Some(shown.to_path_buf());
             d.span = Span::new(line, col);
-            Err(d)
+            Err(Box::new(d))
         }
     }
 }
@@ -220,7 +221,7 @@ fn parse_document(
     config: &SiteConfig,
 ) -> Result<Document, Vec<Diagnostic>> {
     let shown = display(abs, root);
-    let text = read_text(abs, &shown).map_err(|d| vec![d])?;
+    let text = read_text(abs, &shown).map_err(|d| vec![*d])?;
     let at = |span: Span, text: &str, msg: String| -> Diagnostic {
         Diagnostic::error("front-matter", msg).at(&shown, span, text)
     };

@@ -51,6 +51,16 @@ pub struct Rendered {
     pub anchor_refs: Vec<AnchorRef>,
 }
 
+/// A heading whose text is still being collected.
+struct PendingHeading {
+    /// Index of the placeholder event replaced by the opening tag.
+    at: usize,
+    level: u8,
+    explicit_id: Option<String>,
+    classes: Vec<String>,
+    text: String,
+}
+
 /// What the renderer needs to know about the document being rendered.
 pub struct Context<'a> {
     pub config: &'a SiteConfig,
@@ -68,6 +78,9 @@ pub struct Context<'a> {
     pub path: &'a str,
     /// Label of the copy button on code blocks.
     pub copy_label: &'a str,
+    /// The document's title: a first `# heading` equal to it is dropped, because the
+    /// template already shows the title as the page's `<h1>`.
+    pub title: &'a str,
 }
 
 impl Context<'_> {
@@ -134,14 +147,15 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
         },
     };
 
-    // Heading under construction: (index of its placeholder event, level, explicit id, classes, text).
-    let mut heading: Option<(usize, u8, Option<String>, Vec<String>, String)> = None;
+    let mut heading: Option<PendingHeading> = None;
     let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
     let mut code: Option<(String, String)> = None;
     let mut html_block: Option<String> = None;
     let mut depth: usize = 0;
     let mut summary_at: Option<usize> = None;
     let mut same_doc_anchors: Vec<(String, Span)> = Vec::new();
+    // Whether any block came before (a title heading is only dropped when first).
+    let mut seen_block = false;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         match event {
@@ -149,18 +163,30 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
                 level, id, classes, ..
             }) => {
                 depth += 1;
-                heading = Some((
-                    events.len(),
-                    level_num(level),
-                    id.map(|s| s.to_string()),
-                    classes.iter().map(|c| c.to_string()).collect(),
-                    String::new(),
-                ));
+                heading = Some(PendingHeading {
+                    at: events.len(),
+                    level: level_num(level),
+                    explicit_id: id.map(|s| s.to_string()),
+                    classes: classes.iter().map(|c| c.to_string()).collect(),
+                    text: String::new(),
+                });
                 events.push(Event::Html(CowStr::Borrowed("")));
             }
             Event::End(TagEnd::Heading(level)) => {
                 depth -= 1;
-                if let Some((at, lvl, explicit, classes, text)) = heading.take() {
+                if let Some(PendingHeading {
+                    at,
+                    level: lvl,
+                    explicit_id: explicit,
+                    classes,
+                    text,
+                }) = heading.take()
+                {
+                    if lvl == 1 && !seen_block && text.trim() == ctx.title.trim() {
+                        events.truncate(at);
+                        seen_block = true;
+                        continue;
+                    }
                     let base = explicit.unwrap_or_else(|| slug::anchor(&text));
                     let base = if base.is_empty() {
                         "section".to_string()
@@ -326,14 +352,14 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
             }
             Event::Text(t) => {
                 if let Some(h) = heading.as_mut() {
-                    h.4.push_str(&t);
+                    h.text.push_str(&t);
                 }
                 out.plain.push_str(&t);
                 events.push(Event::Text(t));
             }
             Event::Code(t) => {
                 if let Some(h) = heading.as_mut() {
-                    h.4.push_str(&t);
+                    h.text.push_str(&t);
                 }
                 out.plain.push_str(&t);
                 events.push(Event::Code(t));
@@ -344,6 +370,7 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
             }
             Event::Start(tag) => {
                 depth += 1;
+                seen_block = true;
                 events.push(Event::Start(tag));
             }
             Event::End(tag) => {
@@ -369,6 +396,7 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
         html::push_html(&mut s, events[..at].iter().cloned());
         out.summary_html = Some(s);
     }
+    join_east_asian_lines(&mut events);
     let mut html_out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut html_out, events.into_iter());
     out.html = html_out;
@@ -458,6 +486,33 @@ fn code_block(lang: &str, text: &str, ctx: &Context<'_>) -> String {
     )
 }
 
+fn is_wide(c: char) -> bool {
+    unicode_width::UnicodeWidthChar::width(c) == Some(2)
+}
+
+/// A line break inside a Japanese paragraph is not a space: drop soft breaks between
+/// two East Asian wide characters (as goldmark's EastAsianLineBreaks does).
+fn join_east_asian_lines(events: &mut Vec<Event<'_>>) {
+    let mut i = 1;
+    while i + 1 < events.len() {
+        if matches!(events[i], Event::SoftBreak) {
+            let before = match &events[i - 1] {
+                Event::Text(t) => t.chars().next_back(),
+                _ => None,
+            };
+            let after = match &events[i + 1] {
+                Event::Text(t) => t.chars().next(),
+                _ => None,
+            };
+            if before.is_some_and(is_wide) && after.is_some_and(is_wide) {
+                events.remove(i);
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
 /// Turns a flat list of headings into a tree by level.
 fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
     fn insert(into: &mut Vec<TocEntry>, e: TocEntry) {
@@ -523,6 +578,7 @@ mod tests {
             rel: "a.md",
             path: "a/",
             copy_label: "コピー",
+            title: "題名",
         };
         render(body, &ctx)
     }
@@ -615,6 +671,26 @@ mod tests {
             .map(|i| format!("{}- x\n", "  ".repeat(i)))
             .collect();
         let _ = r(&list);
+    }
+
+    #[test]
+    fn title_heading_is_not_repeated() {
+        let (out, _) = r("# 題名\n\n本文\n");
+        assert!(!out.html.contains("<h1"), "{}", out.html);
+        let (out, _) = r("本文\n\n# 題名\n");
+        assert!(
+            out.html.contains("<h1"),
+            "only a leading title heading is dropped"
+        );
+        let (out, _) = r("# 別の見出し\n");
+        assert!(out.html.contains("<h1"));
+    }
+
+    #[test]
+    fn japanese_soft_breaks_do_not_become_spaces() {
+        let (out, _) = r("信頼性を\n高める。\nEnglish\nwords\n");
+        assert!(out.html.contains("信頼性を高める。"), "{}", out.html);
+        assert!(out.html.contains("English\nwords"), "{}", out.html);
     }
 
     #[test]

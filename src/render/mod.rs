@@ -187,15 +187,17 @@ impl Renderer {
         cur.as_str()
     }
 
-    pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
+    pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Box<Diagnostic>> {
         self.tera.render(template, ctx).map_err(|e| {
             let src = self
                 .sources
                 .get(template)
                 .cloned()
                 .unwrap_or_else(|| template.to_string());
-            Diagnostic::error("template", format!("rendering {template}: {}", chain(&e)))
-                .in_file(std::path::Path::new(&src))
+            Box::new(
+                Diagnostic::error("template", format!("rendering {template}: {}", chain(&e)))
+                    .in_file(std::path::Path::new(&src)),
+            )
         })
     }
 }

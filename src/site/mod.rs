@@ -130,7 +130,7 @@ pub fn load_config(root: &Path, diags: &Diagnostics) -> Option<SiteConfig> {
     let text = match load::read_text(&path, &shown) {
         Ok(t) => t,
         Err(d) => {
-            diags.push(d);
+            diags.push(*d);
             return None;
         }
     };
@@ -308,6 +308,7 @@ fn render_markdown(site: &mut Site, diags: &Diagnostics) {
                 rel: &doc.rel,
                 path: &doc.path,
                 copy_label: &copy_label,
+                title: &doc.title,
             };
             let (rendered, ds) = markdown::render(doc.body(), &ctx);
             diags.extend(ds);
@@ -481,7 +482,7 @@ fn render_all(
         match renderer.render(template, c) {
             Ok(html) => out.write(file, html.as_bytes()),
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 Ok(())
             }
         }

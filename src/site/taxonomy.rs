@@ -67,8 +67,7 @@ pub fn collect(lib: &Library, names: &[String]) -> Vec<Taxonomy> {
             continue;
         }
         // Sort terms by name for display, keeping the slug index valid.
-        tax.terms
-            .sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        tax.terms.sort_by_cached_key(|t| t.name.to_lowercase());
         tax.by_slug = tax
             .terms
             .iter()
