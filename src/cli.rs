@@ -62,6 +62,25 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Developer tools (benchmarks).
+    #[command(hide = true)]
+    Dev {
+        #[command(subcommand)]
+        what: DevCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Write a deterministic N-page knowledge base for benchmarks.
+    GenCorpus {
+        #[arg(long, default_value_t = 1000)]
+        pages: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

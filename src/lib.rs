@@ -19,7 +19,7 @@ pub mod theme;
 
 use anyhow::Result;
 
-use cli::{Cli, Command, NewCommand};
+use cli::{Cli, Command, DevCommand, NewCommand};
 
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -39,5 +39,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             NewCommand::Page { path, title } => cmd::new::page(&root, &path, title),
         },
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(root)),
+        Command::Dev { what } => match what {
+            DevCommand::GenCorpus { pages, seed, out } => cmd::gen_corpus::run(&out, pages, seed),
+        },
     }
 }

@@ -372,3 +372,64 @@ fn sample_site_builds_with_zero_warnings() {
     );
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn invalid_utf8_names_the_file_and_line() {
+    let site = site(&[("site-config.toml", CONFIG), ("content/ok.md", "# ok\n")]);
+    fs::write(
+        site.path().join("content/sjis.md"),
+        b"# title\n\x93\xfa\x96\x7b\n",
+    )
+    .unwrap();
+    srekb(site.path())
+        .arg("check")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("content/sjis.md:2:1"))
+        .stderr(predicate::str::contains("not valid UTF-8"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_root_are_refused_and_loops_reported() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret.md"), "# secret\n").unwrap();
+    let site = site(&[("site-config.toml", CONFIG), ("content/ok.md", "# ok\n")]);
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.md"),
+        site.path().join("content/leak.md"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        site.path().join("content"),
+        site.path().join("content/loop"),
+    )
+    .unwrap();
+    let (code, _, stderr) = run({
+        let mut c = srekb(site.path());
+        c.arg("build");
+        c
+    });
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("content/leak.md") && stderr.contains("outside content/"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("symlink loop"), "{stderr}");
+    assert!(!site.path().join("public").exists());
+}
+
+#[test]
+fn crlf_and_bom_files_build() {
+    let site = site(&[
+        ("site-config.toml", CONFIG),
+        (
+            "content/win.md",
+            "\u{feff}+++\r\ntitle = \"Windows\"\r\n+++\r\n\r\n## 見出し\r\n\r\n本文\r\n",
+        ),
+    ]);
+    srekb(site.path()).arg("build").assert().success();
+    let html = read(&site.path().join("public"), "win/index.html");
+    assert!(html.contains("<h1 id=\"page-title\">Windows</h1>"));
+    assert!(html.contains("id=\"見出し\""));
+}

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod check;
+pub mod gen_corpus;
 pub mod init;
 pub mod new;
 
