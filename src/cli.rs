@@ -85,6 +85,20 @@ pub enum DevCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum NewCommand {
+    /// A postmortem: `srekb new postmortem "決済APIのタイムアウト多発" --severity SEV2 --service payments-api`.
+    Postmortem {
+        /// Title of the incident.
+        title: String,
+        /// File name part after the date (default: from the title).
+        #[arg(long)]
+        slug: Option<String>,
+        /// Severity (one of `[postmortem] severities`).
+        #[arg(long)]
+        severity: Option<String>,
+        /// Affected service (repeatable).
+        #[arg(long = "service")]
+        services: Vec<String>,
+    },
     /// An ordinary page: `srekb new page docs/onboarding.md "オンボーディング"`.
     Page {
         /// Path under content/ (".md" is added when missing).

@@ -37,6 +37,7 @@ pub struct SiteConfig {
     pub markdown: MarkdownConfig,
     pub links: LinksConfig,
     pub feed: FeedConfig,
+    pub postmortem: PostmortemConfig,
     /// Free-form values handed to templates as `config.extra`.
     pub extra: toml::Table,
 }
@@ -64,6 +65,7 @@ impl Default for SiteConfig {
             markdown: MarkdownConfig::default(),
             links: LinksConfig::default(),
             feed: FeedConfig::default(),
+            postmortem: PostmortemConfig::default(),
             extra: toml::Table::new(),
         }
     }
@@ -147,6 +149,78 @@ pub struct FeedConfig {
 impl Default for FeedConfig {
     fn default() -> Self {
         FeedConfig { limit: 30 }
+    }
+}
+
+/// `[postmortem]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostmortemConfig {
+    /// Allowed severities, most severe first. Default: ["SEV1", "SEV2", "SEV3", "SEV4"].
+    pub severities: Vec<String>,
+    /// Section ids every postmortem needs (see `sections`). Default: summary, impact,
+    /// root_causes, trigger, resolution, detection, action_items, lessons, timeline.
+    pub required_sections: Vec<String>,
+    /// Extra heading aliases per section id, added to the built-in Japanese and English ones.
+    pub sections: BTreeMap<String, Vec<String>>,
+    /// Phrases that label people instead of systems (warnings). Default: a Japanese and English list.
+    pub blame_terms: Vec<String>,
+    /// Hindsight phrases ("should have") (warnings).
+    pub counterfactual_terms: Vec<String>,
+    /// Action items that cannot be verified ("be more careful") (warnings).
+    pub vague_action_terms: Vec<String>,
+}
+
+impl Default for PostmortemConfig {
+    fn default() -> Self {
+        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        PostmortemConfig {
+            severities: v(&["SEV1", "SEV2", "SEV3", "SEV4"]),
+            required_sections: v(&[
+                "summary",
+                "impact",
+                "root_causes",
+                "trigger",
+                "resolution",
+                "detection",
+                "action_items",
+                "lessons",
+                "timeline",
+            ]),
+            sections: BTreeMap::new(),
+            blame_terms: v(&[
+                "human error",
+                "operator error",
+                "careless",
+                "ヒューマンエラー",
+                "人為的ミス",
+                "人的ミス",
+                "不注意",
+                "確認漏れ",
+                "のせい",
+                "怠慢",
+            ]),
+            counterfactual_terms: v(&[
+                "should have",
+                "could have",
+                "would have",
+                "すべきだった",
+                "するべきだった",
+                "していれば",
+                "していたら",
+                "しておけば",
+            ]),
+            vague_action_terms: v(&[
+                "注意する",
+                "気をつける",
+                "気を付ける",
+                "意識する",
+                "徹底する",
+                "be more careful",
+                "be careful",
+                "pay more attention",
+            ]),
+        }
     }
 }
 

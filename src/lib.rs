@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod kinds;
 pub mod markdown;
 pub mod render;
 pub mod site;
@@ -37,6 +38,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         } => cmd::check::run(root, format, strict, drafts, cli.verbose),
         Command::New { what } => match what {
             NewCommand::Page { path, title } => cmd::new::page(&root, &path, title),
+            NewCommand::Postmortem {
+                title,
+                slug,
+                severity,
+                services,
+            } => cmd::new::postmortem(&root, &title, slug, severity, services),
         },
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(root)),
         Command::Dev { what } => match what {

@@ -519,6 +519,8 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
             kind,
             section: si,
             slug,
+            data: Default::default(),
+            replacements: Vec::new(),
         });
     }
     for (si, s) in lib.sections.iter().enumerate() {

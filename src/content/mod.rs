@@ -124,6 +124,19 @@ pub struct Page {
     pub kind: Kind,
     pub section: usize,
     pub slug: String,
+    /// Structure and derived data of the page's kind (filled by the kinds step).
+    pub data: crate::kinds::KindData,
+    /// Body ranges the kind renders itself.
+    pub replacements: crate::kinds::Replacements,
+}
+
+impl Page {
+    pub fn postmortem(&self) -> Option<&crate::kinds::postmortem::Postmortem> {
+        match &self.data {
+            crate::kinds::KindData::Postmortem(p) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

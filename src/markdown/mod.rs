@@ -4,6 +4,7 @@
 
 pub mod highlight;
 pub mod links;
+pub mod outline;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -81,6 +82,8 @@ pub struct Context<'a> {
     /// The document's title: a first `# heading` equal to it is dropped, because the
     /// template already shows the title as the page's `<h1>`.
     pub title: &'a str,
+    /// Tables (by body range) that the page's kind renders itself.
+    pub replacements: &'a [(std::ops::Range<usize>, String)],
 }
 
 impl Context<'_> {
@@ -157,7 +160,14 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
     // Whether any block came before (a title heading is only dropped when first).
     let mut seen_block = false;
 
+    let mut skipping_table = false;
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if skipping_table {
+            if matches!(event, Event::End(TagEnd::Table)) {
+                skipping_table = false;
+            }
+            continue;
+        }
         match event {
             Event::Start(Tag::Heading {
                 level, id, classes, ..
@@ -334,6 +344,19 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
                     title,
                     id,
                 }));
+            }
+            Event::Start(Tag::Table(_))
+                if ctx.replacements.iter().any(|(r, _)| r.start == range.start) =>
+            {
+                seen_block = true;
+                if let Some((_, html)) = ctx
+                    .replacements
+                    .iter()
+                    .find(|(r, _)| r.start == range.start)
+                {
+                    events.push(Event::Html(CowStr::from(html.clone())));
+                }
+                skipping_table = true;
             }
             Event::Start(Tag::Table(align)) => {
                 depth += 1;
@@ -579,6 +602,7 @@ mod tests {
             path: "a/",
             copy_label: "コピー",
             title: "題名",
+            replacements: &[],
         };
         render(body, &ctx)
     }

@@ -1,6 +1,7 @@
 //! Tera set-up: the theme's templates (autoescaped), localised filters, and a render
 //! call that turns tera's errors into diagnostics naming the template.
 
+pub mod charts;
 pub mod views;
 
 use std::collections::HashMap;
@@ -64,6 +65,33 @@ fn format_date(
         (Language::En, _) => parsed.format("%b %-d, %Y").to_string(),
     };
     Ok(Value::String(out))
+}
+
+/// "1時間20分" / "1h 20m"; days for long spans.
+pub fn format_minutes(m: i64, lang: Language) -> String {
+    let (neg, m) = (m < 0, m.abs());
+    let (d, h, min) = (m / 1440, (m % 1440) / 60, m % 60);
+    let s = match lang {
+        Language::Ja => match (d, h, min) {
+            (0, 0, m) => format!("{m}分"),
+            (0, h, 0) => format!("{h}時間"),
+            (0, h, m) => format!("{h}時間{m}分"),
+            (d, h, _) if h > 0 => format!("{d}日{h}時間"),
+            (d, _, _) => format!("{d}日"),
+        },
+        Language::En => match (d, h, min) {
+            (0, 0, m) => format!("{m}m"),
+            (0, h, 0) => format!("{h}h"),
+            (0, h, m) => format!("{h}h {m}m"),
+            (d, h, _) if h > 0 => format!("{d}d {h}h"),
+            (d, _, _) => format!("{d}d"),
+        },
+    };
+    if neg {
+        format!("-{s}")
+    } else {
+        s
+    }
 }
 
 /// HTML escaping for text and quoted attributes: `& < > " '`. Unlike tera's default it
@@ -147,6 +175,12 @@ impl Renderer {
             "date_local",
             move |v: &Value, args: &HashMap<String, Value>| format_date(v, args, lang),
         );
+        tera.register_filter("duration", move |v: &Value, _: &HashMap<String, Value>| {
+            let Some(m) = v.as_i64() else {
+                return Ok(Value::String(String::new()));
+            };
+            Ok(Value::String(format_minutes(m, lang)))
+        });
         tera.register_filter("fill", |v: &Value, args: &HashMap<String, Value>| {
             let s = v.as_str().unwrap_or_default();
             let n = args.get("n").map(|n| match n {
@@ -224,6 +258,14 @@ mod tests {
             format_date(&v, &t, Language::Ja).unwrap(),
             "2025年5月12日 10:03"
         );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(format_minutes(5, Language::Ja), "5分");
+        assert_eq!(format_minutes(80, Language::Ja), "1時間20分");
+        assert_eq!(format_minutes(120, Language::En), "2h");
+        assert_eq!(format_minutes(1500, Language::Ja), "1日1時間");
     }
 
     #[test]

@@ -42,6 +42,38 @@ pub struct Crumb {
     pub href: String,
 }
 
+/// What a list shows of a postmortem.
+#[derive(Serialize)]
+pub struct PmSummary<'a> {
+    pub severity: Option<&'a str>,
+    pub status: &'static str,
+    pub services: &'a [String],
+    pub started_at: Option<String>,
+    pub minutes_to_resolve: Option<i64>,
+    pub minutes_to_detect: Option<i64>,
+    pub open_action_items: usize,
+    pub detection: Option<&'static str>,
+    pub year: Option<String>,
+}
+
+pub fn pm_summary(page: &Page) -> Option<PmSummary<'_>> {
+    let pm = page.postmortem()?;
+    Some(PmSummary {
+        severity: pm.severity.as_deref(),
+        status: pm.status.as_str(),
+        services: &pm.services,
+        started_at: date_str(pm.started_at),
+        minutes_to_resolve: pm.minutes_to_resolve,
+        minutes_to_detect: pm.minutes_to_detect,
+        open_action_items: pm.open_action_items,
+        detection: pm.detection.as_ref().map(|d| d.source.as_str()),
+        year: pm
+            .started_at
+            .or(page.doc.date)
+            .map(|d| d.at.format("%Y").to_string()),
+    })
+}
+
 /// A page in a list.
 #[derive(Serialize)]
 pub struct PageRef<'a> {
@@ -53,6 +85,7 @@ pub struct PageRef<'a> {
     pub draft: bool,
     pub tags: Vec<TermRef>,
     pub extra: &'a Map<String, Value>,
+    pub pm: Option<PmSummary<'a>>,
 }
 
 /// The page being rendered.
@@ -72,6 +105,8 @@ pub struct PageView<'a> {
     pub draft: bool,
     /// Source path relative to content/ (for "edit this page" links).
     pub source: &'a str,
+    /// The kind's data (postmortem window, action items, …).
+    pub data: &'a crate::kinds::KindData,
 }
 
 #[derive(Serialize)]
@@ -139,6 +174,7 @@ pub fn page_ref<'a>(page: &'a Page, taxonomies: &[Taxonomy]) -> PageRef<'a> {
         draft: page.doc.meta.draft,
         tags: terms(&page.doc, taxonomies, "tags"),
         extra: &page.doc.meta.extra,
+        pm: pm_summary(page),
     }
 }
 
@@ -165,6 +201,7 @@ pub fn page_view<'a>(page: &'a Page, taxonomies: &'a [Taxonomy]) -> PageView<'a>
         reading_minutes: reading_minutes(&doc.rendered.plain),
         draft: doc.meta.draft,
         source: &doc.rel,
+        data: &page.data,
     }
 }
 

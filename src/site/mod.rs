@@ -3,6 +3,7 @@
 
 pub mod feeds;
 pub mod output;
+pub mod postmortems;
 pub mod taxonomy;
 
 use std::collections::{BTreeMap, HashMap};
@@ -178,6 +179,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             &diags,
         )
     });
+    let today = chrono::Utc::now()
+        .with_timezone(&config.offset())
+        .date_naive();
+    let mut lib = lib;
+    steps.run("kinds", || {
+        crate::kinds::analyze(&mut lib, &config, today, &diags)
+    });
     let mut site = Site {
         root: root.clone(),
         config,
@@ -283,6 +291,7 @@ fn render_markdown(site: &mut Site, diags: &Diagnostics) {
             }
         }
     }
+    let empty: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let copy_label = site
         .renderer
         .as_ref()
@@ -309,6 +318,10 @@ fn render_markdown(site: &mut Site, diags: &Diagnostics) {
                 path: &doc.path,
                 copy_label: &copy_label,
                 title: &doc.title,
+                replacements: match t {
+                    Target::Page(p) => &lib.pages[p].replacements,
+                    Target::Section(_) => &empty,
+                },
             };
             let (rendered, ds) = markdown::render(doc.body(), &ctx);
             diags.extend(ds);
@@ -403,14 +416,14 @@ fn write_theme_assets(site: &Site, out: &Output) -> Result<Assets> {
 }
 
 /// Common template context: site, UI strings, relative root, canonical URL.
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     site_view: SiteView<'a>,
     strings: &'a serde_json::Map<String, serde_json::Value>,
     live_reload: Option<&'a str>,
 }
 
 impl Ctx<'_> {
-    fn base(&self, path: &str, root: &str, base_url: &str) -> tera::Context {
+    pub(crate) fn base(&self, path: &str, root: &str, base_url: &str) -> tera::Context {
         let mut c = tera::Context::new();
         c.insert("site", &self.site_view);
         c.insert("t", self.strings);
@@ -518,6 +531,7 @@ fn render_all(
             c.insert("section", &views::section_view(lib, si, &site.taxonomies));
             let crumbs = views::breadcrumbs(lib, Some(si), &home, None);
             c.insert("breadcrumbs", &crumbs);
+            postmortems::index_context(site, renderer, &mut c, si);
             let template = if s.parent.is_none() {
                 let mut recent: Vec<&Page> =
                     lib.pages.iter().filter(|p| p.doc.date.is_some()).collect();
@@ -647,6 +661,8 @@ fn render_all(
         })?;
     }
 
+    postmortems::render(site, renderer, &ctx, out, diags, &home)?;
+
     // 404: served at any depth, so it links from the site's absolute base path.
     let base_path = config
         .base_url
@@ -753,6 +769,7 @@ fn write_feeds(site: &Site, out: &Output) -> Result<()> {
         feeds::sitemap(&config.base_url, &entries).as_bytes(),
     )?;
     out.write("robots.txt", feeds::robots(&config.base_url).as_bytes())?;
+    postmortems::write_json(site, out)?;
     Ok(())
 }
 

@@ -1,0 +1,654 @@
+//! Site-wide postmortem outputs: the index's filter pages (severity, status, year,
+//! service — they work without JavaScript), the report with SVG charts, open action
+//! items by owner, and `postmortems.json` with every derived metric.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::output::Output;
+use super::{out_file, Ctx, Site};
+use crate::content::{slug, Kind, Page};
+use crate::diagnostics::Diagnostics;
+use crate::kinds::postmortem::{DetectionSource, Postmortem, Status};
+use crate::markdown::links;
+use crate::render::charts::{self, median_p90, Series};
+use crate::render::views::{self, Crumb};
+use crate::render::Renderer;
+
+/// The section holding postmortems (the first one of that kind).
+fn pm_section(site: &Site) -> Option<usize> {
+    site.lib.sections.iter().position(|s| {
+        s.kind == Kind::Postmortem
+            && s.parent
+                .is_some_and(|p| site.lib.sections[p].parent.is_none())
+    })
+}
+
+fn postmortems(site: &Site) -> Vec<(&Page, &Postmortem)> {
+    let mut v: Vec<(&Page, &Postmortem)> = site
+        .lib
+        .pages
+        .iter()
+        .filter_map(|p| p.postmortem().map(|pm| (p, pm)))
+        .collect();
+    v.sort_by(|a, b| {
+        b.1.started_at
+            .or(b.0.doc.date)
+            .cmp(&a.1.started_at.or(a.0.doc.date))
+            .then(a.0.doc.title.cmp(&b.0.doc.title))
+    });
+    v
+}
+
+#[derive(Serialize)]
+struct Filter {
+    group: &'static str,
+    value: String,
+    label: String,
+    href: String,
+    count: usize,
+    active: bool,
+}
+
+fn month_range(pms: &[(&Page, &Postmortem)]) -> Vec<String> {
+    let months: BTreeSet<String> = pms
+        .iter()
+        .filter_map(|(p, pm)| pm.month(p.doc.date))
+        .collect();
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Vec::new();
+    };
+    let parse =
+        |m: &str| -> (i32, u32) { (m[..4].parse().unwrap_or(1970), m[5..7].parse().unwrap_or(1)) };
+    let (mut y, mut mo) = parse(first);
+    let end = parse(last);
+    let mut out = Vec::new();
+    while (y, mo) <= end {
+        out.push(format!("{y:04}-{mo:02}"));
+        mo += 1;
+        if mo > 12 {
+            mo = 1;
+            y += 1;
+        }
+    }
+    out
+}
+
+pub(crate) fn render(
+    site: &Site,
+    renderer: &Renderer,
+    ctx: &Ctx<'_>,
+    out: &Output,
+    diags: &Diagnostics,
+    home: &str,
+) -> Result<()> {
+    let Some(si) = pm_section(site) else {
+        return Ok(());
+    };
+    let section = &site.lib.sections[si];
+    let base = section.doc.path.clone();
+    let pms = postmortems(site);
+    let config = &site.config;
+    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
+        if !renderer.has_template(template) {
+            return Ok(());
+        }
+        match renderer.render(template, c) {
+            Ok(html) => out.write(file, html.as_bytes()),
+            Err(d) => {
+                diags.push(*d);
+                Ok(())
+            }
+        }
+    };
+    let crumbs = |title: &str, path: &str| {
+        vec![
+            Crumb {
+                title: home.to_string(),
+                href: String::new(),
+            },
+            Crumb {
+                title: section.doc.title.clone(),
+                href: views::href(&base),
+            },
+            Crumb {
+                title: title.to_string(),
+                href: views::href(path),
+            },
+        ]
+    };
+
+    // Filter pages: one per severity, status, year and service.
+    let mut groups: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();
+    groups.push((
+        "severity",
+        config
+            .postmortem
+            .severities
+            .iter()
+            .map(|s| (s.to_lowercase(), s.clone()))
+            .collect(),
+    ));
+    groups.push((
+        "status",
+        Status::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str().to_string(),
+                    renderer
+                        .t(&format!("pm.statuses.{}", s.as_str()))
+                        .to_string(),
+                )
+            })
+            .collect(),
+    ));
+    let years: BTreeSet<String> = pms
+        .iter()
+        .filter_map(|(p, pm)| {
+            pm.started_at
+                .or(p.doc.date)
+                .map(|d| d.at.format("%Y").to_string())
+        })
+        .collect();
+    groups.push((
+        "year",
+        years.into_iter().rev().map(|y| (y.clone(), y)).collect(),
+    ));
+    let services: BTreeSet<String> = pms
+        .iter()
+        .flat_map(|(_, pm)| pm.services.iter().cloned())
+        .collect();
+    groups.push((
+        "service",
+        services
+            .into_iter()
+            .map(|s| (slug::path_segment(&s), s))
+            .collect(),
+    ));
+    let matches = |group: &str, value: &str, page: &Page, pm: &Postmortem| -> bool {
+        match group {
+            "severity" => pm
+                .severity
+                .as_deref()
+                .is_some_and(|s| s.to_lowercase() == value),
+            "status" => pm.status.as_str() == value,
+            "year" => pm
+                .started_at
+                .or(page.doc.date)
+                .is_some_and(|d| d.at.format("%Y").to_string() == value),
+            _ => pm.services.iter().any(|s| slug::path_segment(s) == value),
+        }
+    };
+    let filters_for = |active: Option<(&str, &str)>| -> Vec<Filter> {
+        let mut v = Vec::new();
+        for (group, values) in &groups {
+            for (value, label) in values {
+                let count = pms
+                    .iter()
+                    .filter(|(p, pm)| matches(group, value, p, pm))
+                    .count();
+                if count == 0 && *group != "severity" && *group != "status" {
+                    continue;
+                }
+                v.push(Filter {
+                    group,
+                    value: value.clone(),
+                    label: label.clone(),
+                    href: views::href(&format!("{base}{group}/{value}/")),
+                    count,
+                    active: active == Some((group, value.as_str())),
+                });
+            }
+        }
+        v
+    };
+    let section_view = views::section_view(&site.lib, si, &site.taxonomies);
+    for (group, values) in &groups {
+        for (value, label) in values {
+            let path = format!("{base}{group}/{value}/");
+            let list: Vec<_> = pms
+                .iter()
+                .filter(|(p, pm)| matches(group, value, p, pm))
+                .map(|(p, _)| views::page_ref(p, &site.taxonomies))
+                .collect();
+            let root = links::root_prefix(&path);
+            let mut c = ctx.base(&path, &root, &config.base_url);
+            c.insert("section", &section_view);
+            c.insert("pm_pages", &list);
+            c.insert("filters", &filters_for(Some((group, value))));
+            c.insert(
+                "filter",
+                &serde_json::json!({ "group": group, "value": value, "label": label }),
+            );
+            c.insert("base_href", &views::href(&base));
+            c.insert("breadcrumbs", &crumbs(label, &path));
+            render_to("postmortem-section.html", &c, &out_file(&path))?;
+        }
+    }
+
+    // Report.
+    let path = format!("{base}report/");
+    let root = links::root_prefix(&path);
+    let mut c = ctx.base(&path, &root, &config.base_url);
+    let report = report(site, renderer, &pms);
+    c.insert("report", &report);
+    c.insert("section", &section_view);
+    c.insert("base_href", &views::href(&base));
+    c.insert("breadcrumbs", &crumbs(renderer.t("pm.report"), &path));
+    render_to("postmortem-report.html", &c, &out_file(&path))?;
+
+    // Open action items by owner.
+    #[derive(Serialize)]
+    struct OpenItem<'a> {
+        action: &'a str,
+        owner: &'a str,
+        due: Option<String>,
+        overdue: bool,
+        age_days: Option<i64>,
+        status: &'a crate::kinds::postmortem::ActionStatus,
+        ticket: Option<&'a str>,
+        postmortem: &'a str,
+        href: String,
+        severity: Option<&'a str>,
+    }
+    let mut by_owner: BTreeMap<&str, Vec<OpenItem>> = BTreeMap::new();
+    let unassigned = renderer.t("pm.unassigned");
+    for (p, pm) in &pms {
+        for a in pm.action_items.iter().filter(|a| a.open) {
+            let owner = a.owner.as_deref().unwrap_or(unassigned);
+            by_owner.entry(owner).or_default().push(OpenItem {
+                action: &a.action,
+                owner,
+                due: a.due.map(|d| d.to_string()),
+                overdue: a.overdue,
+                age_days: a.age_days,
+                status: &a.status,
+                ticket: a.ticket.as_deref(),
+                postmortem: &p.doc.title,
+                href: views::href(&p.doc.path),
+                severity: pm.severity.as_deref(),
+            });
+        }
+    }
+    for items in by_owner.values_mut() {
+        items.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(b.age_days.cmp(&a.age_days)));
+    }
+    let owners: Vec<serde_json::Value> = by_owner
+        .iter()
+        .map(|(o, items)| serde_json::json!({ "owner": o, "count": items.len(), "overdue": items.iter().filter(|i| i.overdue).count(), "items": items }))
+        .collect();
+    let path = format!("{base}action-items/");
+    let root = links::root_prefix(&path);
+    let mut c = ctx.base(&path, &root, &config.base_url);
+    c.insert("owners", &owners);
+    c.insert("total", &by_owner.values().map(Vec::len).sum::<usize>());
+    c.insert("base_href", &views::href(&base));
+    c.insert("breadcrumbs", &crumbs(renderer.t("pm.action_items"), &path));
+    render_to("postmortem-actions.html", &c, &out_file(&path))?;
+    Ok(())
+}
+
+/// Filters for the section's own index page.
+pub(crate) fn index_context(site: &Site, renderer: &Renderer, c: &mut tera::Context, si: usize) {
+    if pm_section(site) != Some(si) {
+        return;
+    }
+    let pms = postmortems(site);
+    let base = &site.lib.sections[si].doc.path;
+    let list: Vec<_> = pms
+        .iter()
+        .map(|(p, _)| views::page_ref(p, &site.taxonomies))
+        .collect();
+    c.insert("pm_pages", &list);
+    let mut filters = Vec::new();
+    for sev in &site.config.postmortem.severities {
+        let v = sev.to_lowercase();
+        let count = pms
+            .iter()
+            .filter(|(_, pm)| {
+                pm.severity
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(sev))
+            })
+            .count();
+        filters.push(Filter {
+            group: "severity",
+            href: views::href(&format!("{base}severity/{v}/")),
+            value: v,
+            label: sev.clone(),
+            count,
+            active: false,
+        });
+    }
+    for st in Status::ALL {
+        let count = pms.iter().filter(|(_, pm)| pm.status == st).count();
+        let label = renderer
+            .t(&format!("pm.statuses.{}", st.as_str()))
+            .to_string();
+        filters.push(Filter {
+            group: "status",
+            href: views::href(&format!("{base}status/{}/", st.as_str())),
+            value: st.as_str().into(),
+            label,
+            count,
+            active: false,
+        });
+    }
+    let years: BTreeSet<String> = pms
+        .iter()
+        .filter_map(|(p, pm)| {
+            pm.started_at
+                .or(p.doc.date)
+                .map(|d| d.at.format("%Y").to_string())
+        })
+        .collect();
+    for y in years.into_iter().rev() {
+        let count = pms
+            .iter()
+            .filter(|(p, pm)| {
+                pm.started_at
+                    .or(p.doc.date)
+                    .is_some_and(|d| d.at.format("%Y").to_string() == y)
+            })
+            .count();
+        filters.push(Filter {
+            group: "year",
+            href: views::href(&format!("{base}year/{y}/")),
+            value: y.clone(),
+            label: y,
+            count,
+            active: false,
+        });
+    }
+    let services: BTreeSet<&String> = pms.iter().flat_map(|(_, pm)| pm.services.iter()).collect();
+    for s in services {
+        let v = slug::path_segment(s);
+        let count = pms.iter().filter(|(_, pm)| pm.services.contains(s)).count();
+        filters.push(Filter {
+            group: "service",
+            href: views::href(&format!("{base}service/{v}/")),
+            value: v,
+            label: s.clone(),
+            count,
+            active: false,
+        });
+    }
+    c.insert("filters", &filters);
+    c.insert("base_href", &views::href(base));
+}
+
+#[derive(Serialize)]
+struct Report {
+    total: usize,
+    months: Vec<String>,
+    per_month_svg: String,
+    ttr_svg: String,
+    ttd_svg: String,
+    service_svg: String,
+    detection_svg: String,
+    /// Rows: month, counts per severity, total, ttr median/p90, ttd median/p90 (minutes).
+    month_rows: Vec<serde_json::Value>,
+    severities: Vec<String>,
+    heatmap: Vec<serde_json::Value>,
+    heatmap_max: usize,
+    detection: Vec<serde_json::Value>,
+    user_report_share: Option<f64>,
+    median_ttd: Option<f64>,
+    median_ttr: Option<f64>,
+    p90_ttr: Option<f64>,
+    median_review_days: Option<f64>,
+    open_action_items: usize,
+    overdue_action_items: usize,
+    review_rows: Vec<serde_json::Value>,
+}
+
+fn report(site: &Site, renderer: &Renderer, pms: &[(&Page, &Postmortem)]) -> Report {
+    let sevs = &site.config.postmortem.severities;
+    let months = month_range(pms);
+    let month_of = |p: &Page, pm: &Postmortem| pm.month(p.doc.date);
+    let count = |m: &str, sev: &str| {
+        pms.iter()
+            .filter(|(p, pm)| {
+                month_of(p, pm).as_deref() == Some(m) && pm.severity.as_deref() == Some(sev)
+            })
+            .count() as f64
+    };
+    let classes = ["sev1", "sev2", "sev3", "sev4", "sev5", "sev6"];
+    let series: Vec<Series> = sevs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Series {
+            name: s,
+            class: classes[i.min(5)],
+            values: months.iter().map(|m| count(m, s)).collect(),
+        })
+        .collect();
+    let per_month_svg = charts::stacked_bars(
+        "pm-month",
+        renderer.t("pm.chart_per_month"),
+        renderer.t("pm.chart_per_month_desc"),
+        &months,
+        &series,
+    );
+
+    let stats = |m: &str, f: fn(&Postmortem) -> Option<i64>| {
+        let mut v: Vec<f64> = pms
+            .iter()
+            .filter(|(p, pm)| month_of(p, pm).as_deref() == Some(m))
+            .filter_map(|(_, pm)| f(pm))
+            .map(|x| x as f64)
+            .collect();
+        median_p90(&mut v)
+    };
+    let hours = |x: Option<f64>| x.map(|m| (m / 60.0 * 10.0).round() / 10.0);
+    let ttr: Vec<(Option<f64>, Option<f64>)> = months
+        .iter()
+        .map(|m| stats(m, |pm| pm.minutes_to_resolve))
+        .collect();
+    let ttd: Vec<(Option<f64>, Option<f64>)> = months
+        .iter()
+        .map(|m| stats(m, |pm| pm.minutes_to_detect))
+        .collect();
+    let ttr_svg = charts::lines(
+        "pm-ttr",
+        renderer.t("pm.chart_ttr"),
+        renderer.t("pm.chart_ttr_desc"),
+        &months,
+        &[
+            (
+                renderer.t("pm.median"),
+                "s-median",
+                ttr.iter().map(|x| hours(x.0)).collect(),
+            ),
+            (
+                renderer.t("pm.p90"),
+                "s-p90",
+                ttr.iter().map(|x| hours(x.1)).collect(),
+            ),
+        ],
+        "h",
+    );
+    let ttd_svg = charts::lines(
+        "pm-ttd",
+        renderer.t("pm.chart_ttd"),
+        renderer.t("pm.chart_ttd_desc"),
+        &months,
+        &[
+            (
+                renderer.t("pm.median"),
+                "s-median",
+                ttd.iter().map(|x| x.0).collect(),
+            ),
+            (
+                renderer.t("pm.p90"),
+                "s-p90",
+                ttd.iter().map(|x| x.1).collect(),
+            ),
+        ],
+        "m",
+    );
+    let month_rows = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let counts: Vec<usize> = sevs.iter().map(|s| count(m, s) as usize).collect();
+            serde_json::json!({ "month": m, "counts": counts, "total": counts.iter().sum::<usize>(), "ttr_median": ttr[i].0, "ttr_p90": ttr[i].1, "ttd_median": ttd[i].0, "ttd_p90": ttd[i].1 })
+        })
+        .collect();
+
+    // Services and service × severity.
+    let mut services: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (_, pm) in pms {
+        for s in &pm.services {
+            let row = services.entry(s).or_insert_with(|| vec![0; sevs.len()]);
+            if let Some(r) = pm.severity_rank {
+                row[r] += 1;
+            }
+        }
+    }
+    let mut svc_items: Vec<(String, f64, &str)> = services
+        .iter()
+        .map(|(s, row)| {
+            (
+                s.to_string(),
+                row.iter().sum::<usize>() as f64,
+                "bar-service",
+            )
+        })
+        .collect();
+    svc_items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let service_svg = charts::hbars(
+        "pm-service",
+        renderer.t("pm.chart_service"),
+        renderer.t("pm.chart_service_desc"),
+        &svc_items,
+    );
+    let heatmap_max = services.values().flatten().copied().max().unwrap_or(0);
+    let heatmap = services
+        .iter()
+        .map(|(s, row)| {
+            let cells: Vec<serde_json::Value> = row.iter().map(|n| serde_json::json!({ "n": n, "level": if heatmap_max == 0 || *n == 0 { 0 } else { 1 + (n * 3) / heatmap_max.max(1) } })).collect();
+            serde_json::json!({ "service": s, "cells": cells, "total": row.iter().sum::<usize>() })
+        })
+        .collect();
+
+    // Detection sources.
+    let with_source: Vec<DetectionSource> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.detection.as_ref().map(|d| d.source))
+        .collect();
+    let det_items: Vec<(String, f64, &str)> = DetectionSource::ALL
+        .iter()
+        .map(|s| {
+            (
+                renderer
+                    .t(&format!("pm.detections.{}", s.as_str()))
+                    .to_string(),
+                with_source.iter().filter(|x| *x == s).count() as f64,
+                if *s == DetectionSource::UserReport {
+                    "bar-warn"
+                } else {
+                    "bar-service"
+                },
+            )
+        })
+        .collect();
+    let detection_svg = charts::hbars(
+        "pm-detection",
+        renderer.t("pm.chart_detection"),
+        renderer.t("pm.chart_detection_desc"),
+        &det_items,
+    );
+    let detection = det_items
+        .iter()
+        .map(|(l, n, _)| serde_json::json!({ "label": l, "count": *n as usize }))
+        .collect();
+    let user_report_share = if with_source.is_empty() {
+        None
+    } else {
+        Some(
+            (with_source
+                .iter()
+                .filter(|s| **s == DetectionSource::UserReport)
+                .count() as f64
+                * 1000.0
+                / with_source.len() as f64)
+                .round()
+                / 10.0,
+        )
+    };
+
+    let mut all_ttd: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.minutes_to_detect.map(|x| x as f64))
+        .collect();
+    let mut all_ttr: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.minutes_to_resolve.map(|x| x as f64))
+        .collect();
+    let mut review: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.review_latency_days.map(|x| x as f64))
+        .collect();
+    let (median_ttr, p90_ttr) = median_p90(&mut all_ttr);
+    let review_rows = pms
+        .iter()
+        .map(|(p, pm)| serde_json::json!({ "title": p.doc.title, "href": views::href(&p.doc.path), "status": pm.status.as_str(), "days": pm.review_latency_days }))
+        .collect();
+    Report {
+        total: pms.len(),
+        months,
+        per_month_svg,
+        ttr_svg,
+        ttd_svg,
+        service_svg,
+        detection_svg,
+        month_rows,
+        severities: sevs.clone(),
+        heatmap,
+        heatmap_max,
+        detection,
+        user_report_share,
+        median_ttd: median_p90(&mut all_ttd).0,
+        median_ttr,
+        p90_ttr,
+        median_review_days: median_p90(&mut review).0,
+        open_action_items: pms.iter().map(|(_, pm)| pm.open_action_items).sum(),
+        overdue_action_items: pms.iter().map(|(_, pm)| pm.overdue_action_items).sum(),
+        review_rows,
+    }
+}
+
+/// `postmortems.json`: every postmortem with its front matter and derived metrics.
+pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        title: &'a str,
+        url: String,
+        path: String,
+        date: Option<String>,
+        #[serde(flatten)]
+        pm: &'a Postmortem,
+    }
+    let pms = postmortems(site);
+    if pms.is_empty() {
+        return Ok(());
+    }
+    let entries: Vec<Entry> = pms
+        .iter()
+        .map(|(p, pm)| Entry {
+            title: &p.doc.title,
+            url: super::feeds::absolute(&site.config.base_url, &p.doc.path),
+            path: format!("/{}", p.doc.path),
+            date: p.doc.date.map(|d| d.to_string_short()),
+            pm,
+        })
+        .collect();
+    let json = serde_json::to_vec_pretty(
+        &serde_json::json!({ "generator": "srekb", "count": entries.len(), "postmortems": entries }),
+    )?;
+    out.write("postmortems.json", &json)
+}
