@@ -169,6 +169,9 @@ pub struct PostmortemConfig {
     pub counterfactual_terms: Vec<String>,
     /// Action items that cannot be verified ("be more careful") (warnings).
     pub vague_action_terms: Vec<String>,
+    /// Minutes before `started_at` that timeline entries may reach back (the trigger
+    /// often precedes the impact). Default: 60.
+    pub timeline_lead_minutes: i64,
 }
 
 impl Default for PostmortemConfig {
@@ -220,6 +223,7 @@ impl Default for PostmortemConfig {
                 "be careful",
                 "pay more attention",
             ]),
+            timeline_lead_minutes: 60,
         }
     }
 }

@@ -44,6 +44,15 @@ impl Span {
     pub fn find_key(text: &str, key: &str) -> Span {
         for (i, line) in text.lines().enumerate() {
             let trimmed = line.trim_start();
+            // A TOML table header: `[key]`, `[key.sub]`, `[[key]]`.
+            let header = trimmed.trim_start_matches('[');
+            if trimmed.starts_with('[')
+                && header
+                    .strip_prefix(key)
+                    .is_some_and(|r| r.starts_with(']') || r.starts_with('.'))
+            {
+                return Span::new(i + 1, line.len() - trimmed.len() + 1);
+            }
             let rest = trimmed
                 .strip_prefix('"')
                 .and_then(|r| r.strip_prefix(key))
@@ -342,6 +351,10 @@ mod tests {
         assert_eq!(Span::find_key("a: 1\n  date: x\n", "date"), Span::new(2, 3));
         assert_eq!(Span::find_key("{\n  \"date\": 1\n}", "date").line, 2);
         assert_eq!(Span::find_key("dated = 1\n", "date").line, 1); // not found → start
+        assert_eq!(
+            Span::find_key("a = 1\n[detection]\nsource = 1\n", "detection").line,
+            2
+        );
     }
 
     #[test]

@@ -991,19 +991,12 @@ pub fn analyze(
                     );
                 }
             }
-            let before = pm
-                .started_at
-                .is_some_and(|s| at.at < s.at - chrono::Duration::hours(24));
-            let after = pm
-                .resolved_at
-                .is_some_and(|r| at.at > r.at + chrono::Duration::days(30));
-            let (outside_start, outside_end) = (
-                pm.started_at.is_some_and(|s| at.at < s.at),
-                pm.resolved_at.is_some_and(|r| at.at > r.at),
-            );
-            if before || after || outside_start || outside_end {
+            let lead = chrono::Duration::minutes(config.postmortem.timeline_lead_minutes);
+            let outside_start = pm.started_at.is_some_and(|s| at.at < s.at - lead);
+            let outside_end = pm.resolved_at.is_some_and(|r| at.at > r.at);
+            if outside_start || outside_end {
                 let which = if outside_start {
-                    "before `started_at`"
+                    "more than timeline_lead_minutes before `started_at`"
                 } else {
                     "after `resolved_at`"
                 };

@@ -68,7 +68,7 @@ fn y_axis(out: &mut String, max: f64, unit: &str) {
 }
 
 fn x_labels(out: &mut String, labels: &[String], band: f64) {
-    let every = (labels.len() / 12).max(1);
+    let every = labels.len().div_ceil(8).max(1);
     for (i, l) in labels.iter().enumerate() {
         if i % every != 0 {
             continue;
@@ -118,7 +118,8 @@ pub fn stacked_bars(
                 .sum()
         })
         .collect();
-    let max = nice_max(totals.iter().copied().fold(0.0, f64::max));
+    // Counts: at least 4 so that the four grid steps fall on whole numbers.
+    let max = nice_max(totals.iter().copied().fold(0.0, f64::max)).max(4.0);
     y_axis(&mut out, max, "");
     let plot_h = H - TOP - BOTTOM;
     let band = (W - LEFT - RIGHT) / categories.len().max(1) as f64;

@@ -1,0 +1,282 @@
+//! Postmortems: checks with file:line, the English template, the sample site's report
+//! and the JSON export.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+
+fn check_output(site: &std::path::Path) -> (i32, String) {
+    let (code, _, stderr) = run({
+        let mut c = srekb(site);
+        c.arg("check");
+        c
+    });
+    (code, stderr)
+}
+
+#[test]
+fn every_mistake_is_reported_with_its_line() {
+    let site = fixture("postmortem-mistakes");
+    let (code, out) = check_output(site.path());
+    assert_eq!(code, 1, "{out}");
+    let f = "content/postmortems/bad.md";
+    let expect = [
+        ("unknown severity `SEV9`", format!("{f}:6:1")),
+        (
+            "`detected_at` (2025-04-01T09:50:00+09:00) is before `started_at`",
+            format!("{f}:9:1"),
+        ),
+        ("unknown detection source `pager`", format!("{f}:13:1")),
+        (
+            "related `../runbooks/none.md` is not a page",
+            format!("{f}:11:1"),
+        ),
+        ("missing required section `detection`", format!("{f}:16:1")),
+        (
+            "section `発生要因` is empty, but the postmortem is reviewed",
+            format!("{f}:29:1"),
+        ),
+        (
+            "action item `監視を追加する` has no owner",
+            format!("{f}:42:1"),
+        ),
+        ("action item `手順に注意する` is vague", format!("{f}:41:1")),
+        ("`ヒューマンエラー`: blames a person", format!("{f}:19:8")),
+        ("`すべきだった`: is a counterfactual", format!("{f}:27:6")),
+        (
+            "timeline entry `10:10` is earlier than the one before it",
+            format!("{f}:53:1"),
+        ),
+        (
+            "timeline entry `2025-04-01 13:00` is after `resolved_at`",
+            format!("{f}:54:1"),
+        ),
+    ];
+    for (msg, loc) in expect {
+        let found = out
+            .split("\n\n")
+            .any(|block| block.contains(msg) && block.contains(&loc));
+        assert!(found, "expected `{msg}` at {loc} in:\n{out}");
+    }
+    // Errors and warnings are told apart.
+    assert!(out.contains("error[postmortem]: unknown severity"));
+    assert!(out.contains("warning[blame-language]"));
+    assert!(out.contains("error[action-item]: action item `監視を追加する` has no owner"));
+}
+
+#[test]
+fn blame_hints_can_be_silenced_inline() {
+    let site = fixture("postmortem-mistakes");
+    let path = site.path().join("content/postmortems/bad.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("原因は担当者の", "<!-- srekb-ignore -->\n原因は担当者の"),
+    )
+    .unwrap();
+    let (_, out) = check_output(site.path());
+    assert!(!out.contains("ヒューマンエラー"), "{out}");
+    assert!(out.contains("すべきだった"));
+}
+
+#[test]
+fn a_draft_is_held_to_fewer_rules() {
+    let site = fixture("postmortem-mistakes");
+    let path = site.path().join("content/postmortems/bad.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("status = \"reviewed\"", "status = \"draft\""),
+    )
+    .unwrap();
+    let (_, out) = check_output(site.path());
+    assert!(!out.contains("is empty, but"), "{out}");
+    assert!(
+        out.contains("warning[action-item]: action item `監視を追加する` has no owner"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning[postmortem-section]: missing required section `detection`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn english_postmortem_with_task_list_and_list_timeline() {
+    let site = fixture("postmortem-english");
+    srekb(site.path())
+        .args(["check", "--strict"])
+        .assert()
+        .success();
+    srekb(site.path()).arg("build").assert().success();
+    let p = site.path().join("public");
+    let html = read(&p, "postmortems/2025-02-01-dns/index.html");
+    assert!(html.contains("<span class=\"sev sev-sev3\">SEV3</span>"));
+    assert!(
+        html.contains("<dt>Time to detect</dt><dd>6m</dd>"),
+        "{html}"
+    );
+    assert!(html.contains("<ol class=\"timeline\">") || html.contains("CoreDNSErrors"));
+    let json: serde_json::Value = serde_json::from_str(&read(&p, "postmortems.json")).unwrap();
+    let pm = &json["postmortems"][0];
+    assert_eq!(pm["action_items"][1]["owner"], "@ops");
+    assert_eq!(pm["action_items"][1]["due"], "2025-03-01");
+    assert_eq!(pm["action_items"][0]["status"], "done");
+    assert_eq!(pm["timeline"].as_array().unwrap().len(), 5);
+    assert_eq!(pm["timeline"][2]["marks"], "detected");
+    assert_eq!(pm["detection"]["alert"], "CoreDNSErrors");
+}
+
+fn sample_site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    srekb(&repo_root())
+        .arg("build")
+        .arg("--output")
+        .arg(&public)
+        .assert()
+        .success();
+    (out, public)
+}
+
+#[test]
+fn sample_report_has_one_bar_per_month_with_incidents() {
+    let (_keep, p) = sample_site();
+    let json: serde_json::Value = serde_json::from_str(&read(&p, "postmortems.json")).unwrap();
+    let pms = json["postmortems"].as_array().unwrap();
+    assert!(pms.len() >= 5);
+    let months: std::collections::BTreeSet<String> = pms
+        .iter()
+        .map(|p| p["started_at"].as_str().unwrap()[..7].to_string())
+        .collect();
+    let report = read(&p, "postmortems/report/index.html");
+    let start = report
+        .find("<svg class=\"chart chart-bars\"")
+        .expect("per-month chart");
+    let svg = &report[start..start + report[start..].find("</svg>").unwrap()];
+    assert_eq!(
+        svg.matches("<g class=\"bar\"").count(),
+        months.len(),
+        "{months:?}"
+    );
+    for m in &months {
+        assert!(svg.contains(&format!("data-category=\"{m}\"")), "{m}");
+    }
+    // The other charts and tables are there too.
+    for needle in [
+        "pm-ttr-t",
+        "pm-ttd-t",
+        "pm-service-t",
+        "pm-detection-t",
+        "class=\"heatmap\"",
+    ] {
+        assert!(report.contains(needle), "{needle}");
+    }
+}
+
+#[test]
+fn postmortems_json_matches_front_matter() {
+    let (_keep, p) = sample_site();
+    let json: serde_json::Value = serde_json::from_str(&read(&p, "postmortems.json")).unwrap();
+    let pm = json["postmortems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"] == "/postmortems/2026-11-05-checkout-payment-timeouts/")
+        .expect("checkout postmortem");
+    assert_eq!(pm["severity"], "SEV2");
+    assert_eq!(pm["status"], "in-review");
+    assert_eq!(
+        pm["services"],
+        serde_json::json!(["payments-api", "checkout-web"])
+    );
+    assert_eq!(pm["started_at"], "2026-11-05T19:32:00+09:00");
+    assert_eq!(pm["minutes_to_detect"], 4);
+    assert_eq!(pm["minutes_to_mitigate"], 33);
+    assert_eq!(pm["minutes_to_resolve"], 98);
+    assert_eq!(pm["action_items"].as_array().unwrap().len(), 4);
+    assert_eq!(pm["open_action_items"], 3);
+    assert_eq!(pm["detection"]["source"], "alert");
+    assert_eq!(pm["error_budget_consumed"], "52 min");
+}
+
+#[test]
+fn index_filters_and_action_items_pages() {
+    let (_keep, p) = sample_site();
+    let sev2 = read(&p, "postmortems/severity/sev2/index.html");
+    assert!(sev2.contains("決済 API のタイムアウト多発"));
+    assert!(!sev2.contains("検索インデックスの再構築中"));
+    let open = read(&p, "postmortems/status/in-review/index.html");
+    assert!(open.contains("決済 API のタイムアウト多発"));
+    assert!(p.join("postmortems/year/2025/index.html").is_file());
+    assert!(p
+        .join("postmortems/service/payments-api/index.html")
+        .is_file());
+    let actions = read(&p, "postmortems/action-items/index.html");
+    assert!(actions.contains("@watanabe"));
+    assert!(actions.contains("リトライに上限と指数バックオフを入れる"));
+    assert!(
+        !actions.contains("ステータスページを監視"),
+        "done items are not listed"
+    );
+    assert!(read(&p, "postmortems/atom.xml").contains("<entry"));
+}
+
+#[test]
+fn new_postmortem_scaffolds_every_section_and_checks() {
+    let site = site(&[("site-config.toml", CONFIG), ("content/_index.md", "")]);
+    srekb(site.path())
+        .args([
+            "new",
+            "postmortem",
+            "決済APIのタイムアウト多発",
+            "--severity",
+            "sev2",
+            "--service",
+            "payments-api",
+        ])
+        .assert()
+        .success();
+    let dir = site.path().join("content/postmortems");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(file
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .ends_with("-決済apiのタイムアウト多発.md"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    for h in [
+        "## サマリ",
+        "## 影響",
+        "## 根本原因",
+        "## 発生要因",
+        "## 対応",
+        "## 検出",
+        "## アクションアイテム",
+        "## 教訓",
+        "### うまくいったこと",
+        "## タイムライン",
+        "## 参考情報",
+    ] {
+        assert!(text.contains(h), "{h}");
+    }
+    assert!(text.contains("severity = \"SEV2\""));
+    assert!(text.contains("| アクション | 種類 | 優先度 | 担当 | 期限 | チケット | 状態 |"));
+    // A fresh draft has warnings (window not filled in) but no errors.
+    srekb(site.path())
+        .arg("check")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no `started_at`"));
+    srekb(site.path())
+        .args(["new", "postmortem", "決済APIのタイムアウト多発"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+}
