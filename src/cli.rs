@@ -51,6 +51,9 @@ pub enum Command {
         /// Include pages with `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Prometheus alerting-rule files: every alert needs a runbook and a matching runbook_url.
+        #[arg(long = "alert-rules", value_name = "FILE", num_args = 1..)]
+        alert_rules: Vec<PathBuf>,
     },
     /// Scaffold a new file from a template (never overwrites).
     New {
@@ -98,6 +101,17 @@ pub enum NewCommand {
         /// Affected service (repeatable).
         #[arg(long = "service")]
         services: Vec<String>,
+    },
+    /// A runbook: `srekb new runbook "PostgreSQL レプリケーション遅延" --service payments-db --alert PostgresReplicationLag`.
+    Runbook {
+        title: String,
+        #[arg(long)]
+        service: Option<String>,
+        /// Alert name (repeatable).
+        #[arg(long = "alert")]
+        alerts: Vec<String>,
+        #[arg(long)]
+        slug: Option<String>,
     },
     /// An ordinary page: `srekb new page docs/onboarding.md "オンボーディング"`.
     Page {

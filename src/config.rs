@@ -38,6 +38,7 @@ pub struct SiteConfig {
     pub links: LinksConfig,
     pub feed: FeedConfig,
     pub postmortem: PostmortemConfig,
+    pub runbook: RunbookConfig,
     /// Free-form values handed to templates as `config.extra`.
     pub extra: toml::Table,
 }
@@ -66,6 +67,7 @@ impl Default for SiteConfig {
             links: LinksConfig::default(),
             feed: FeedConfig::default(),
             postmortem: PostmortemConfig::default(),
+            runbook: RunbookConfig::default(),
             extra: toml::Table::new(),
         }
     }
@@ -224,6 +226,29 @@ impl Default for PostmortemConfig {
                 "pay more attention",
             ]),
             timeline_lead_minutes: 60,
+        }
+    }
+}
+
+/// `[runbook]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunbookConfig {
+    /// Days after `last_reviewed` when a runbook counts as stale. Default: 180.
+    pub review_every: i64,
+    /// Prometheus alerting-rule files (relative to the site root) for the coverage
+    /// report and `check`. Default: none.
+    pub alert_rules: Vec<String>,
+    /// Text that marks unfilled template placeholders (warnings). Default: "記入:", "fill in:", "TODO".
+    pub placeholder_markers: Vec<String>,
+}
+
+impl Default for RunbookConfig {
+    fn default() -> Self {
+        RunbookConfig {
+            review_every: 180,
+            alert_rules: Vec::new(),
+            placeholder_markers: vec!["記入:".into(), "fill in:".into(), "TODO".into()],
         }
     }
 }

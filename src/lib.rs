@@ -35,7 +35,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             format,
             strict,
             drafts,
-        } => cmd::check::run(root, format, strict, drafts, cli.verbose),
+            alert_rules,
+        } => cmd::check::run(root, format, strict, drafts, alert_rules, cli.verbose),
         Command::New { what } => match what {
             NewCommand::Page { path, title } => cmd::new::page(&root, &path, title),
             NewCommand::Postmortem {
@@ -44,6 +45,12 @@ pub fn run(cli: Cli) -> Result<i32> {
                 severity,
                 services,
             } => cmd::new::postmortem(&root, &title, slug, severity, services),
+            NewCommand::Runbook {
+                title,
+                service,
+                alerts,
+                slug,
+            } => cmd::new::runbook(&root, &title, service, alerts, slug),
         },
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(root)),
         Command::Dev { what } => match what {

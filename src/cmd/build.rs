@@ -20,6 +20,7 @@ pub fn run(
         drafts,
         base_url,
         live_reload: None,
+        alert_rules: Vec::new(),
     })?;
     super::eprint_diagnostics(&report.diagnostics);
     if verbose {

@@ -12,6 +12,7 @@ pub fn run(
     format: Format,
     strict: bool,
     drafts: bool,
+    alert_rules: Vec<PathBuf>,
     verbose: bool,
 ) -> Result<i32> {
     let report = site::build(&BuildOptions {
@@ -20,6 +21,7 @@ pub fn run(
         drafts,
         base_url: None,
         live_reload: None,
+        alert_rules,
     })?;
     match format {
         Format::Human => super::eprint_diagnostics(&report.diagnostics),

@@ -26,6 +26,7 @@ fn target_name(path: &str) -> String {
 }
 
 pub fn run(dir: &Path) -> Result<i32> {
+    let today = chrono::Local::now().date_naive().to_string();
     let mut list = Vec::new();
     files(&SCAFFOLD, &mut list);
     let existing: Vec<String> = list
@@ -43,7 +44,7 @@ pub fn run(dir: &Path) -> Result<i32> {
     for f in &list {
         let rel = target_name(&f.path().to_string_lossy());
         let text = std::str::from_utf8(f.contents()).unwrap_or_default();
-        super::new::create_new(&dir.join(&rel), text)?;
+        super::new::create_new(&dir.join(&rel), &text.replace("{{today}}", &today))?;
     }
     println!(
         "Created a knowledge base in {} ({} files). Next: `srekb serve --root {}` or `srekb build --root {}`.",

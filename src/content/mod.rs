@@ -137,6 +137,13 @@ impl Page {
             _ => None,
         }
     }
+
+    pub fn runbook(&self) -> Option<&crate::kinds::runbook::Runbook> {
+        match &self.data {
+            crate::kinds::KindData::Runbook(r) => Some(r),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

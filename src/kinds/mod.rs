@@ -1,15 +1,22 @@
 //! Kinds with structure beyond a plain page. Each kind module has the same shape:
 //! typed front matter read from `extra`, the body's structure parsed from its
-//! outline, checks that produce diagnostics, and derived data for templates.
+//! outline, checks that produce diagnostics, and derived data for templates. After
+//! every page is analysed, cross-page checks run here (an alert claimed twice,
+//! related guides by slug, postmortems that used a runbook).
 
+pub mod alert_rules;
+pub mod career;
 pub mod postmortem;
+pub mod runbook;
+
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::SiteConfig;
-use crate::content::{Kind, Library};
-use crate::diagnostics::Diagnostics;
+use crate::content::{slug, Kind, Library, Target};
+use crate::diagnostics::{Diagnostic, Diagnostics};
 
 /// What a kind adds to a page.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -18,12 +25,15 @@ pub enum KindData {
     #[default]
     None,
     Postmortem(Box<postmortem::Postmortem>),
+    Runbook(Box<runbook::Runbook>),
+    Career(Box<career::Career>),
 }
 
 /// Body ranges that a kind renders itself (a timeline table becomes a timeline).
 pub type Replacements = Vec<(std::ops::Range<usize>, String)>;
 
-/// Parses and checks every page of a structured kind, in parallel.
+/// Parses and checks every page of a structured kind, in parallel, then the checks
+/// that span pages.
 pub fn analyze(
     lib: &mut Library,
     config: &SiteConfig,
@@ -40,11 +50,133 @@ pub fn analyze(
                 diags.extend(ds);
                 Some((i, KindData::Postmortem(Box::new(pm)), repl))
             }
+            Kind::Runbook => {
+                let (rb, ds) = runbook::analyze(page, config, today);
+                diags.extend(ds);
+                Some((i, KindData::Runbook(Box::new(rb)), Vec::new()))
+            }
+            Kind::Career => {
+                let (c, ds) = career::analyze(page);
+                diags.extend(ds);
+                Some((i, KindData::Career(Box::new(c)), Vec::new()))
+            }
             _ => None,
         })
         .collect();
     for (i, data, repl) in results {
         lib.pages[i].data = data;
         lib.pages[i].replacements = repl;
+    }
+    duplicate_alerts(lib, diags);
+    runbook_backlinks(lib);
+    related_careers(lib, diags);
+}
+
+/// Each alert may have one runbook: Prometheus' `runbook_url` points at one page.
+fn duplicate_alerts(lib: &Library, diags: &Diagnostics) {
+    let mut owners: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in lib.pages.iter().enumerate() {
+        if let KindData::Runbook(rb) = &p.data {
+            for a in &rb.alerts {
+                owners.entry(a).or_default().push(i);
+            }
+        }
+    }
+    for (alert, pages) in owners.into_iter().filter(|(_, v)| v.len() > 1) {
+        for &i in &pages {
+            let doc = &lib.pages[i].doc;
+            let others: Vec<String> = pages
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| lib.pages[j].doc.source.display().to_string())
+                .collect();
+            diags.push(
+                Diagnostic::error("duplicate-alert", format!("alert `{alert}` is also claimed by {}", others.join(", ")))
+                    .at(&doc.source, doc.key_span("alerts"), &doc.text)
+                    .with_help("one alert, one runbook: move the steps into one page and link to it from the other"),
+            );
+        }
+    }
+}
+
+/// Runbook pages list the postmortems that name them in `related`, or whose
+/// detection alert is one of theirs.
+fn runbook_backlinks(lib: &mut Library) {
+    let mut by_alert: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, p) in lib.pages.iter().enumerate() {
+        if let KindData::Runbook(rb) = &p.data {
+            for a in &rb.alerts {
+                by_alert.entry(a.clone()).or_insert(i);
+            }
+        }
+    }
+    let mut links: Vec<(usize, runbook::UsedIn)> = Vec::new();
+    for p in &lib.pages {
+        let Some(pm) = p.postmortem() else { continue };
+        let used = runbook::UsedIn {
+            title: p.doc.title.clone(),
+            href: slug::encode_path(&p.doc.path),
+            severity: pm.severity.clone(),
+            date: pm.started_at.or(p.doc.date).map(|d| d.to_string_short()),
+        };
+        let mut targets: Vec<usize> = pm
+            .related
+            .iter()
+            .filter_map(|r| match r.target {
+                Some(Target::Page(t)) if lib.pages[t].kind == Kind::Runbook => Some(t),
+                _ => None,
+            })
+            .collect();
+        if let Some(alert) = pm.detection.as_ref().and_then(|d| d.alert.as_ref()) {
+            if let Some(&t) = by_alert.get(alert) {
+                targets.push(t);
+            }
+        }
+        targets.sort_unstable();
+        targets.dedup();
+        for t in targets {
+            links.push((t, used.clone()));
+        }
+    }
+    for (t, used) in links {
+        if let KindData::Runbook(rb) = &mut lib.pages[t].data {
+            rb.used_in.push(used);
+        }
+    }
+    for p in &mut lib.pages {
+        if let KindData::Runbook(rb) = &mut p.data {
+            rb.used_in.sort_by(|a, b| b.date.cmp(&a.date));
+        }
+    }
+}
+
+/// `related_jobs` name other career guides by slug.
+fn related_careers(lib: &mut Library, diags: &Diagnostics) {
+    let by_slug: BTreeMap<String, (String, String)> = lib
+        .pages
+        .iter()
+        .filter(|p| p.kind == Kind::Career)
+        .map(|p| {
+            (
+                p.slug.clone(),
+                (p.doc.title.clone(), slug::encode_path(&p.doc.path)),
+            )
+        })
+        .collect();
+    for p in &mut lib.pages {
+        let doc = &p.doc;
+        let KindData::Career(c) = &mut p.data else {
+            continue;
+        };
+        for s in &c.related_jobs {
+            match by_slug.get(&slug::path_segment(s)) {
+                Some((title, href)) => c.related.push(career::RelatedGuide { slug: s.clone(), title: title.clone(), href: href.clone() }),
+                None => diags.push(
+                    Diagnostic::warning("related-job", format!("related job `{s}` has no career guide"))
+                        .at(&doc.source, doc.key_span("related_jobs"), &doc.text)
+                        .with_help("write content/careers/<slug>.md with that slug, or remove it from related_jobs"),
+                ),
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod feeds;
 pub mod output;
 pub mod postmortems;
+pub mod runbooks;
 pub mod taxonomy;
 
 use std::collections::{BTreeMap, HashMap};
@@ -46,6 +47,8 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// A script tag injected before `</body>` (live reload in `serve`).
     pub live_reload: Option<String>,
+    /// Prometheus rule files whose alerts must all have runbooks (`check --alert-rules`).
+    pub alert_rules: Vec<PathBuf>,
 }
 
 #[derive(Default)]
@@ -112,6 +115,8 @@ pub struct Site {
     pub theme: Theme,
     pub lib: Library,
     pub taxonomies: Vec<Taxonomy>,
+    /// Alerting rules from `[runbook] alert_rules` (for the coverage report).
+    pub rules: Vec<crate::kinds::alert_rules::Rule>,
 }
 
 /// Reads and validates `root/site-config.toml`.
@@ -193,7 +198,26 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         theme,
         lib,
         taxonomies: Vec::new(),
+        rules: Vec::new(),
     };
+    steps.run("alert-rules", || {
+        let load = |path: &Path, shown: &Path| match crate::kinds::alert_rules::load(path, shown) {
+            Ok(r) => r,
+            Err(d) => {
+                diags.push(*d);
+                Vec::new()
+            }
+        };
+        for f in &site.config.runbook.alert_rules {
+            let r = load(&root.join(f), Path::new(f));
+            site.rules.extend(r);
+        }
+        runbooks::check_rules(&site, &site.rules, false, &diags);
+        let cli: Vec<_> = opts.alert_rules.iter().flat_map(|f| load(f, f)).collect();
+        if !opts.alert_rules.is_empty() {
+            runbooks::check_rules(&site, &cli, true, &diags);
+        }
+    });
     steps.run("markdown", || render_markdown(&mut site, &diags));
     steps.run("links", || check_anchors(&site, &diags));
     site.taxonomies = steps.run("taxonomies", || {
@@ -662,6 +686,7 @@ fn render_all(
     }
 
     postmortems::render(site, renderer, &ctx, out, diags, &home)?;
+    runbooks::render(site, renderer, &ctx, out, diags, &home)?;
 
     // 404: served at any depth, so it links from the site's absolute base path.
     let base_path = config
@@ -770,6 +795,7 @@ fn write_feeds(site: &Site, out: &Output) -> Result<()> {
     )?;
     out.write("robots.txt", feeds::robots(&config.base_url).as_bytes())?;
     postmortems::write_json(site, out)?;
+    runbooks::write_json(site, out)?;
     Ok(())
 }
 

@@ -1,0 +1,67 @@
+//! Career guides, with the front matter of the career-guide seed (JSON): category,
+//! keywords, related jobs by slug (resolved to other guides; a missing one is a
+//! warning naming it), thumbnail and hero image.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::content::frontmatter::one_or_many;
+use crate::content::Page;
+use crate::diagnostics::Diagnostic;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Meta {
+    category: Option<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    keywords: Vec<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    related_jobs: Vec<String>,
+    thumbnail: Option<String>,
+    hero_image: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedGuide {
+    pub slug: String,
+    pub title: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Career {
+    pub category: Option<String>,
+    pub keywords: Vec<String>,
+    pub related_jobs: Vec<String>,
+    pub related: Vec<RelatedGuide>,
+    pub thumbnail: Option<String>,
+    pub hero_image: Option<String>,
+}
+
+pub fn analyze(page: &Page) -> (Career, Vec<Diagnostic>) {
+    let doc = &page.doc;
+    let value = Value::Object(doc.meta.extra.clone());
+    match serde_path_to_error::deserialize::<_, Meta>(&value) {
+        Ok(m) => (
+            Career {
+                category: m.category,
+                keywords: m.keywords,
+                related_jobs: m.related_jobs,
+                related: Vec::new(),
+                thumbnail: m.thumbnail,
+                hero_image: m.hero_image,
+            },
+            Vec::new(),
+        ),
+        Err(e) => {
+            let key = e.path().to_string();
+            let top = key.split(['.', '[']).next().unwrap_or("").to_string();
+            let d = Diagnostic::error(
+                "career",
+                format!("front matter key `{key}`: {}", e.into_inner()),
+            )
+            .at(&doc.source, doc.key_span(&top), &doc.text);
+            (Career::default(), vec![d])
+        }
+    }
+}
