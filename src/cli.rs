@@ -102,6 +102,14 @@ pub enum NewCommand {
         #[arg(long = "service")]
         services: Vec<String>,
     },
+    /// A team self-assessment: `srekb new assessment --team payments`.
+    Assessment {
+        #[arg(long)]
+        team: String,
+        /// Date of the assessment (default: today).
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// A runbook: `srekb new runbook "PostgreSQL レプリケーション遅延" --service payments-db --alert PostgresReplicationLag`.
     Runbook {
         title: String,

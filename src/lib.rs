@@ -14,6 +14,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod kinds;
 pub mod markdown;
+pub mod maturity;
 pub mod render;
 pub mod site;
 pub mod theme;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 severity,
                 services,
             } => cmd::new::postmortem(&root, &title, slug, severity, services),
+            NewCommand::Assessment { team, date } => cmd::new::assessment(&root, &team, date),
             NewCommand::Runbook {
                 title,
                 service,

@@ -309,6 +309,7 @@ fn init_creates_a_knowledge_base_that_checks_clean_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let kb = dir.path().join("kb");
     let mut c = assert_cmd::Command::cargo_bin("srekb").unwrap();
+    c.env("SOURCE_DATE_EPOCH", TODAY_EPOCH);
     c.arg("init").arg(&kb).assert().success();
     assert!(kb.join("site-config.toml").is_file());
     assert!(kb.join(".gitignore").is_file());

@@ -12,7 +12,7 @@ fn runbook(alerts: &str, last_reviewed: &str) -> String {
 }
 
 fn today() -> String {
-    chrono::Local::now().date_naive().to_string()
+    TODAY.to_string()
 }
 
 #[test]

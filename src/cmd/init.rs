@@ -26,7 +26,7 @@ fn target_name(path: &str) -> String {
 }
 
 pub fn run(dir: &Path) -> Result<i32> {
-    let today = chrono::Local::now().date_naive().to_string();
+    let today = crate::site::today(crate::config::SiteConfig::default().offset()).to_string();
     let mut list = Vec::new();
     files(&SCAFFOLD, &mut list);
     let existing: Vec<String> = list

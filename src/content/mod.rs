@@ -138,6 +138,13 @@ impl Page {
         }
     }
 
+    pub fn assessment(&self) -> Option<&crate::kinds::assessment::Assessment> {
+        match &self.data {
+            crate::kinds::KindData::Assessment(a) => Some(a),
+            _ => None,
+        }
+    }
+
     pub fn runbook(&self) -> Option<&crate::kinds::runbook::Runbook> {
         match &self.data {
             crate::kinds::KindData::Runbook(r) => Some(r),
@@ -188,6 +195,8 @@ pub struct Library {
     pub asset_by_rel: HashMap<String, String>,
     /// Site path → target, for absolute links such as `/runbooks/db/`.
     pub by_path: HashMap<String, Target>,
+    /// The maturity model, when `content/maturity/model.toml` exists (set by the kinds step).
+    pub maturity: Option<crate::maturity::Model>,
 }
 
 impl Library {

@@ -5,6 +5,7 @@
 //! related guides by slug, postmortems that used a runbook).
 
 pub mod alert_rules;
+pub mod assessment;
 pub mod career;
 pub mod postmortem;
 pub mod runbook;
@@ -27,6 +28,7 @@ pub enum KindData {
     Postmortem(Box<postmortem::Postmortem>),
     Runbook(Box<runbook::Runbook>),
     Career(Box<career::Career>),
+    Assessment(Box<assessment::Assessment>),
 }
 
 /// Body ranges that a kind renders itself (a timeline table becomes a timeline).
@@ -40,6 +42,8 @@ pub fn analyze(
     today: chrono::NaiveDate,
     diags: &Diagnostics,
 ) {
+    lib.maturity = load_model(lib, diags);
+    let model = lib.maturity.clone();
     let results: Vec<(usize, KindData, Replacements)> = lib
         .pages
         .par_iter()
@@ -60,6 +64,11 @@ pub fn analyze(
                 diags.extend(ds);
                 Some((i, KindData::Career(Box::new(c)), Vec::new()))
             }
+            Kind::Assessment => {
+                let (a, ds) = assessment::analyze(page, model.as_ref());
+                diags.extend(ds);
+                Some((i, KindData::Assessment(Box::new(a)), Vec::new()))
+            }
             _ => None,
         })
         .collect();
@@ -68,8 +77,68 @@ pub fn analyze(
         lib.pages[i].replacements = repl;
     }
     duplicate_alerts(lib, diags);
+    duplicate_assessments(lib, diags);
     runbook_backlinks(lib);
     related_careers(lib, diags);
+}
+
+/// `content/maturity/model.toml`, if the site has one; assessments need it.
+fn load_model(lib: &Library, diags: &Diagnostics) -> Option<crate::maturity::Model> {
+    let (rel, path) = lib
+        .data_files
+        .iter()
+        .find(|(rel, _)| rel.ends_with("model.toml"))?;
+    let shown = std::path::PathBuf::from("content").join(rel);
+    let text = match crate::content::load::read_text(path, &shown) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(*d);
+            return None;
+        }
+    };
+    match crate::maturity::Model::parse(&text, &shown) {
+        Ok(m) => Some(m),
+        Err(ds) => {
+            diags.extend(ds);
+            None
+        }
+    }
+}
+
+/// A team assesses itself at most once a day.
+fn duplicate_assessments(lib: &Library, diags: &Diagnostics) {
+    let mut seen: BTreeMap<(String, chrono::NaiveDate), usize> = BTreeMap::new();
+    for (i, p) in lib.pages.iter().enumerate() {
+        let KindData::Assessment(a) = &p.data else {
+            continue;
+        };
+        let Some(date) = a.date else { continue };
+        if let Some(&first) = seen.get(&(a.team.clone(), date)) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-assessment",
+                    format!(
+                        "team `{}` already has an assessment dated {date}: {}",
+                        a.team,
+                        lib.pages[first].doc.source.display()
+                    ),
+                )
+                .at(&p.doc.source, p.doc.key_span("date"), &p.doc.text),
+            );
+        } else {
+            seen.insert((a.team.clone(), date), i);
+        }
+    }
+    if lib.maturity.is_none() && seen.values().next().is_some() {
+        let first = &lib.pages[*seen.values().next().expect("non-empty")].doc;
+        diags.push(
+            Diagnostic::error(
+                "maturity-model",
+                "assessments need a maturity model, but content/maturity/model.toml is missing",
+            )
+            .in_file(&first.source),
+        );
+    }
 }
 
 /// Each alert may have one runbook: Prometheus' `runbook_url` points at one page.

@@ -265,6 +265,105 @@ pub fn median_p90(v: &mut [f64]) -> (Option<f64>, Option<f64>) {
     (Some(median), Some(v[rank - 1]))
 }
 
+/// A radar chart: one axis per label, rings per level, one polygon per series with
+/// exactly one vertex per axis (a missing value sits at the centre).
+pub fn radar(
+    id: &str,
+    title: &str,
+    desc: &str,
+    labels: &[String],
+    max: u8,
+    series: &[(&str, &str, Vec<Option<f64>>)],
+) -> String {
+    let (width, size) = (560.0, 420.0);
+    let (cx, cy, r) = (width / 2.0, size / 2.0, size / 2.0 - 90.0);
+    let n = labels.len().max(1);
+    let point = |i: usize, v: f64| {
+        let a = -std::f64::consts::FRAC_PI_2 + 2.0 * std::f64::consts::PI * i as f64 / n as f64;
+        (
+            cx + r * v / max as f64 * a.cos(),
+            cy + r * v / max as f64 * a.sin(),
+        )
+    };
+    let mut out = String::with_capacity(4096);
+    let _ = write!(
+        out,
+        "<svg class=\"chart chart-radar\" viewBox=\"0 0 {width} {}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        size + 24.0,
+        esc(title),
+        esc(desc)
+    );
+    for level in 1..=max {
+        let pts: Vec<String> = (0..n)
+            .map(|i| point(i, level as f64))
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(
+            out,
+            "<polygon class=\"ring\" points=\"{}\"/>",
+            pts.join(" ")
+        );
+        let (x, y) = point(0, level as f64);
+        let _ = write!(
+            out,
+            "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\">{level}</text>",
+            x + 4.0,
+            y + 4.0
+        );
+    }
+    for (i, label) in labels.iter().enumerate() {
+        let (x, y) = point(i, max as f64);
+        let (lx, ly) = point(i, max as f64 + 0.55);
+        let anchor = if (lx - cx).abs() < 10.0 {
+            "middle"
+        } else if lx > cx {
+            "start"
+        } else {
+            "end"
+        };
+        let _ = write!(
+            out,
+            "<line class=\"grid\" x1=\"{cx:.1}\" y1=\"{cy:.1}\" x2=\"{x:.1}\" y2=\"{y:.1}\"/><text class=\"axis radar-label\" x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+            ly + 4.0,
+            esc(label)
+        );
+    }
+    for (name, class, values) in series {
+        let pts: Vec<String> = (0..n)
+            .map(|i| point(i, values.get(i).copied().flatten().unwrap_or(0.0)))
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(out, "<polygon class=\"series {class}\" data-series=\"{}\" points=\"{}\"><title>{}</title></polygon>", esc(name), pts.join(" "), esc(name));
+    }
+    let mut x = 10.0;
+    for (name, class, _) in series {
+        let _ = write!(out, "<rect class=\"legend-swatch {class}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\"/><text class=\"legend\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", size + 8.0, x + 14.0, size + 17.0, esc(name));
+        x += 30.0 + 12.0 * name.chars().count() as f64;
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// A tiny line of values (one point per value) for tables.
+pub fn sparkline(values: &[Option<f64>], max: f64) -> String {
+    let (w, h) = (120.0, 28.0);
+    let n = values.len().max(2) - 1;
+    let pts: Vec<String> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            v.map(|v| {
+                format!(
+                    "{:.1},{:.1}",
+                    4.0 + (w - 8.0) * i as f64 / n as f64,
+                    h - 4.0 - (h - 8.0) * v / max.max(1.0)
+                )
+            })
+        })
+        .collect();
+    format!("<svg class=\"sparkline\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" aria-hidden=\"true\"><polyline points=\"{}\" fill=\"none\"/></svg>", pts.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

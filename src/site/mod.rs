@@ -2,6 +2,7 @@
 //! config → theme → load → markdown → links → taxonomies → render → feeds → static → commit.
 
 pub mod feeds;
+pub mod maturity;
 pub mod output;
 pub mod postmortems;
 pub mod runbooks;
@@ -117,6 +118,19 @@ pub struct Site {
     pub taxonomies: Vec<Taxonomy>,
     /// Alerting rules from `[runbook] alert_rules` (for the coverage report).
     pub rules: Vec<crate::kinds::alert_rules::Rule>,
+    /// The build's date in the site's time zone (staleness, overdue items).
+    pub today: chrono::NaiveDate,
+}
+
+/// Today in the site's time zone; `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds
+/// convention) pins it, so staleness and overdue checks are repeatable.
+pub fn today(offset: chrono::FixedOffset) -> chrono::NaiveDate {
+    let now = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    now.with_timezone(&offset).date_naive()
 }
 
 /// Reads and validates `root/site-config.toml`.
@@ -199,6 +213,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         lib,
         taxonomies: Vec::new(),
         rules: Vec::new(),
+        today,
     };
     steps.run("alert-rules", || {
         let load = |path: &Path, shown: &Path| match crate::kinds::alert_rules::load(path, shown) {
@@ -530,6 +545,9 @@ fn render_all(
         let root = links::root_prefix(&page.doc.path);
         let mut c = ctx.base(&page.doc.path, &root, &config.base_url);
         c.insert("page", &views::page_view(page, &site.taxonomies));
+        if page.kind == Kind::Assessment {
+            c.insert("model", &lib.maturity);
+        }
         c.insert("section", &views::section_ref(lib, page.section));
         let crumbs: Vec<Crumb> =
             views::breadcrumbs(lib, Some(page.section), &home, Some(&page.doc));
@@ -550,6 +568,9 @@ fn render_all(
         .into_par_iter()
         .try_for_each(|si| -> Result<()> {
             let s = &lib.sections[si];
+            if maturity::owns_section(site, si) {
+                return Ok(());
+            }
             let root = links::root_prefix(&s.doc.path);
             let mut c = ctx.base(&s.doc.path, &root, &config.base_url);
             c.insert("section", &views::section_view(lib, si, &site.taxonomies));
@@ -687,6 +708,7 @@ fn render_all(
 
     postmortems::render(site, renderer, &ctx, out, diags, &home)?;
     runbooks::render(site, renderer, &ctx, out, diags, &home)?;
+    maturity::render(site, renderer, &ctx, out, diags, &home, site.today)?;
 
     // 404: served at any depth, so it links from the site's absolute base path.
     let base_path = config

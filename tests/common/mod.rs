@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+/// The date the tests run "on" (2026-11-22, JST): staleness and overdue checks
+/// depend on today, so integration tests pin it with SOURCE_DATE_EPOCH.
+pub const TODAY_EPOCH: &str = "1795316400";
+pub const TODAY: &str = "2026-11-22";
+
 pub const CONFIG: &str = "title = \"Test KB\"\nbase_url = \"https://kb.example\"\n";
 
 /// A site in a temporary directory, made from (path, text) pairs.
@@ -51,6 +56,7 @@ pub fn srekb(root: &Path) -> Command {
     let mut c = Command::cargo_bin("srekb").unwrap();
     c.arg("--root").arg(root);
     c.env("NO_COLOR", "1");
+    c.env("SOURCE_DATE_EPOCH", TODAY_EPOCH);
     c
 }
 
@@ -81,4 +87,53 @@ pub fn run(mut cmd: Command) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Debian's Chromium, when installed. In CI (`CI` set) its absence is a failure,
+/// because `.ci/run` installs it; on a developer machine browser tests are skipped.
+pub fn chromium() -> Option<PathBuf> {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+            let p = Path::new(dir).join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("chromium is not installed; .ci/run should have installed it");
+    }
+    eprintln!("skipping browser test: chromium is not installed");
+    None
+}
+
+/// Loads `url` in headless Chromium and returns the DOM after scripts ran.
+pub fn dump_dom(chromium: &Path, url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("running chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

@@ -1,0 +1,301 @@
+//! Maturity pages: a scorecard per team (radar, area table, gaps, history), the
+//! organisation overview (heatmap, averages, trends, out-of-date teams) and the
+//! self-assessment form, all from the model and the teams' assessment files.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::output::Output;
+use super::{out_file, Ctx, Site};
+use crate::content::{Kind, Page};
+use crate::diagnostics::Diagnostics;
+use crate::kinds::assessment::Assessment;
+use crate::markdown::links;
+use crate::maturity::scorecard::{self, Scorecard};
+use crate::render::charts;
+use crate::render::views::{self, Crumb};
+use crate::render::Renderer;
+
+/// The top-level section of assessments, when the site has a model.
+pub(crate) fn maturity_section(site: &Site) -> Option<usize> {
+    site.lib.maturity.as_ref()?;
+    site.lib.sections.iter().position(|s| {
+        s.kind == Kind::Assessment
+            && s.parent
+                .is_some_and(|p| site.lib.sections[p].parent.is_none())
+    })
+}
+
+/// Whether the maturity module renders this section (instead of the section template).
+pub(crate) fn owns_section(site: &Site, si: usize) -> bool {
+    site.lib.maturity.is_some() && site.lib.sections[si].kind == Kind::Assessment
+}
+
+fn by_team(site: &Site) -> BTreeMap<String, Vec<(&Page, &Assessment)>> {
+    let mut m: BTreeMap<String, Vec<(&Page, &Assessment)>> = BTreeMap::new();
+    for p in &site.lib.pages {
+        if let Some(a) = p.assessment() {
+            m.entry(a.team.clone()).or_default().push((p, a));
+        }
+    }
+    for v in m.values_mut() {
+        v.sort_by_key(|(_, a)| a.date);
+    }
+    m
+}
+
+#[derive(Serialize)]
+struct Axis<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+pub(crate) fn render(
+    site: &Site,
+    renderer: &Renderer,
+    ctx: &Ctx<'_>,
+    out: &Output,
+    diags: &Diagnostics,
+    home: &str,
+    today: chrono::NaiveDate,
+) -> Result<()> {
+    let (Some(si), Some(model)) = (maturity_section(site), site.lib.maturity.as_ref()) else {
+        return Ok(());
+    };
+    let section = &site.lib.sections[si];
+    let base = section.doc.path.clone();
+    let config = &site.config;
+    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
+        match renderer.render(template, c) {
+            Ok(html) => out.write(file, html.as_bytes()),
+            Err(d) => {
+                diags.push(*d);
+                Ok(())
+            }
+        }
+    };
+    let axes: Vec<Axis> = model
+        .assessed()
+        .map(|a| Axis {
+            id: &a.id,
+            name: &a.name,
+        })
+        .collect();
+    let labels: Vec<String> = model.assessed().map(|a| a.name.clone()).collect();
+    let teams = by_team(site);
+    let mut cards: Vec<Scorecard> = Vec::new();
+    for (team, list) in &teams {
+        let card = scorecard::team(
+            model,
+            &site.lib,
+            team,
+            list,
+            today,
+            config.language == crate::config::Language::Ja,
+        );
+        let current: Vec<Option<f64>> = card
+            .areas
+            .iter()
+            .map(|a| a.current.map(f64::from))
+            .collect();
+        let previous: Vec<Option<f64>> = card
+            .areas
+            .iter()
+            .map(|a| a.previous.map(f64::from))
+            .collect();
+        let target: Vec<Option<f64>> = card
+            .areas
+            .iter()
+            .map(|a| Some(f64::from(a.target)))
+            .collect();
+        let mut series = vec![(renderer.t("mat.target"), "s-target", target)];
+        if card.previous.is_some() {
+            series.push((renderer.t("mat.previous"), "s-previous", previous));
+        }
+        series.push((renderer.t("mat.current"), "s-current", current));
+        let radar = charts::radar(
+            "radar",
+            &format!("{} — {}", card.name, renderer.t("mat.radar")),
+            renderer.t("mat.radar_desc"),
+            &labels,
+            model.level_count as u8,
+            &series,
+        );
+        // The team's section, if it has a directory of its own.
+        let path = site
+            .lib
+            .sections
+            .iter()
+            .find(|s| s.parent == Some(si) && s.dir.rsplit('/').next() == Some(team.as_str()))
+            .map(|s| s.doc.path.clone())
+            .unwrap_or_else(|| format!("{base}{team}/"));
+        let root = links::root_prefix(&path);
+        let mut c = ctx.base(&path, &root, &config.base_url);
+        c.insert("card", &card);
+        c.insert("radar", &radar);
+        c.insert("axes", &axes);
+        c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
+        c.insert("base_href", &views::href(&base));
+        c.insert(
+            "breadcrumbs",
+            &vec![
+                Crumb {
+                    title: home.to_string(),
+                    href: String::new(),
+                },
+                Crumb {
+                    title: section.doc.title.clone(),
+                    href: views::href(&base),
+                },
+                Crumb {
+                    title: card.name.clone(),
+                    href: views::href(&path),
+                },
+            ],
+        );
+        render_to("maturity-team.html", &c, &out_file(&path))?;
+        cards.push(card);
+    }
+
+    // Organisation overview.
+    let n_areas = axes.len();
+    let averages: Vec<Option<f64>> = (0..n_areas)
+        .map(|i| {
+            let xs: Vec<f64> = cards
+                .iter()
+                .filter_map(|c| c.areas[i].current.map(f64::from))
+                .collect();
+            (!xs.is_empty())
+                .then(|| (xs.iter().sum::<f64>() / xs.len() as f64 * 10.0).round() / 10.0)
+        })
+        .collect();
+    // Trend: the average level per area over the months in which teams assessed.
+    let months: BTreeSet<String> = teams
+        .values()
+        .flatten()
+        .filter_map(|(_, a)| a.date.map(|d| d.format("%Y-%m").to_string()))
+        .collect();
+    let months: Vec<String> = months.into_iter().collect();
+    let trend: Vec<serde_json::Value> = model
+        .assessed()
+        .enumerate()
+        .map(|(i, area)| {
+            // Each team's level as of each month (its latest assessment up to then).
+            let points: Vec<Option<f64>> = months
+                .iter()
+                .map(|m| {
+                    let xs: Vec<f64> = teams
+                        .values()
+                        .filter_map(|list| {
+                            list.iter()
+                                .rev()
+                                .find(|(_, a)| {
+                                    a.date.is_some_and(|d| d.format("%Y-%m").to_string() <= *m)
+                                })
+                                .and_then(|(_, a)| a.levels.get(&area.id).copied())
+                        })
+                        .map(f64::from)
+                        .collect();
+                    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+                })
+                .collect();
+            let first = points.iter().flatten().next().copied();
+            let last = points.iter().flatten().last().copied();
+            serde_json::json!({
+                "name": area.name,
+                "svg": charts::sparkline(&points, model.level_count as f64),
+                "first": first.map(|v| (v * 10.0).round() / 10.0),
+                "last": last.map(|v| (v * 10.0).round() / 10.0),
+                "average": averages[i],
+            })
+        })
+        .collect();
+    let trend_svg = charts::lines(
+        "mat-trend",
+        renderer.t("mat.trend"),
+        renderer.t("mat.trend_desc"),
+        &months,
+        &[(
+            renderer.t("mat.org_average"),
+            "s-median",
+            months
+                .iter()
+                .map(|m| {
+                    let xs: Vec<f64> = teams
+                        .values()
+                        .filter_map(|list| {
+                            list.iter().rev().find(|(_, a)| {
+                                a.date.is_some_and(|d| d.format("%Y-%m").to_string() <= *m)
+                            })
+                        })
+                        .flat_map(|(_, a)| a.levels.values().map(|l| f64::from(*l)))
+                        .collect();
+                    (!xs.is_empty())
+                        .then(|| (xs.iter().sum::<f64>() / xs.len() as f64 * 100.0).round() / 100.0)
+                })
+                .collect(),
+        )],
+        "",
+    );
+    let stale: Vec<&Scorecard> = cards.iter().filter(|c| c.stale).collect();
+    let mut known_teams: Vec<serde_json::Value> = model
+        .teams
+        .iter()
+        .filter(|t| !teams.contains_key(&t.id))
+        .map(|t| serde_json::json!({ "team": t.id, "name": t.name }))
+        .collect();
+    known_teams.sort_by(|a, b| a["team"].as_str().cmp(&b["team"].as_str()));
+    let root = links::root_prefix(&base);
+    let mut c = ctx.base(&base, &root, &config.base_url);
+    c.insert(
+        "section",
+        &views::section_view(&site.lib, si, &site.taxonomies),
+    );
+    c.insert("model", model);
+    c.insert("axes", &axes);
+    c.insert("cards", &cards);
+    c.insert("averages", &averages);
+    c.insert("trend", &trend);
+    c.insert("trend_svg", &trend_svg);
+    c.insert("stale", &stale);
+    c.insert("never_assessed", &known_teams);
+    c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
+    c.insert(
+        "breadcrumbs",
+        &views::breadcrumbs(&site.lib, Some(si), home, None),
+    );
+    render_to("maturity-org.html", &c, &out_file(&base))?;
+
+    // Self-assessment form. The model goes into the page as JSON (with `</` escaped).
+    let path = format!("{base}self-assessment/");
+    let root = links::root_prefix(&path);
+    let mut c = ctx.base(&path, &root, &config.base_url);
+    let json = serde_json::to_string(model)?.replace("</", "<\\/");
+    c.insert("model", model);
+    c.insert("model_json", &json);
+    c.insert("axes", &axes);
+    c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
+    c.insert("today", &today.to_string());
+    c.insert("base_href", &views::href(&base));
+    c.insert(
+        "breadcrumbs",
+        &vec![
+            Crumb {
+                title: home.to_string(),
+                href: String::new(),
+            },
+            Crumb {
+                title: section.doc.title.clone(),
+                href: views::href(&base),
+            },
+            Crumb {
+                title: renderer.t("mat.self_title").to_string(),
+                href: views::href(&path),
+            },
+        ],
+    );
+    render_to("maturity-self.html", &c, &out_file(&path))?;
+    Ok(())
+}

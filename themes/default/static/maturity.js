@@ -1,0 +1,130 @@
+// Self-assessment form: live radar and the assessment file srekb reads.
+// Runs from file:// too: no fetch, no modules; the model is embedded in the page.
+(function () {
+  "use strict";
+  var form = document.getElementById("self-assessment");
+  if (!form) { return; }
+  var model = JSON.parse(document.getElementById("maturity-model").textContent);
+  var areas = model.areas.filter(function (a) { return a.assessed; });
+  var max = model.level_count;
+  var out = document.getElementById("assessment-output");
+  var svg = document.getElementById("live-radar");
+  var NS = "http://www.w3.org/2000/svg";
+
+  function tomlString(s) {
+    return "\"" + String(s).replace(/\\/g, "\\\\").replace(/"/g, "\\\"")
+      .replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")
+      .replace(/[\u0000-\u001f\u007f]/g, function (c) { return "\\u" + ("0000" + c.charCodeAt(0).toString(16)).slice(-4); }) + "\"";
+  }
+  function value(name) {
+    var el = form.elements[name];
+    if (!el) { return ""; }
+    if (el.length !== undefined && el.tagName === undefined) {
+      for (var i = 0; i < el.length; i++) { if (el[i].checked) { return el[i].value; } }
+      return "";
+    }
+    return el.value;
+  }
+  function levels() {
+    return areas.map(function (a) { var v = value("level-" + a.id); return v ? parseInt(v, 10) : 0; });
+  }
+
+  function point(i, v, n, cx, cy, r) {
+    var a = -Math.PI / 2 + 2 * Math.PI * i / n;
+    return [cx + r * v / max * Math.cos(a), cy + r * v / max * Math.sin(a)];
+  }
+  function el(tag, attrs, text) {
+    var e = document.createElementNS(NS, tag);
+    for (var k in attrs) { e.setAttribute(k, attrs[k]); }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+  function drawRadar() {
+    var n = areas.length, cx = 280, cy = 210, r = 120;
+    while (svg.firstChild) { svg.removeChild(svg.firstChild); }
+    for (var l = 1; l <= max; l++) {
+      var ring = [];
+      for (var i = 0; i < n; i++) { ring.push(point(i, l, n, cx, cy, r).map(function (x) { return x.toFixed(1); }).join(",")); }
+      svg.appendChild(el("polygon", { "class": "ring", points: ring.join(" ") }));
+    }
+    areas.forEach(function (a, i) {
+      var p = point(i, max, n, cx, cy, r), lp = point(i, max + 0.55, n, cx, cy, r);
+      svg.appendChild(el("line", { "class": "grid", x1: cx, y1: cy, x2: p[0].toFixed(1), y2: p[1].toFixed(1) }));
+      var anchor = Math.abs(lp[0] - cx) < 10 ? "middle" : (lp[0] > cx ? "start" : "end");
+      svg.appendChild(el("text", { "class": "axis radar-label", x: lp[0].toFixed(1), y: (lp[1] + 4).toFixed(1), "text-anchor": anchor }, a.name));
+    });
+    var target = areas.map(function (a) { return a.target_level || max; });
+    [[target, "s-target"], [levels(), "s-current"]].forEach(function (s) {
+      var pts = s[0].map(function (v, i) { return point(i, v, n, cx, cy, r).map(function (x) { return x.toFixed(1); }).join(","); });
+      svg.appendChild(el("polygon", { "class": "series " + s[1], points: pts.join(" ") }));
+    });
+  }
+
+  function fileText() {
+    var lines = ["+++"];
+    lines.push("team = " + tomlString(value("team")));
+    lines.push("date = " + (value("date") || "1970-01-01"));
+    var who = value("assessors").split(/[,、\s]+/).filter(Boolean);
+    lines.push("assessors = [" + who.map(tomlString).join(", ") + "]");
+    lines.push("", "[levels]");
+    var lv = levels();
+    areas.forEach(function (a, i) { if (lv[i] > 0) { lines.push(a.id + " = " + lv[i]); } });
+    var del = areas.filter(function (a) { return value("delegation-" + a.id); });
+    if (del.length) {
+      lines.push("", "[delegation]");
+      del.forEach(function (a) { lines.push(a.id + " = " + tomlString(value("delegation-" + a.id))); });
+    }
+    var ev = areas.filter(function (a) { return value("evidence-" + a.id).trim(); });
+    if (ev.length) {
+      lines.push("", "[evidence]");
+      ev.forEach(function (a) { lines.push(a.id + " = " + tomlString(value("evidence-" + a.id).trim())); });
+    }
+    lines.push("+++", "");
+    var notes = value("notes").trim();
+    if (notes) { lines.push(notes, ""); }
+    return lines.join("\n");
+  }
+  function fileName() { return (value("date") || "assessment") + ".md"; }
+
+  function update() {
+    drawRadar();
+    // textContent (not only value) so the file is also in the DOM.
+    out.textContent = fileText();
+    out.value = out.textContent;
+    var team = value("team") || "<team>";
+    document.getElementById("save-path").textContent = (form.getAttribute("data-save-as") || "") + ": content/maturity/" + team + "/" + fileName();
+  }
+
+  // Pre-fill from the URL fragment: #team=payments&slo=2&monitoring=3 (shareable links).
+  function prefill() {
+    var hash = location.hash.replace(/^#/, "");
+    if (!hash) { return; }
+    hash.split("&").forEach(function (pair) {
+      var kv = pair.split("="), k = decodeURIComponent(kv[0] || ""), v = decodeURIComponent(kv[1] || "");
+      if (k === "team" || k === "date" || k === "assessors") { form.elements[k].value = v; return; }
+      var radio = form.querySelector("input[name='level-" + k.replace(/[^a-z0-9_-]/gi, "") + "'][value='" + v.replace(/[^0-9]/g, "") + "']");
+      if (radio) { radio.checked = true; }
+    });
+  }
+
+  document.getElementById("download").addEventListener("click", function () {
+    var blob = new Blob([fileText()], { type: "text/markdown;charset=utf-8" });
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = fileName();
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  });
+  document.getElementById("copy").addEventListener("click", function () {
+    out.select();
+    var done = function () { document.getElementById("copy").textContent = form.getAttribute("data-copied") || "Copied"; };
+    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(out.value).then(done); }
+    else { try { document.execCommand("copy"); done(); } catch (e) { /* selected for manual copy */ } }
+  });
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  window.addEventListener("hashchange", function () { prefill(); update(); });
+  prefill();
+  update();
+})();
