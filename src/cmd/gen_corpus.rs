@@ -149,12 +149,42 @@ pub fn generate(out: &Path, pages: usize, seed: u64) -> Result<()> {
         let service = rng.pick(SERVICES);
         let _ = write!(
             body,
-            "+++\ntitle = \"{} {i}: {}\"\ndate = 2025-{month:02}-{day:02}\ntags = [{}]\nservices = [\"{service}\"]\ndescription = \"{}\"\n+++\n\n",
+            "+++\ntitle = \"{} {i}: {}\"\ndate = 2025-{month:02}-{day:02}\ntags = [{}]\nservices = [\"{service}\"]\ndescription = \"{}\"\n",
             rng.pick(HEADINGS),
             rng.pick(&["決済APIのタイムアウト", "Replication lag", "証明書の期限切れ", "ディスク逼迫", "DNS resolution failure", "キャッシュの雪崩"]),
             tags.join(", "),
             rng.pick(JA).trim_end_matches('。'),
         );
+        match dir {
+            "postmortems" => {
+                let sev = 1 + rng.below(4);
+                let h = 9 + rng.below(10);
+                let _ = write!(
+                    body,
+                    "authors = [\"@oncall\"]\nstatus = \"reviewed\"\nseverity = \"SEV{sev}\"\nstarted_at = 2025-{month:02}-{day:02}T{h:02}:00:00+09:00\ndetected_at = 2025-{month:02}-{day:02}T{h:02}:{:02}:00+09:00\nmitigated_at = 2025-{month:02}-{day:02}T{:02}:10:00+09:00\nresolved_at = 2025-{month:02}-{day:02}T{:02}:40:00+09:00\n[detection]\nsource = \"{}\"\n+++\n\n",
+                    2 + rng.below(40),
+                    h + 1,
+                    h + 2,
+                    rng.pick(&["alert", "alert", "user-report", "internal"]),
+                );
+                for (heading, text) in [
+                    ("サマリ", rng.pick(JA)),
+                    ("影響", rng.pick(JA)),
+                    ("根本原因", rng.pick(JA)),
+                    ("発生要因", rng.pick(EN)),
+                    ("対応", rng.pick(JA)),
+                    ("検出", rng.pick(JA)),
+                ] {
+                    let _ = writeln!(body, "## {heading}\n\n{text}\n");
+                }
+                body.push_str("## アクションアイテム\n\n| アクション | 種類 | 担当 | 状態 |\n|---|---|---|---|\n| 監視を追加する | detect | @sre | done |\n| 手順を自動化する | prevent | @dev | open |\n\n## 教訓\n\n### うまくいったこと\n\nアラートが鳴った。\n\n");
+                let _ = writeln!(body, "## タイムライン\n\n| 時刻 | 出来事 |\n|---|---|\n| {h:02}:00 | 発生 |\n| {:02}:10 | 緩和 |\n| {:02}:40 | 解決 |\n", h + 1, h + 2);
+            }
+            "runbooks" => {
+                let _ = write!(body, "service = \"{service}\"\nalerts = [\"GeneratedAlert{i}\"]\nowner = \"sre\"\nlast_reviewed = 2026-10-01\n+++\n\n");
+            }
+            _ => body.push_str("+++\n\n"),
+        }
         for h in 0..3 + rng.below(3) {
             let _ = writeln!(body, "## {} {h}\n", rng.pick(HEADINGS));
             for _ in 0..1 + rng.below(3) {

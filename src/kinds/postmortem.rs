@@ -1110,6 +1110,7 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
         if std::mem::take(&mut ignore_next) {
             continue;
         }
+        let lower = line.to_lowercase();
         let groups: [(&Vec<String>, &str, &str); 2] = [
             (
                 &config.postmortem.blame_terms,
@@ -1124,8 +1125,9 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
         ];
         for (terms, code, help) in groups {
             for term in terms {
-                if let Some(col) = contains_term(line, term) {
-                    let span =
+                if let Some(byte) = lower.find(&term.to_lowercase()) {
+                    let col = lower[..byte].chars().count();
+                    let line_no =
                         Span::from_offset(&cx.page.doc.text, cx.page.doc.body_start + start).line;
                     let msg = format!(
                         "`{term}`: {}",
@@ -1138,7 +1140,7 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
                     let d = Diagnostic::warning(code, msg).with_help(format!(
                         "{help} (silence with <!-- srekb-ignore --> on the line before)"
                     ));
-                    cx.push(d, Span::new(span, col + 1));
+                    cx.push(d, Span::new(line_no, col + 1));
                 }
             }
         }
