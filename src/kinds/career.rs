@@ -38,21 +38,55 @@ pub struct Career {
     pub hero_image: Option<String>,
 }
 
+/// Images may be site paths or http(s) URLs; anything else (`javascript:`, `data:`) is dropped.
+fn safe_image(
+    url: Option<String>,
+    key: &str,
+    page: &Page,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let u = url?;
+    let lower = u.trim().to_ascii_lowercase();
+    let scheme = lower
+        .split_once(':')
+        .map(|(s, _)| s)
+        .filter(|s| !s.contains('/'));
+    match scheme {
+        None | Some("http") | Some("https") => Some(u),
+        Some(_) => {
+            let doc = &page.doc;
+            diags.push(
+                Diagnostic::warning(
+                    "unsafe-link",
+                    format!("`{key}` must be a site path or an http(s) URL; ignored"),
+                )
+                .at(&doc.source, doc.key_span(key), &doc.text),
+            );
+            None
+        }
+    }
+}
+
 pub fn analyze(page: &Page) -> (Career, Vec<Diagnostic>) {
     let doc = &page.doc;
     let value = Value::Object(doc.meta.extra.clone());
     match serde_path_to_error::deserialize::<_, Meta>(&value) {
-        Ok(m) => (
-            Career {
-                category: m.category,
-                keywords: m.keywords,
-                related_jobs: m.related_jobs,
-                related: Vec::new(),
-                thumbnail: m.thumbnail,
-                hero_image: m.hero_image,
-            },
-            Vec::new(),
-        ),
+        Ok(m) => {
+            let mut diags = Vec::new();
+            let thumbnail = safe_image(m.thumbnail, "thumbnail", page, &mut diags);
+            let hero_image = safe_image(m.hero_image, "hero_image", page, &mut diags);
+            (
+                Career {
+                    category: m.category,
+                    keywords: m.keywords,
+                    related_jobs: m.related_jobs,
+                    related: Vec::new(),
+                    thumbnail,
+                    hero_image,
+                },
+                diags,
+            )
+        }
         Err(e) => {
             let key = e.path().to_string();
             let top = key.split(['.', '[']).next().unwrap_or("").to_string();

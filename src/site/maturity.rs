@@ -272,7 +272,7 @@ pub(crate) fn render(
     let path = format!("{base}self-assessment/");
     let root = links::root_prefix(&path);
     let mut c = ctx.base(&path, &root, &config.base_url);
-    let json = serde_json::to_string(model)?.replace("</", "<\\/");
+    let json = String::from_utf8(super::json_bytes(model, false)?)?;
     c.insert("model", model);
     c.insert("model_json", &json);
     c.insert("axes", &axes);

@@ -647,8 +647,9 @@ pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
             pm,
         })
         .collect();
-    let json = serde_json::to_vec_pretty(
+    let json = super::json_bytes(
         &serde_json::json!({ "generator": "srekb", "count": entries.len(), "postmortems": entries }),
+        true,
     )?;
     out.write("postmortems.json", &json)
 }

@@ -235,7 +235,7 @@ pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
         .map(|e| (e.alert, serde_json::json!({ "url": e.url, "runbook": e.runbook, "runbook_url": e.runbook_url, "service": e.service, "owner": e.owner, "severity": e.severity, "stale": e.stale })))
         .collect();
     let path = format!("{}alerts.json", site.lib.sections[si].doc.path);
-    out.write(&path, &serde_json::to_vec_pretty(&map)?)
+    out.write(&path, &super::json_bytes(&map, true)?)
 }
 
 /// Alerts in rule files without a runbook, `runbook_url`s that point elsewhere, and

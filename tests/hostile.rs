@@ -1,0 +1,74 @@
+//! Hostile content: markup in every field a user controls must come out escaped in
+//! every generated file (HTML, feeds, sitemap, JSON exports), and script URLs are
+//! neutralised.
+
+mod common;
+
+use common::*;
+
+const X: &str = "<script>alert(1)</script>";
+
+fn all_files(dir: &std::path::Path) -> Vec<(String, String)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let name = e.path().to_string_lossy().into_owned();
+            std::fs::read_to_string(e.path()).ok().map(|t| (name, t))
+        })
+        .collect()
+}
+
+#[test]
+fn markup_in_every_user_field_is_escaped_everywhere() {
+    let pm = format!(
+        "+++\ntitle = \"{X} 障害\"\ndate = 2025-05-12\ndescription = \"{X}\"\nauthors = [\"{X}\"]\nstatus = \"in-review\"\nseverity = \"SEV2\"\nservices = [\"{X}\"]\ntags = [\"{X}\"]\nstarted_at = 2025-05-12T10:00:00+09:00\ndetected_at = 2025-05-12T10:05:00+09:00\nresolved_at = 2025-05-12T11:00:00+09:00\ncustomer_impact = \"{X}\"\nerror_budget_consumed = \"{X}\"\n[detection]\nsource = \"alert\"\nalert = \"{X}\"\n+++\n\n## サマリ\n\n{X} [link](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n## 影響\n\nx\n\n## 根本原因\n\nx\n\n## 発生要因\n\nx\n\n## 対応\n\nx\n\n## 検出\n\nx\n\n## アクションアイテム\n\n| アクション | 担当 | チケット | 状態 |\n|---|---|---|---|\n| {X} | {X} | {X} | {X} |\n\n- [ ] {X} @owner\n\n## 教訓\n\nx\n\n## タイムライン\n\n| 時刻 | 出来事 |\n|---|---|\n| 10:00 | {X} |\n| {X} | x |\n"
+    );
+    let site = site(&[
+        ("site-config.toml", &format!("title = \"{X}\"\ndescription = \"{X}\"\n[extra]\nnote = \"{X}\"\n")),
+        ("content/_index.md", &format!("+++\ntitle = \"{X}\"\n+++\n{X}\n")),
+        ("content/postmortems/_index.md", &format!("+++\ntitle = \"{X}\"\n+++\n")),
+        ("content/postmortems/hostile.md", &pm),
+        ("content/runbooks/r.md", &format!("+++\ntitle = \"{X}\"\nservice = \"{X}\"\nalerts = [\"Ok\"]\nowner = \"{X}\"\nseverity = \"{X}\"\nlast_reviewed = 2026-11-01\n+++\n\n## 意味\n\n```bash\necho '{X}'\n```\n")),
+        ("content/careers/c.md", &format!("---json\n{{\"title\": \"{X}\", \"slug\": \"c\", \"category\": \"{X}\", \"keywords\": [\"{X}\"], \"hero_image\": \"javascript:alert(1)\\\" onerror=\\\"alert(1)\", \"related_jobs\": []}}\n---\n")),
+        ("content/maturity/model.toml", &format!("name = \"{X}\"\ndelegation = [\"{X}\", \"b\"]\nroles = [\"{X}\"]\n[[areas]]\nid = \"a\"\nname = \"{X}\"\nlevels = [\"{X}\", \"two\"]\ntarget_delegation = \"{X}\"\n[[teams]]\nid = \"t\"\nname = \"{X}\"\n[[responsibilities]]\nphase = \"{X}\"\nroles = [\"{X}\"]\nnote = \"{X}\"\n")),
+        ("content/maturity/t/2025-01-01.md", &format!("+++\ntitle = \"{X}\"\nteam = \"t\"\ndate = 2025-01-01\nassessors = [\"{X}\"]\n[levels]\na = 1\n[delegation]\na = \"{X}\"\n[evidence]\na = \"{X}\"\n+++\n{X}\n")),
+    ]);
+    srekb(site.path()).arg("build").assert().success();
+    let files = all_files(&site.path().join("public"));
+    assert!(files.len() > 20);
+    for (name, text) in &files {
+        let lower = text.to_lowercase();
+        assert!(
+            !lower.contains("<script>alert"),
+            "unescaped script in {name}"
+        );
+        assert!(!lower.contains("<img src=x"), "unescaped img in {name}");
+        assert!(
+            !lower.contains("href=\"javascript:"),
+            "script URL in {name}"
+        );
+        assert!(!lower.contains("src=\"javascript:"), "script URL in {name}");
+        assert!(
+            !lower.contains("onerror=\"alert"),
+            "attribute injection in {name}"
+        );
+        if name.ends_with(".json") {
+            assert!(
+                !text.contains('<'),
+                "JSON exports escape < so they are safe inside HTML too: {name}"
+            );
+            serde_json::from_str::<serde_json::Value>(text)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    // The text is still there, escaped.
+    let page = read(
+        &site.path().join("public"),
+        "postmortems/hostile/index.html",
+    );
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let json = read(&site.path().join("public"), "postmortems.json");
+    assert!(json.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"));
+}
