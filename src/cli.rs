@@ -60,6 +60,19 @@ pub enum Command {
         #[command(subcommand)]
         what: NewCommand,
     },
+    /// Search the index written by `build` (Japanese and English).
+    Search {
+        /// Words to find; all must match, a Japanese word matches as a phrase.
+        query: String,
+        /// Only pages of this kind (page, career, postmortem, runbook, assessment, section).
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print hits as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a new knowledge base in DIR (default: current directory).
     Init {
         #[arg(value_name = "DIR")]

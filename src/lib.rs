@@ -16,6 +16,7 @@ pub mod kinds;
 pub mod markdown;
 pub mod maturity;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod theme;
 
@@ -55,6 +56,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             } => cmd::new::runbook(&root, &title, service, alerts, slug),
         },
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(root)),
+        Command::Search {
+            query,
+            kind,
+            limit,
+            json,
+        } => cmd::search::run(&root, &query, kind.as_deref(), limit, json),
         Command::Dev { what } => match what {
             DevCommand::GenCorpus { pages, seed, out } => cmd::gen_corpus::run(&out, pages, seed),
         },

@@ -5,6 +5,7 @@ pub mod check;
 pub mod gen_corpus;
 pub mod init;
 pub mod new;
+pub mod search;
 
 use crate::diagnostics::{self, Diagnostic, Format};
 

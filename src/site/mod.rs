@@ -306,6 +306,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     } else {
         steps.run("commit", || out.commit())?
     };
+    if !diags.has_errors() && matches!(opts.output, OutputMode::Dir(_)) {
+        steps.run("search-index", || {
+            crate::search::index::write(&site.lib, root)
+        })?;
+    }
     let mut report = finish(diags, steps, started, Some(&site), memory);
     report.files = files;
     report.bytes = bytes;
