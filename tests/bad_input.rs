@@ -53,7 +53,7 @@ fn run_case(dir: &Path) {
     let leftovers: Vec<String> = fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("srekb"))
+        .filter(|n| n.contains("srekb-staging") || n.contains("srekb-old"))
         .collect();
     assert!(leftovers.is_empty(), "{name}: {leftovers:?}");
 }
@@ -154,7 +154,13 @@ fn killed_builds_never_leave_public_broken() {
     let leftovers: Vec<String> = fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("srekb"))
+        .filter(|n| n.contains("srekb-staging") || n.contains("srekb-old"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    let index_leftovers: Vec<String> = fs::read_dir(site.path().join(".srekb"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "index")
+        .collect();
+    assert!(index_leftovers.is_empty(), "{index_leftovers:?}");
 }

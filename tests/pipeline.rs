@@ -159,7 +159,10 @@ fn broken_link_fails_with_location_and_keeps_previous_output() {
     let leftovers: Vec<_> = fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
-        .filter(|n| n.to_string_lossy().contains("srekb"))
+        .filter(|n| {
+            let n = n.to_string_lossy();
+            n.contains("srekb-staging") || n.contains("srekb-old")
+        })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -131,6 +131,20 @@ pub fn write(lib: &Library, root: &Path) -> Result<usize> {
     let target = index_dir(root);
     let parent = target.parent().expect("has parent").to_path_buf();
     fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+    // Staging directories of killed builds.
+    if let Ok(entries) = fs::read_dir(&parent) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("index.staging-") {
+                let alive = pid.parse::<u32>().is_ok_and(|p| {
+                    p != std::process::id() && Path::new(&format!("/proc/{p}")).exists()
+                });
+                if !alive {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    }
     let staging = parent.join(format!("index.staging-{}", std::process::id()));
     if staging.exists() {
         fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
