@@ -5,18 +5,6 @@ mod common;
 use common::*;
 use predicates::prelude::*;
 
-fn sample_build() -> (tempfile::TempDir, std::path::PathBuf) {
-    let out = tempfile::tempdir().unwrap();
-    let public = out.path().join("public");
-    srekb(&repo_root())
-        .arg("build")
-        .arg("--output")
-        .arg(&public)
-        .assert()
-        .success();
-    (out, public)
-}
-
 /// Vertex counts of the radar's series polygons.
 fn radar_vertices(html: &str) -> Vec<usize> {
     let start = html
@@ -40,7 +28,7 @@ fn radar_vertices(html: &str) -> Vec<usize> {
 
 #[test]
 fn scorecard_radar_has_one_vertex_per_assessed_area() {
-    let (_k, p) = sample_build();
+    let (_k, p) = build_sample();
     let html = read(&p, "maturity/payments/index.html");
     let v = radar_vertices(&html);
     assert_eq!(v, [9, 9, 9], "target, previous and current over nine areas");
@@ -63,7 +51,7 @@ fn scorecard_radar_has_one_vertex_per_assessed_area() {
 
 #[test]
 fn organisation_page_has_the_heatmap_and_stale_teams() {
-    let (_k, p) = sample_build();
+    let (_k, p) = build_sample();
     let html = read(&p, "maturity/index.html");
     let start = html
         .find("<table class=\"heatmap maturity-heatmap\">")
@@ -194,7 +182,7 @@ fn new_assessment_starts_from_the_previous_levels() {
 #[test]
 fn self_assessment_page_in_chromium_produces_a_file_srekb_accepts() {
     let Some(chrome) = chromium() else { return };
-    let (_k, p) = sample_build();
+    let (_k, p) = build_sample();
     let picks = [
         ("slo", 3),
         ("monitoring", 2),

@@ -128,21 +128,9 @@ fn english_postmortem_with_task_list_and_list_timeline() {
     assert_eq!(pm["detection"]["alert"], "CoreDNSErrors");
 }
 
-fn sample_site() -> (tempfile::TempDir, std::path::PathBuf) {
-    let out = tempfile::tempdir().unwrap();
-    let public = out.path().join("public");
-    srekb(&repo_root())
-        .arg("build")
-        .arg("--output")
-        .arg(&public)
-        .assert()
-        .success();
-    (out, public)
-}
-
 #[test]
 fn sample_report_has_one_bar_per_month_with_incidents() {
-    let (_keep, p) = sample_site();
+    let (_keep, p) = build_sample();
     let json: serde_json::Value = serde_json::from_str(&read(&p, "postmortems.json")).unwrap();
     let pms = json["postmortems"].as_array().unwrap();
     assert!(pms.len() >= 5);
@@ -177,7 +165,7 @@ fn sample_report_has_one_bar_per_month_with_incidents() {
 
 #[test]
 fn postmortems_json_matches_front_matter() {
-    let (_keep, p) = sample_site();
+    let (_keep, p) = build_sample();
     let json: serde_json::Value = serde_json::from_str(&read(&p, "postmortems.json")).unwrap();
     let pm = json["postmortems"]
         .as_array()
@@ -203,7 +191,7 @@ fn postmortems_json_matches_front_matter() {
 
 #[test]
 fn index_filters_and_action_items_pages() {
-    let (_keep, p) = sample_site();
+    let (_keep, p) = build_sample();
     let sev2 = read(&p, "postmortems/severity/sev2/index.html");
     assert!(sev2.contains("決済 API のタイムアウト多発"));
     assert!(!sev2.contains("検索インデックスの再構築中"));

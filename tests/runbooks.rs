@@ -17,17 +17,7 @@ fn today() -> String {
 
 #[test]
 fn alert_pages_point_at_their_runbook() {
-    let (_keep, p) = {
-        let out = tempfile::tempdir().unwrap();
-        let public = out.path().join("public");
-        srekb(&repo_root())
-            .arg("build")
-            .arg("--output")
-            .arg(&public)
-            .assert()
-            .success();
-        (out, public)
-    };
+    let (_keep, p) = build_sample();
     let page = read(&p, "runbooks/alerts/PostgresReplicationLag/index.html");
     assert!(page.contains("<meta http-equiv=\"refresh\" content=\"0; url=../../../runbooks/postgres-replication-lag/\">"), "{page}");
     assert!(page.contains("href=\"../../../runbooks/postgres-replication-lag/\""));

@@ -73,24 +73,9 @@ fn level_of(v: &Value) -> Option<i64> {
 
 pub fn analyze(page: &Page, model: Option<&Model>) -> (Assessment, Vec<Diagnostic>) {
     let doc = &page.doc;
-    let mut diags = Vec::new();
+    let (meta, err): (Meta, _) = super::read_meta(page, "assessment");
+    let mut diags: Vec<Diagnostic> = err.into_iter().collect();
     let mut push = |d: Diagnostic, span: Span| diags.push(d.at(&doc.source, span, &doc.text));
-    let value = Value::Object(doc.meta.extra.clone());
-    let meta: Meta = match serde_path_to_error::deserialize(&value) {
-        Ok(m) => m,
-        Err(e) => {
-            let key = e.path().to_string();
-            let top = key.split(['.', '[']).next().unwrap_or("").to_string();
-            push(
-                Diagnostic::error(
-                    "assessment",
-                    format!("front matter key `{key}`: {}", e.into_inner()),
-                ),
-                doc.key_span(&top),
-            );
-            Meta::default()
-        }
-    };
     // content/maturity/<team>/<date>.md: the directory names the team.
     let dir_team = doc.rel.rsplit('/').nth(1).unwrap_or("").to_string();
     let team = meta.team.clone().unwrap_or_else(|| dir_team.clone());

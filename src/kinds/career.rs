@@ -3,7 +3,6 @@
 //! warning naming it), thumbnail and hero image.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::content::frontmatter::one_or_many;
 use crate::content::Page;
@@ -68,34 +67,19 @@ fn safe_image(
 }
 
 pub fn analyze(page: &Page) -> (Career, Vec<Diagnostic>) {
-    let doc = &page.doc;
-    let value = Value::Object(doc.meta.extra.clone());
-    match serde_path_to_error::deserialize::<_, Meta>(&value) {
-        Ok(m) => {
-            let mut diags = Vec::new();
-            let thumbnail = safe_image(m.thumbnail, "thumbnail", page, &mut diags);
-            let hero_image = safe_image(m.hero_image, "hero_image", page, &mut diags);
-            (
-                Career {
-                    category: m.category,
-                    keywords: m.keywords,
-                    related_jobs: m.related_jobs,
-                    related: Vec::new(),
-                    thumbnail,
-                    hero_image,
-                },
-                diags,
-            )
-        }
-        Err(e) => {
-            let key = e.path().to_string();
-            let top = key.split(['.', '[']).next().unwrap_or("").to_string();
-            let d = Diagnostic::error(
-                "career",
-                format!("front matter key `{key}`: {}", e.into_inner()),
-            )
-            .at(&doc.source, doc.key_span(&top), &doc.text);
-            (Career::default(), vec![d])
-        }
-    }
+    let (m, err): (Meta, _) = super::read_meta(page, "career");
+    let mut diags: Vec<Diagnostic> = err.into_iter().collect();
+    let thumbnail = safe_image(m.thumbnail, "thumbnail", page, &mut diags);
+    let hero_image = safe_image(m.hero_image, "hero_image", page, &mut diags);
+    (
+        Career {
+            category: m.category,
+            keywords: m.keywords,
+            related_jobs: m.related_jobs,
+            related: Vec::new(),
+            thumbnail,
+            hero_image,
+        },
+        diags,
+    )
 }

@@ -31,6 +31,29 @@ pub enum KindData {
     Assessment(Box<assessment::Assessment>),
 }
 
+/// Reads a kind's typed front matter from the page's `extra` keys. A wrong type is
+/// reported at the key's line and the defaults are used, so checking goes on.
+pub fn read_meta<T: serde::de::DeserializeOwned + Default>(
+    page: &crate::content::Page,
+    code: &'static str,
+) -> (T, Option<Diagnostic>) {
+    let doc = &page.doc;
+    let value = serde_json::Value::Object(doc.meta.extra.clone());
+    match serde_path_to_error::deserialize(&value) {
+        Ok(m) => (m, None),
+        Err(e) => {
+            let key = e.path().to_string();
+            let top = key.split(['.', '[']).next().unwrap_or("").to_string();
+            let d = Diagnostic::error(
+                code,
+                format!("front matter key `{key}`: {}", e.into_inner()),
+            )
+            .at(&doc.source, doc.key_span(&top), &doc.text);
+            (T::default(), Some(d))
+        }
+    }
+}
+
 /// Body ranges that a kind renders itself (a timeline table becomes a timeline).
 pub type Replacements = Vec<(std::ops::Range<usize>, String)>;
 

@@ -491,23 +491,8 @@ pub fn analyze(
     let offset = config.offset();
 
     // Front matter.
-    let value = Value::Object(doc.meta.extra.clone());
-    let meta: Meta = match serde_path_to_error::deserialize(&value) {
-        Ok(m) => m,
-        Err(e) => {
-            let key = e.path().to_string();
-            let top = key.split(['.', '[']).next().unwrap_or("").to_string();
-            let span = cx.key(&top);
-            cx.push(
-                Diagnostic::error(
-                    "postmortem",
-                    format!("front matter key `{key}`: {}", e.into_inner()),
-                ),
-                span,
-            );
-            Meta::default()
-        }
-    };
+    let (meta, err): (Meta, _) = super::read_meta(page, "postmortem");
+    cx.diags.extend(err);
     pm.authors = meta.authors;
     pm.services = meta.services;
     pm.customer_impact = meta.customer_impact;

@@ -4,7 +4,6 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::config::SiteConfig;
 use crate::content::frontmatter::one_or_many;
@@ -58,24 +57,9 @@ pub fn valid_alert_name(s: &str) -> bool {
 
 pub fn analyze(page: &Page, config: &SiteConfig, today: NaiveDate) -> (Runbook, Vec<Diagnostic>) {
     let doc = &page.doc;
-    let mut diags = Vec::new();
+    let (meta, err): (Meta, _) = super::read_meta(page, "runbook");
+    let mut diags: Vec<Diagnostic> = err.into_iter().collect();
     let mut push = |d: Diagnostic, span: Span| diags.push(d.at(&doc.source, span, &doc.text));
-    let value = Value::Object(doc.meta.extra.clone());
-    let meta: Meta = match serde_path_to_error::deserialize(&value) {
-        Ok(m) => m,
-        Err(e) => {
-            let key = e.path().to_string();
-            let top = key.split(['.', '[']).next().unwrap_or("").to_string();
-            push(
-                Diagnostic::error(
-                    "runbook",
-                    format!("front matter key `{key}`: {}", e.into_inner()),
-                ),
-                doc.key_span(&top),
-            );
-            Meta::default()
-        }
-    };
     let mut rb = Runbook {
         service: meta.service,
         severity: meta.severity,

@@ -68,13 +68,7 @@ pub(crate) fn render(
     let base = section.doc.path.clone();
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        match renderer.render(template, c) {
-            Ok(html) => out.write(file, html.as_bytes()),
-            Err(d) => {
-                diags.push(*d);
-                Ok(())
-            }
-        }
+        super::render_page(renderer, out, diags, template, c, file)
     };
     let axes: Vec<Axis> = model
         .assessed()

@@ -479,6 +479,34 @@ fn write_theme_assets(site: &Site, out: &Output) -> Result<Assets> {
     Ok(assets)
 }
 
+/// Renders `template` into `file`; a template error becomes a diagnostic (the build
+/// goes on to find the others) instead of aborting.
+pub(crate) fn render_page(
+    renderer: &Renderer,
+    out: &Output,
+    diags: &Diagnostics,
+    template: &str,
+    c: &tera::Context,
+    file: &str,
+) -> Result<()> {
+    match renderer.render(template, c) {
+        Ok(html) => out.write(file, html.as_bytes()),
+        Err(d) => {
+            diags.push(*d);
+            Ok(())
+        }
+    }
+}
+
+/// The first top-level section whose pages are of `kind` (`postmortems/` …).
+pub(crate) fn top_section(site: &Site, kind: Kind) -> Option<usize> {
+    site.lib.sections.iter().position(|s| {
+        s.kind == kind
+            && s.parent
+                .is_some_and(|p| site.lib.sections[p].parent.is_none())
+    })
+}
+
 /// Common template context: site, UI strings, relative root, canonical URL.
 pub(crate) struct Ctx<'a> {
     site_view: SiteView<'a>,

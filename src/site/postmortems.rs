@@ -19,11 +19,7 @@ use crate::render::Renderer;
 
 /// The section holding postmortems (the first one of that kind).
 fn pm_section(site: &Site) -> Option<usize> {
-    site.lib.sections.iter().position(|s| {
-        s.kind == Kind::Postmortem
-            && s.parent
-                .is_some_and(|p| site.lib.sections[p].parent.is_none())
-    })
+    super::top_section(site, Kind::Postmortem)
 }
 
 fn postmortems(site: &Site) -> Vec<(&Page, &Postmortem)> {
@@ -92,16 +88,7 @@ pub(crate) fn render(
     let pms = postmortems(site);
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        if !renderer.has_template(template) {
-            return Ok(());
-        }
-        match renderer.render(template, c) {
-            Ok(html) => out.write(file, html.as_bytes()),
-            Err(d) => {
-                diags.push(*d);
-                Ok(())
-            }
-        }
+        super::render_page(renderer, out, diags, template, c, file)
     };
     let crumbs = |title: &str, path: &str| {
         vec![

@@ -18,11 +18,7 @@ use crate::render::views::{self, Crumb};
 use crate::render::Renderer;
 
 fn rb_section(site: &Site) -> Option<usize> {
-    site.lib.sections.iter().position(|s| {
-        s.kind == Kind::Runbook
-            && s.parent
-                .is_some_and(|p| site.lib.sections[p].parent.is_none())
-    })
+    super::top_section(site, Kind::Runbook)
 }
 
 fn runbooks(site: &Site) -> Vec<(&Page, &Runbook)> {
@@ -110,13 +106,7 @@ pub(crate) fn render(
     let all = entries(site, &rbs);
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        match renderer.render(template, c) {
-            Ok(html) => out.write(file, html.as_bytes()),
-            Err(d) => {
-                diags.push(*d);
-                Ok(())
-            }
-        }
+        super::render_page(renderer, out, diags, template, c, file)
     };
     let crumbs = |extra: &[(&str, String)]| {
         let mut v = vec![

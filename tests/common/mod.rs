@@ -137,3 +137,16 @@ pub fn html_unescape(s: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+/// Builds the bundled sample site into a temporary `public/`; returns (keep-alive, public).
+pub fn build_sample() -> (TempDir, PathBuf) {
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    srekb(&repo_root())
+        .arg("build")
+        .arg("--output")
+        .arg(&public)
+        .assert()
+        .success();
+    (out, public)
+}
