@@ -87,3 +87,161 @@ fn kind_filter_limit_and_escaped_snippets() {
         "{snippet}"
     );
 }
+
+// ---- The browser: the same analyser, the same query set, typing into the page ----
+
+use common::browser::{self, Browser};
+use std::time::Duration;
+
+fn browser() -> Option<Browser> {
+    let chromium = chromium()?;
+    let driver = browser::chromedriver()?;
+    Some(Browser::start(&chromium, &driver))
+}
+
+#[test]
+fn browser_analyser_and_query_set_agree_with_the_index() {
+    let Some(b) = browser() else { return };
+    let site = built_sample();
+    let base = browser::static_server(&site.path().join("public"));
+    b.goto(&format!("{base}/search/"));
+    b.wait_for("window.srekbSearch && true", Duration::from_secs(10));
+
+    // Shared vectors: search.js analyses exactly as the Rust analyser.
+    let vectors: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("tests/search_vectors.json")).unwrap(),
+    )
+    .unwrap();
+    let got = b.eval(&format!(
+        "return {}.map(function (v) {{ return srekbSearch.terms(v.text); }});",
+        serde_json::to_string(&vectors).unwrap()
+    ));
+    for (v, g) in vectors.iter().zip(got.as_array().unwrap()) {
+        assert_eq!(&v["terms"], g, "analysing {:?}", v["text"]);
+    }
+
+    // The query set: expected pages in the browser's top ten too.
+    let set: Set = toml::from_str(
+        &std::fs::read_to_string(repo_root().join("tests/search_queries.toml")).unwrap(),
+    )
+    .unwrap();
+    let queries: Vec<&str> = set.query.iter().map(|q| q.q.as_str()).collect();
+    let got = b.eval_async(&format!(
+        "var done = arguments[arguments.length - 1];
+         Promise.all({}.map(function (q) {{
+           return srekbSearch.search(q, '', 10).then(function (ds) {{ return ds.map(function (d) {{ return d.u; }}); }});
+         }})).then(done, function (e) {{ done(String(e)); }});",
+        serde_json::to_string(&queries).unwrap()
+    ));
+    let got = got.as_array().unwrap_or_else(|| panic!("{got}"));
+    let mut failures = Vec::new();
+    for (q, urls) in set.query.iter().zip(got) {
+        let urls: Vec<&str> = urls
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap())
+            .collect();
+        for e in &q.expect {
+            if !urls.contains(&e.as_str()) {
+                failures.push(format!("{} → missing {e} (got {urls:?})", q.q));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // No scattered-character matches in the browser either.
+    let none = b.eval_async(
+        "var done = arguments[arguments.length - 1];
+         srekbSearch.search('新幹線', '', 10).then(function (d) { done(d.length); });",
+    );
+    assert_eq!(none, serde_json::json!(0));
+}
+
+fn results_text(b: &Browser) -> String {
+    b.eval("return document.getElementById('search-results').innerText;")
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn typing_a_japanese_query_over_http_and_from_file_urls() {
+    let Some(b) = browser() else { return };
+    let site = built_sample();
+    let public = site.path().join("public");
+    let base = browser::static_server(&public);
+    let file_home = format!("file://{}/index.html", public.display());
+    for home in [format!("{base}/"), file_home] {
+        b.goto(&home);
+        // The header box submits to the search page (Enter is U+E007 in WebDriver).
+        b.type_into("#site-search-q", "障害対応\u{E007}");
+        b.wait_for(
+            "document.getElementById('search-results') && document.getElementById('search-results').getAttribute('data-done') === '障害対応'",
+            Duration::from_secs(10),
+        );
+        assert!(b.url().contains("search/"), "{}", b.url());
+        let text = results_text(&b);
+        assert!(text.contains("SRE 入門"), "{home}: {text}");
+        let marks = b.eval(
+            "return Array.from(document.querySelectorAll('#search-results mark')).map(function (m) { return m.textContent; });",
+        );
+        assert!(
+            marks.as_array().unwrap().iter().any(|m| m == "障害対応"),
+            "{marks}"
+        );
+
+        // Refining on the search page: typing updates results as you type.
+        let q = "#search-q";
+        b.eval("document.getElementById('search-q').value = '';");
+        b.type_into(q, "エラーバジェット");
+        b.wait_for(
+            "document.getElementById('search-results').getAttribute('data-done') === 'エラーバジェット'",
+            Duration::from_secs(10),
+        );
+        assert!(results_text(&b).contains("エラーバジェット"));
+        // The kind filter narrows to runbooks.
+        b.eval(
+            "var s = document.getElementById('search-kind'); s.value = 'runbook'; s.dispatchEvent(new Event('change'));",
+        );
+        b.wait_for(
+            "location.search.indexOf('kind=runbook') >= 0 && document.getElementById('search-results').getAttribute('data-done') === 'エラーバジェット'",
+            Duration::from_secs(10),
+        );
+        let kinds = b.eval(
+            "return Array.from(document.querySelectorAll('.search-hit-meta')).map(function (m) { return m.textContent; });",
+        );
+        for k in kinds.as_array().unwrap() {
+            assert!(k.as_str().unwrap().starts_with("ランブック"), "{kinds}");
+        }
+        // A result link opens its page.
+        let href = b.eval("return document.querySelector('.search-hit-title').href;");
+        let href = href.as_str().unwrap();
+        b.goto(href);
+        assert!(b.eval("return document.title;").as_str().unwrap().len() > 3);
+    }
+}
+
+#[test]
+fn hostile_text_stays_text_in_browser_results() {
+    let Some(b) = browser() else { return };
+    let site = site(&[
+        ("site-config.toml", CONFIG),
+        (
+            "content/docs/x.md",
+            "+++\ntitle = \"<img src=x onerror=alert(1)> 障害\"\n+++\n\n本文に <script>window.pwned=1</script> と 障害 の記述。\n",
+        ),
+    ]);
+    srekb(site.path()).arg("build").assert().success();
+    let base = browser::static_server(&site.path().join("public"));
+    b.goto(&format!("{base}/search/?q=%E9%9A%9C%E5%AE%B3"));
+    b.wait_for(
+        "document.getElementById('search-results').getAttribute('data-done') === '障害'",
+        Duration::from_secs(10),
+    );
+    let text = results_text(&b);
+    assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
+    let counts = b.eval(
+        "return [document.querySelectorAll('#search-results img, #search-results script').length, window.pwned || 0];",
+    );
+    assert_eq!(counts, serde_json::json!([0, 0]));
+}

@@ -20,6 +20,7 @@ pub struct SiteView<'a> {
     pub version: &'static str,
     pub css: &'a str,
     pub js: &'a str,
+    pub search_js: &'a str,
     pub nav: Vec<NavItem>,
     pub extra: &'a toml::Table,
 }

@@ -189,4 +189,20 @@ mod tests {
             ["sli", "slo", "エラ", "ラー", "ーバ", "バジ", "ジェ", "ェッ", "ット"]
         );
     }
+
+    /// The vectors search.js is tested against in the browser (tests/search.rs).
+    #[test]
+    fn shared_test_vectors() {
+        #[derive(serde::Deserialize)]
+        struct V {
+            text: String,
+            terms: Vec<String>,
+        }
+        let vs: Vec<V> =
+            serde_json::from_str(include_str!("../../tests/search_vectors.json")).unwrap();
+        assert!(vs.len() >= 30);
+        for v in vs {
+            assert_eq!(terms(&v.text), v.terms, "{:?}", v.text);
+        }
+    }
 }

@@ -158,60 +158,25 @@ pub fn write(lib: &Library, root: &Path) -> Result<usize> {
         .writer_with_num_threads(1, 64_000_000)
         .context("opening the index writer")?;
     let mut n = 0;
-    // Words a page is found by besides its text: runbook alerts and service, career keywords.
-    let keywords = |p: &crate::content::Page| -> Vec<String> {
-        match &p.data {
-            crate::kinds::KindData::Runbook(r) => {
-                r.alerts.iter().cloned().chain(r.service.clone()).collect()
-            }
-            crate::kinds::KindData::Career(c) => c.keywords.clone(),
-            crate::kinds::KindData::Postmortem(pm) => pm
-                .detection
-                .iter()
-                .filter_map(|d| d.alert.clone())
-                .chain(pm.services.iter().cloned())
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let docs = lib.pages.iter().map(|p| {
-        (
-            p.kind.as_str(),
-            &p.doc,
-            p.postmortem().and_then(|pm| pm.severity.clone()),
-            keywords(p),
-        )
-    });
-    let sections = lib
-        .sections
-        .iter()
-        .filter(|s| s.has_index_file)
-        .map(|s| ("section", &s.doc, None, Vec::new()));
-    for (kind, doc, severity, words) in docs.chain(sections) {
+    for sd in super::documents(lib) {
         let mut d = doc!(
-            f.title => doc.title.as_str(),
-            f.headings => doc.rendered.headings.join("\n"),
-            f.body => doc.rendered.plain.as_str(),
-            f.kind => kind,
-            f.url => format!("/{}", doc.path),
+            f.title => sd.title,
+            f.headings => sd.headings,
+            f.body => sd.body,
+            f.kind => sd.kind,
+            f.url => sd.url,
         );
-        for tag in doc
-            .taxonomies
-            .get("tags")
-            .into_iter()
-            .flatten()
-            .chain(words.iter())
-        {
+        for tag in sd.tags {
             d.add_text(f.tags, tag);
         }
-        for s in doc.taxonomies.get("services").into_iter().flatten() {
+        for s in sd.services {
             d.add_text(f.services, s);
         }
-        if let Some(sev) = severity {
+        if let Some(sev) = sd.severity {
             d.add_text(f.severity, sev);
         }
-        if let Some(date) = doc.date {
-            d.add_text(f.date, date.to_string_short());
+        if let Some(date) = sd.date {
+            d.add_text(f.date, date);
         }
         writer
             .add_document(d)

@@ -1,5 +1,86 @@
 //! Search: one tantivy index of every page, analysed for Japanese and English
-//! together (see `analyzer`), written by `build` and queried by `srekb search`.
+//! together (see `analyzer`), written by `build` and queried by `srekb search` and
+//! `serve`; `web` exports the same documents as a sharded static index for the browser.
 
 pub mod analyzer;
 pub mod index;
+pub mod web;
+
+use crate::content::{Library, Page};
+use crate::kinds::KindData;
+
+/// One searchable document, borrowed from the library: the same view feeds the
+/// tantivy index and the browser's static index.
+pub struct SearchDoc<'a> {
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub headings: String,
+    pub body: &'a str,
+    /// Tags plus the words a page is found by besides its text (runbook alerts and
+    /// service, career keywords, a postmortem's services and alert).
+    pub tags: Vec<&'a str>,
+    pub services: Vec<&'a str>,
+    pub severity: Option<&'a str>,
+    /// Site-absolute URL path, e.g. `/runbooks/db-lag/`.
+    pub url: String,
+    pub date: Option<String>,
+}
+
+fn keywords(p: &Page) -> Vec<&str> {
+    match &p.data {
+        KindData::Runbook(r) => r
+            .alerts
+            .iter()
+            .map(String::as_str)
+            .chain(r.service.as_deref())
+            .collect(),
+        KindData::Career(c) => c.keywords.iter().map(String::as_str).collect(),
+        KindData::Postmortem(pm) => pm
+            .detection
+            .iter()
+            .filter_map(|d| d.alert.as_deref())
+            .chain(pm.services.iter().map(String::as_str))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every page, then every section with an index file.
+pub fn documents(lib: &Library) -> Vec<SearchDoc<'_>> {
+    let pages = lib.pages.iter().map(|p| (p.kind.as_str(), &p.doc, Some(p)));
+    let sections = lib
+        .sections
+        .iter()
+        .filter(|s| s.has_index_file)
+        .map(|s| ("section", &s.doc, None));
+    pages
+        .chain(sections)
+        .map(|(kind, doc, page)| {
+            let taxonomy = |name: &str| -> Vec<&str> {
+                doc.taxonomies
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect()
+            };
+            let mut tags = taxonomy("tags");
+            if let Some(p) = page {
+                tags.extend(keywords(p));
+            }
+            SearchDoc {
+                kind,
+                title: &doc.title,
+                headings: doc.rendered.headings.join("\n"),
+                body: &doc.rendered.plain,
+                tags,
+                services: taxonomy("services"),
+                severity: page
+                    .and_then(|p| p.postmortem())
+                    .and_then(|pm| pm.severity.as_deref()),
+                url: format!("/{}", doc.path),
+                date: doc.date.map(|d| d.to_string_short()),
+            }
+        })
+        .collect()
+}

@@ -62,6 +62,8 @@ pub struct BuildReport {
     pub bytes: u64,
     pub elapsed: Duration,
     pub ok: bool,
+    /// The browser's static search index, when one was written.
+    pub search: Option<crate::search::web::Stats>,
     /// The site's files when built with [`OutputMode::Memory`].
     pub memory: Option<HashMap<String, Vec<u8>>>,
 }
@@ -218,9 +220,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             &diags,
         )
     });
-    let today = chrono::Utc::now()
-        .with_timezone(&config.offset())
-        .date_naive();
+    let today = today(config.offset());
     let mut lib = lib;
     steps.run("kinds", || {
         crate::kinds::analyze(&mut lib, &config, today, &diags)
@@ -283,6 +283,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         (OutputMode::Memory, false) => Output::memory(),
         _ => Output::discard(),
     };
+    let mut search = None;
     let result = (|| -> Result<()> {
         if let Some(renderer) = &site.renderer {
             let assets = steps.run("assets", || write_theme_assets(&site, &out))?;
@@ -292,6 +293,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         }
         steps.run("feeds", || write_feeds(&site, &out))?;
         steps.run("static", || copy_static(&site, &out, &diags))?;
+        if !matches!(opts.output, OutputMode::Check) && !diags.has_errors() {
+            search = Some(steps.run("search-export", || {
+                crate::search::web::export(&site.lib, &out)
+            })?);
+        }
         Ok(())
     })();
     if let Err(e) = result {
@@ -314,6 +320,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let mut report = finish(diags, steps, started, Some(&site), memory);
     report.files = files;
     report.bytes = bytes;
+    report.search = search;
     Ok(report)
 }
 
@@ -436,6 +443,7 @@ fn check_anchors(site: &Site, diags: &Diagnostics) {
 pub struct Assets {
     pub css: String,
     pub js: String,
+    pub search_js: String,
 }
 
 fn fingerprint(name: &str, ext: &str, bytes: &[u8]) -> String {
@@ -465,14 +473,22 @@ fn write_theme_assets(site: &Site, out: &Output) -> Result<Assets> {
         .get("srekb.js")
         .cloned()
         .unwrap_or_default();
+    let search_js = site
+        .theme
+        .static_files
+        .get("search.js")
+        .cloned()
+        .unwrap_or_default();
     let assets = Assets {
         css: fingerprint("style", "css", &css),
         js: fingerprint("srekb", "js", &js),
+        search_js: fingerprint("search", "js", &search_js),
     };
     out.write(&assets.css, &css)?;
     out.write(&assets.js, &js)?;
+    out.write(&assets.search_js, &search_js)?;
     for (path, bytes) in &site.theme.static_files {
-        if path != "style.css" && path != "srekb.js" {
+        if !matches!(path.as_str(), "style.css" | "srekb.js" | "search.js") {
             out.write(path, bytes)?;
         }
     }
@@ -577,6 +593,7 @@ fn render_all(
             version: env!("CARGO_PKG_VERSION"),
             css: &assets.css,
             js: &assets.js,
+            search_js: &assets.search_js,
             nav,
             extra: &config.extra,
         },
@@ -763,6 +780,8 @@ fn render_all(
     runbooks::render(site, renderer, &ctx, out, diags, &home)?;
     maturity::render(site, renderer, &ctx, out, diags, &home, site.today)?;
 
+    render_search_page(site, renderer, &ctx, &home, &render_to)?;
+
     // 404: served at any depth, so it links from the site's absolute base path.
     let base_path = config
         .base_url
@@ -774,6 +793,53 @@ fn render_all(
     c.insert("breadcrumbs", &Vec::<Crumb>::new());
     render_to("404.html", &c, "404.html")?;
     Ok(())
+}
+
+/// The search page at `search/` (the browser index is written beside it by
+/// `search::web::export`).
+fn render_search_page(
+    site: &Site,
+    renderer: &Renderer,
+    ctx: &Ctx<'_>,
+    home: &str,
+    render_to: &dyn Fn(&str, &tera::Context, &str) -> Result<()>,
+) -> Result<()> {
+    let path = format!("{}/", crate::search::web::DIR);
+    let mut kinds: Vec<&str> = site
+        .lib
+        .count_by_kind()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    kinds.push("section");
+    let labels = serde_json::json!({
+        "kinds": kinds
+            .iter()
+            .map(|k| (k.to_string(), renderer.t(&format!("kind.{k}")).into()))
+            .collect::<serde_json::Map<String, serde_json::Value>>(),
+        "results": renderer.t("search.results"),
+        "none": renderer.t("search.none"),
+        "loading": renderer.t("search.loading"),
+        "error": renderer.t("search.error"),
+    });
+    let root = links::root_prefix(&path);
+    let mut c = ctx.base(&path, &root, &site.config.base_url);
+    c.insert("kinds", &kinds);
+    c.insert("labels", &labels.to_string());
+    c.insert(
+        "breadcrumbs",
+        &vec![
+            Crumb {
+                title: home.to_string(),
+                href: String::new(),
+            },
+            Crumb {
+                title: renderer.t("search.title").to_string(),
+                href: views::href(&path),
+            },
+        ],
+    );
+    render_to("search.html", &c, &out_file(&path))
 }
 
 /// A redirect page at an old URL (front matter `aliases`).

@@ -150,3 +150,4 @@ pub fn build_sample() -> (TempDir, PathBuf) {
         .success();
     (out, public)
 }
+pub mod browser;

@@ -16,6 +16,10 @@
         }
       }
     }
+    var forms = document.querySelectorAll("form[action$='/']");
+    for (var f = 0; f < forms.length; f++) {
+      forms[f].setAttribute("action", forms[f].getAttribute("action") + "index.html");
+    }
   }
 
   // Theme toggle: light ↔ dark, remembered.
