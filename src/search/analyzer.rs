@@ -48,11 +48,26 @@ fn class(c: char) -> Class {
     }
 }
 
+/// Characters NFKC leaves alone and that have no lower case beyond ASCII: the bulk
+/// of Japanese and English text, which then skips the normaliser.
+fn is_nfkc_stable(c: char) -> bool {
+    c.is_ascii()
+        || ('\u{3041}'..='\u{3096}').contains(&c) // hiragana (not the spacing marks ゛゜)
+        || ('\u{30A1}'..='\u{30FA}').contains(&c) // katakana
+        || c == 'ー'
+        || ('\u{4E00}'..='\u{9FFF}').contains(&c) // CJK unified ideographs
+        || matches!(c, '、' | '。' | '「' | '」')
+}
+
 /// Normalised characters with the byte range of the original text they came from.
 fn normalize(text: &str) -> Vec<(char, usize, usize)> {
     let mut out: Vec<(char, usize, usize)> = Vec::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         let end = i + c.len_utf8();
+        if is_nfkc_stable(c) {
+            out.push((c.to_ascii_lowercase(), i, end));
+            continue;
+        }
         for n in std::iter::once(c).nfkc() {
             // A voiced mark left over from half-width kana composes with the previous kana.
             if matches!(n, '\u{3099}' | '\u{309A}') {
@@ -180,6 +195,22 @@ mod tests {
         }
         let t = analyze(text);
         assert_eq!(&text[t[0].from..t[0].to], "ＡＷＳ");
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_normaliser() {
+        for c in ('\u{0}'..='\u{7F}')
+            .chain('\u{3000}'..='\u{30FF}')
+            .chain('\u{4E00}'..='\u{9FFF}')
+        {
+            if is_nfkc_stable(c) {
+                let slow: String = std::iter::once(c)
+                    .nfkc()
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                assert_eq!(slow, c.to_ascii_lowercase().to_string(), "{c:?}");
+            }
+        }
     }
 
     #[test]

@@ -174,24 +174,28 @@ pub fn export(lib: &Library, out: &Output) -> Result<Stats> {
         kinds.entry(d.kind).or_insert([i, i])[1] = i + 1;
     }
 
-    let analysed: Vec<Analysed> = docs.par_iter().map(analyse).collect();
+    // Analyse in parallel batches and fold each into the postings right away, so
+    // only one batch of per-document maps is alive at a time.
+    let mut lens: Vec<[u32; 4]> = Vec::with_capacity(n);
+    let mut postings: HashMap<String, Vec<(u32, Freqs)>> = HashMap::new();
+    for (b, batch) in docs.chunks(256).enumerate() {
+        let analysed: Vec<Analysed> = batch.par_iter().map(analyse).collect();
+        for (i, a) in analysed.into_iter().enumerate() {
+            let id = (b * 256 + i) as u32;
+            lens.push(a.len);
+            for (term, tf) in a.tf {
+                postings.entry(term).or_default().push((id, tf));
+            }
+        }
+    }
     let mut avg = [0f64; 4];
-    for a in &analysed {
-        for (f, l) in a.len.iter().enumerate() {
-            avg[f] += f64::from(*l);
+    for l in &lens {
+        for (f, v) in l.iter().enumerate() {
+            avg[f] += f64::from(*v);
         }
     }
     for v in &mut avg {
         *v = (*v / n.max(1) as f64).max(1.0);
-    }
-    // Term → postings (doc, per-field tf); the per-document maps are consumed.
-    let mut lens: Vec<[u32; 4]> = Vec::with_capacity(n);
-    let mut postings: HashMap<String, Vec<(u32, Freqs)>> = HashMap::new();
-    for (id, a) in analysed.into_iter().enumerate() {
-        lens.push(a.len);
-        for (term, tf) in a.tf {
-            postings.entry(term).or_default().push((id as u32, tf));
-        }
     }
     let terms = postings.len();
 

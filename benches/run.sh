@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Benchmarks srekb on generated knowledge bases and compares with Hugo on the same
+# markdown. Prints, per size N: full build wall time, pages/s, peak RSS, output size,
+# search-index times, static search index size, rebuild after one edit, `srekb search`
+# p50/p99, browser bytes per query, and the srekb/Hugo wall-time ratio.
+#
+#   benches/run.sh                 # N = 1000 and 10000
+#   benches/run.sh 2000            # other sizes
+#   ROUNDS=5 BENCH_DIR=/dev/shm/b benches/run.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROUNDS=${ROUNDS:-3}
+WORK=${BENCH_DIR:-/tmp/srekb-bench}
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(1000 10000)
+QUERIES=(障害対応 ポストモーテム エラーバジェット 監視 SLO kubernetes "サービスレベル 目標"
+  レプリケーション遅延 postgresql トイル オンコール 証明書 タイムアウト runbook 障害
+  キャパシティ カナリアリリース アラート 自動化 インシデント)
+
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
+if ! command -v hugo >/dev/null 2>&1; then
+  echo "== installing hugo (Debian package)"
+  SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null
+fi
+(cd "$ROOT" && cargo build --release --quiet)
+BIN="$ROOT/target/release/srekb"
+
+echo "== machine"
+echo "  $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "  $("$BIN" --version), $(hugo version | cut -d' ' -f1-2), work dir $WORK"
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if(i<1)i=1; print a[i]}'; }
+
+TABLE=()
+for N in "${SIZES[@]}"; do
+  echo "== N = $N"
+  KB="$WORK/kb-$N"; HS="$WORK/hugo-$N"
+  rm -rf "$KB" "$HS"
+  "$BIN" dev gen-corpus --pages "$N" --seed 1 --out "$KB" >/dev/null
+  mkdir -p "$HS"; cp -r "$ROOT/benches/hugo/." "$HS/"; ln -s "$KB/content" "$HS/content"
+
+  # Warm the page cache, then alternate srekb and Hugo.
+  "$BIN" build --root "$KB" >/dev/null
+  hugo --quiet --source "$HS" -d "$HS/public" >/dev/null
+  S_T=(); S_M=(); H_T=(); H_M=()
+  for r in $(seq "$ROUNDS"); do
+    read -r t m < <({ /usr/bin/time -f "%e %M" "$BIN" build --root "$KB" >/dev/null; } 2>&1 | tail -1)
+    S_T+=("$t"); S_M+=("$m")
+    read -r t m < <({ /usr/bin/time -f "%e %M" hugo --quiet --source "$HS" -d "$HS/public" >/dev/null; } 2>&1 | tail -1)
+    H_T+=("$t"); H_M+=("$m")
+    echo "  round $r: srekb ${S_T[-1]} s / ${S_M[-1]} KB, hugo ${H_T[-1]} s / ${H_M[-1]} KB"
+  done
+  st=$(printf '%s\n' "${S_T[@]}" | median); sm=$(printf '%s\n' "${S_M[@]}" | sort -n | tail -1)
+  ht=$(printf '%s\n' "${H_T[@]}" | median); hm=$(printf '%s\n' "${H_M[@]}" | sort -n | tail -1)
+  ratio=$(awk -v a="$st" -v b="$ht" 'BEGIN {printf "%.2f", a/b}')
+  pps=$(awk -v n="$N" -v t="$st" 'BEGIN {printf "%.0f", n/t}')
+  out=$(du -sb "$KB/public" | cut -f1); hout=$(du -sb "$HS/public" | cut -f1)
+  steps=$("$BIN" build --root "$KB" -v 2>&1)
+  export_ms=$(awk '$1=="search-export" {print $2}' <<<"$steps")
+  index_ms=$(awk '$1=="search-index" {print $2}' <<<"$steps")
+  sidx=$(du -sb "$KB/public/search" | cut -f1); sfiles=$(find "$KB/public/search" -type f | wc -l)
+  tidx=$(du -sb "$KB/.srekb/index" | cut -f1)
+
+  # One page edited, whole site rebuilt by `srekb build` (serve rebuilds incrementally;
+  # see benches/serve.sh).
+  page=$(find "$KB/content/docs" -name '*.md' ! -name '_index.md' | sort | head -1)
+  echo "編集 $(date +%s%N)" >>"$page"
+  read -r rt _ < <({ /usr/bin/time -f "%e %M" "$BIN" build --root "$KB" >/dev/null; } 2>&1 | tail -1)
+
+  # srekb search, whole process, every query 10 times.
+  LAT=()
+  for i in $(seq 10); do
+    for q in "${QUERIES[@]}"; do
+      a=$(date +%s%N); "$BIN" search --root "$KB" "$q" >/dev/null; b=$(date +%s%N)
+      LAT+=($(( (b - a) / 1000 )))
+    done
+  done
+  p50=$(printf '%s\n' "${LAT[@]}" | pct 50); p99=$(printf '%s\n' "${LAT[@]}" | pct 99)
+
+  echo "  srekb: ${st} s (${pps} pages/s), peak ${sm} KB, output $((out / 1048576)) MB"
+  echo "  hugo:  ${ht} s, peak ${hm} KB, output $((hout / 1048576)) MB  → ratio srekb/hugo ${ratio}"
+  echo "  search index: tantivy ${index_ms} ms ($((tidx / 1048576)) MB), browser export ${export_ms} ms ($((sidx / 1048576)) MB in ${sfiles} files)"
+  echo "  rebuild after one edit (full build): ${rt} s"
+  echo "  srekb search (process): p50 $(awk -v u="$p50" 'BEGIN{printf "%.1f", u/1000}') ms, p99 $(awk -v u="$p99" 'BEGIN{printf "%.1f", u/1000}') ms"
+  bytes="n/a"
+  if command -v node >/dev/null 2>&1; then
+    js=$(ls "$KB"/public/assets/search.*.js)
+    node "$ROOT/benches/search-bytes.mjs" "$KB/public" "$js" "${QUERIES[@]}" | tee "$WORK/bytes-$N.txt" | sed 's/^/  /'
+    bytes=$(tail -1 "$WORK/bytes-$N.txt" | sed 's/bytes per query: //')
+  fi
+  TABLE+=("| $N | ${st} s | ${pps} | $((sm / 1024)) MB | $((out / 1048576)) MB | ${index_ms} + ${export_ms} ms | ${rt} s | $(awk -v u="$p50" 'BEGIN{printf "%.1f", u/1000}') / $(awk -v u="$p99" 'BEGIN{printf "%.1f", u/1000}') ms | ${ht} s, $((hm / 1024)) MB | **${ratio}** |")
+  TABLE_B+=("| $N | $((sidx / 1048576)) MB, ${sfiles} files | ${bytes} |")
+done
+
+echo
+echo "| pages | srekb build | pages/s | peak RSS | output | search index (tantivy + browser) | rebuild after 1 edit | \`srekb search\` p50 / p99 | Hugo build, peak RSS | srekb/Hugo |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${TABLE[@]}"
+echo
+echo "| pages | browser index | bytes per query (20 queries, top 10 shown) |"
+echo "|---|---|---|"
+printf '%s\n' "${TABLE_B[@]}"
