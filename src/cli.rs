@@ -40,6 +40,21 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
+    /// Build into memory, serve on loopback, rebuild on change and reload the browser.
+    Serve {
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; anything but loopback makes the site reachable from
+        /// other machines.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Include pages with `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Validate everything without writing output. Exit 1 on errors.
     Check {
         /// How to print problems.

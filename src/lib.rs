@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod maturity;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod theme;
 
@@ -55,6 +56,18 @@ pub fn run(cli: Cli) -> Result<i32> {
                 slug,
             } => cmd::new::runbook(&root, &title, service, alerts, slug),
         },
+        Command::Serve {
+            port,
+            bind,
+            open,
+            drafts,
+        } => serve::run(serve::ServeOptions {
+            root,
+            bind,
+            port,
+            open,
+            drafts,
+        }),
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(root)),
         Command::Search {
             query,

@@ -15,12 +15,9 @@ pub fn run(
 ) -> Result<i32> {
     let out = output.unwrap_or_else(|| root.join("public"));
     let report = site::build(&BuildOptions {
-        root,
-        output: OutputMode::Dir(out.clone()),
         drafts,
         base_url,
-        live_reload: None,
-        alert_rules: Vec::new(),
+        ..BuildOptions::new(root, OutputMode::Dir(out.clone()))
     })?;
     super::eprint_diagnostics(&report.diagnostics);
     if verbose {

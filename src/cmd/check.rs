@@ -16,12 +16,9 @@ pub fn run(
     verbose: bool,
 ) -> Result<i32> {
     let report = site::build(&BuildOptions {
-        root,
-        output: OutputMode::Check,
         drafts,
-        base_url: None,
-        live_reload: None,
         alert_rules,
+        ..BuildOptions::new(root, OutputMode::Check)
     })?;
     match format {
         Format::Human => super::eprint_diagnostics(&report.diagnostics),

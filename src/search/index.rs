@@ -126,6 +126,55 @@ pub fn index_dir(root: &Path) -> PathBuf {
     root.join(".srekb").join("index")
 }
 
+/// Adds `docs` to a new index and commits; returns the number of documents.
+fn fill<'a>(
+    index: &Index,
+    f: &Fields,
+    docs: impl IntoIterator<Item = super::SearchDoc<'a>>,
+) -> Result<usize> {
+    index.tokenizers().register(TOKENIZER, SrekbTokenizer);
+    let mut writer: IndexWriter = index
+        .writer_with_num_threads(1, 64_000_000)
+        .context("opening the index writer")?;
+    let mut n = 0;
+    for sd in docs {
+        let mut d = doc!(
+            f.title => sd.title,
+            f.headings => sd.headings,
+            f.body => sd.body,
+            f.kind => sd.kind,
+            f.url => sd.url,
+        );
+        for tag in sd.tags {
+            d.add_text(f.tags, tag);
+        }
+        for s in sd.services {
+            d.add_text(f.services, s);
+        }
+        if let Some(sev) = sd.severity {
+            d.add_text(f.severity, sev);
+        }
+        if let Some(date) = sd.date {
+            d.add_text(f.date, date);
+        }
+        writer
+            .add_document(d)
+            .context("adding a document to the index")?;
+        n += 1;
+    }
+    writer.commit().context("committing the index")?;
+    writer.wait_merging_threads().context("merging the index")?;
+    Ok(n)
+}
+
+/// An index in memory (for `serve`'s `/api/search`).
+pub fn in_ram(docs: &[super::OwnedDoc]) -> Result<Index> {
+    let (schema, f) = schema();
+    let index = Index::create_in_ram(schema);
+    fill(&index, &f, docs.iter().map(super::OwnedDoc::as_doc))?;
+    Ok(index)
+}
+
 /// Writes the index of every page and section with content; returns the number of documents.
 pub fn write(lib: &Library, root: &Path) -> Result<usize> {
     let target = index_dir(root);
@@ -153,38 +202,8 @@ pub fn write(lib: &Library, root: &Path) -> Result<usize> {
     let (schema, f) = schema();
     let index = Index::create_in_dir(&staging, schema)
         .with_context(|| format!("creating the index in {}", staging.display()))?;
-    index.tokenizers().register(TOKENIZER, SrekbTokenizer);
-    let mut writer: IndexWriter = index
-        .writer_with_num_threads(1, 64_000_000)
-        .context("opening the index writer")?;
-    let mut n = 0;
-    for sd in super::documents(lib) {
-        let mut d = doc!(
-            f.title => sd.title,
-            f.headings => sd.headings,
-            f.body => sd.body,
-            f.kind => sd.kind,
-            f.url => sd.url,
-        );
-        for tag in sd.tags {
-            d.add_text(f.tags, tag);
-        }
-        for s in sd.services {
-            d.add_text(f.services, s);
-        }
-        if let Some(sev) = sd.severity {
-            d.add_text(f.severity, sev);
-        }
-        if let Some(date) = sd.date {
-            d.add_text(f.date, date);
-        }
-        writer
-            .add_document(d)
-            .context("adding a document to the index")?;
-        n += 1;
-    }
-    writer.commit().context("committing the index")?;
-    writer.wait_merging_threads().context("merging the index")?;
+    let n = fill(&index, &f, super::documents(lib))?;
+    drop(index);
     if target.exists() {
         fs::remove_dir_all(&target)
             .with_context(|| format!("removing the old index {}", target.display()))?;
@@ -303,6 +322,11 @@ pub fn search(root: &Path, text: &str, kind: Option<&str>, limit: usize) -> Resu
     }
     let index = Index::open_in_dir(&dir)
         .with_context(|| format!("opening the index at {}", dir.display()))?;
+    search_in(&index, text, kind, limit)
+}
+
+/// Queries an open index.
+pub fn search_in(index: &Index, text: &str, kind: Option<&str>, limit: usize) -> Result<Vec<Hit>> {
     index.tokenizers().register(TOKENIZER, SrekbTokenizer);
     let f = fields(&index.schema())?;
     let Some(query) = build_query(&f, text, kind) else {

@@ -26,6 +26,52 @@ pub struct SearchDoc<'a> {
     pub date: Option<String>,
 }
 
+/// A [`SearchDoc`] that owns its text (kept by `serve` for its live index).
+#[derive(Debug, Clone)]
+pub struct OwnedDoc {
+    pub kind: String,
+    pub title: String,
+    pub headings: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub services: Vec<String>,
+    pub severity: Option<String>,
+    pub url: String,
+    pub date: Option<String>,
+}
+
+impl SearchDoc<'_> {
+    pub fn to_owned_doc(&self) -> OwnedDoc {
+        OwnedDoc {
+            kind: self.kind.to_string(),
+            title: self.title.to_string(),
+            headings: self.headings.clone(),
+            body: self.body.to_string(),
+            tags: self.tags.iter().map(|s| s.to_string()).collect(),
+            services: self.services.iter().map(|s| s.to_string()).collect(),
+            severity: self.severity.map(str::to_string),
+            url: self.url.clone(),
+            date: self.date.clone(),
+        }
+    }
+}
+
+impl OwnedDoc {
+    pub fn as_doc(&self) -> SearchDoc<'_> {
+        SearchDoc {
+            kind: &self.kind,
+            title: &self.title,
+            headings: self.headings.clone(),
+            body: &self.body,
+            tags: self.tags.iter().map(String::as_str).collect(),
+            services: self.services.iter().map(String::as_str).collect(),
+            severity: self.severity.as_deref(),
+            url: self.url.clone(),
+            date: self.date.clone(),
+        }
+    }
+}
+
 fn keywords(p: &Page) -> Vec<&str> {
     match &p.data {
         KindData::Runbook(r) => r

@@ -50,6 +50,55 @@ pub struct BuildOptions {
     pub live_reload: Option<String>,
     /// Prometheus rule files whose alerts must all have runbooks (`check --alert-rules`).
     pub alert_rules: Vec<PathBuf>,
+    /// Write the browser's static search index (not needed by `serve`, which answers
+    /// `/api/search` from the live index).
+    pub web_index: bool,
+    /// Kept between builds by `serve`: rendered markdown and the site's shape.
+    pub cache: Option<std::sync::Arc<BuildCache>>,
+    /// Files (relative to the root) changed since the cached build; with a cache, a
+    /// change that leaves the site's shape alone renders only what depends on them.
+    pub changed: Option<Vec<PathBuf>>,
+}
+
+impl BuildOptions {
+    pub fn new(root: PathBuf, output: OutputMode) -> BuildOptions {
+        BuildOptions {
+            root,
+            output,
+            drafts: false,
+            base_url: None,
+            live_reload: None,
+            alert_rules: Vec::new(),
+            web_index: true,
+            cache: None,
+            changed: None,
+        }
+    }
+}
+
+/// What `serve` keeps between builds.
+#[derive(Default)]
+pub struct BuildCache {
+    /// Source path → (hash of everything its HTML depends on, the rendered markdown).
+    markdown: std::sync::Mutex<HashMap<PathBuf, (blake3::Hash, markdown::Rendered)>>,
+    /// Hash of every document's place, metadata and kind: equal between two builds,
+    /// only the changed documents' own pages and the pages listing them change.
+    shape: std::sync::Mutex<Option<blake3::Hash>>,
+}
+
+impl std::fmt::Debug for BuildCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BuildCache")
+    }
+}
+
+/// The documents a scoped build renders; everything else is unchanged.
+#[derive(Default)]
+struct Scope {
+    pages: std::collections::HashSet<usize>,
+    sections: std::collections::HashSet<usize>,
+    /// (taxonomy, term slug)
+    terms: std::collections::HashSet<(String, String)>,
 }
 
 #[derive(Default)]
@@ -62,6 +111,11 @@ pub struct BuildReport {
     pub bytes: u64,
     pub elapsed: Duration,
     pub ok: bool,
+    /// Only the pages depending on `BuildOptions::changed` were rendered: the files
+    /// in `memory` replace those of the previous build, the others stay.
+    pub scoped: bool,
+    /// Every searchable document, when built into memory (for `serve`'s live index).
+    pub search_docs: Option<Vec<crate::search::OwnedDoc>>,
     /// The browser's static search index, when one was written.
     pub search: Option<crate::search::web::Stats>,
     /// The site's files when built with [`OutputMode::Memory`].
@@ -253,7 +307,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             runbooks::check_rules(&site, &cli, true, &diags);
         }
     });
-    steps.run("markdown", || render_markdown(&mut site, &diags));
+    steps.run("markdown", || {
+        render_markdown(&mut site, opts.cache.as_deref(), &diags)
+    });
     steps.run("links", || check_anchors(&site, &diags));
     site.taxonomies = steps.run("taxonomies", || {
         let t = taxonomy::collect(&site.lib, &site.config.taxonomies);
@@ -275,6 +331,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         t
     });
 
+    let scope = steps.run("scope", || scope_of_change(&site, opts));
     let out = match (&opts.output, diags.has_errors()) {
         (OutputMode::Dir(dir), false) => {
             output::check_output_path(root, dir)?;
@@ -288,12 +345,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         if let Some(renderer) = &site.renderer {
             let assets = steps.run("assets", || write_theme_assets(&site, &out))?;
             steps.run("render", || {
-                render_all(&site, renderer, &assets, opts, &out, &diags)
+                render_all(&site, renderer, &assets, opts, scope.as_ref(), &out, &diags)
             })?;
         }
         steps.run("feeds", || write_feeds(&site, &out))?;
-        steps.run("static", || copy_static(&site, &out, &diags))?;
-        if !matches!(opts.output, OutputMode::Check) && !diags.has_errors() {
+        if scope.is_none() {
+            steps.run("static", || copy_static(&site, &out, &diags))?;
+        }
+        if opts.web_index && !matches!(opts.output, OutputMode::Check) && !diags.has_errors() {
             search = Some(steps.run("search-export", || {
                 crate::search::web::export(&site.lib, &out)
             })?);
@@ -321,6 +380,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     report.files = files;
     report.bytes = bytes;
     report.search = search;
+    report.scoped = scope.is_some();
+    if report.ok && matches!(opts.output, OutputMode::Memory) {
+        report.search_docs = Some(
+            crate::search::documents(&site.lib)
+                .iter()
+                .map(crate::search::SearchDoc::to_owned_doc)
+                .collect(),
+        );
+    }
     Ok(report)
 }
 
@@ -346,7 +414,7 @@ fn finish(
 }
 
 /// Markdown → HTML for every document, in parallel.
-fn render_markdown(site: &mut Site, diags: &Diagnostics) {
+fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnostics) {
     // Sections without an index file take their title from the UI strings.
     if let Some(r) = &site.renderer {
         for s in &mut site.lib.sections {
@@ -371,12 +439,54 @@ fn render_markdown(site: &mut Site, diags: &Diagnostics) {
     let lib = &site.lib;
     let config = &site.config;
     let targets: Vec<Target> = lib.targets().collect();
-    let results: Vec<(Target, markdown::Rendered)> = targets
+    // What every document's HTML depends on besides its own text: the config, the
+    // theme's copy label, and where every other document is (link resolution).
+    let site_key = cache.map(|_| {
+        let mut h = blake3::Hasher::new();
+        h.update(format!("{config:?}").as_bytes());
+        h.update(copy_label.as_bytes());
+        let mut rels: Vec<(&String, String)> = lib
+            .by_rel
+            .iter()
+            .map(|(k, t)| (k, lib.doc(*t).path.clone()))
+            .collect();
+        rels.sort();
+        for (k, p) in rels {
+            h.update(k.as_bytes());
+            h.update(p.as_bytes());
+        }
+        let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
+        assets.sort();
+        h.update(format!("{assets:?}").as_bytes());
+        h.finalize()
+    });
+    let cached = cache.map(|c| c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
+    let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>, bool)> = targets
         .par_iter()
         .filter_map(|&t| {
             let doc = lib.doc(t);
             if doc.rel.is_empty() {
                 return None;
+            }
+            let replacements = match t {
+                Target::Page(p) => &lib.pages[p].replacements,
+                Target::Section(_) => &empty,
+            };
+            let key = site_key.map(|k| {
+                let mut h = blake3::Hasher::new();
+                h.update(k.as_bytes());
+                h.update(doc.text.as_bytes());
+                h.update(doc.title.as_bytes());
+                h.update(doc.path.as_bytes());
+                h.update(format!("{replacements:?}").as_bytes());
+                h.finalize()
+            });
+            if let (Some(key), Some(map)) = (key, cached.as_ref()) {
+                if let Some((k, r)) = map.get(&doc.source) {
+                    if *k == key {
+                        return Some((t, r.clone(), None, true));
+                    }
+                }
             }
             let ctx = markdown::Context {
                 config,
@@ -389,19 +499,101 @@ fn render_markdown(site: &mut Site, diags: &Diagnostics) {
                 path: &doc.path,
                 copy_label: &copy_label,
                 title: &doc.title,
-                replacements: match t {
-                    Target::Page(p) => &lib.pages[p].replacements,
-                    Target::Section(_) => &empty,
-                },
+                replacements,
             };
             let (rendered, ds) = markdown::render(doc.body(), &ctx);
+            // Documents with diagnostics are not cached, so their messages come back.
+            let cacheable = ds.is_empty();
             diags.extend(ds);
-            Some((t, rendered))
+            Some((t, rendered, key.filter(|_| cacheable), false))
         })
         .collect();
-    for (t, r) in results {
+    drop(cached);
+    let mut fresh = HashMap::new();
+    for (t, r, key, _) in results {
+        if let Some(key) = key {
+            fresh.insert(site.lib.doc(t).source.clone(), (key, r.clone()));
+        }
         site.lib.doc_mut(t).rendered = r;
     }
+    if let Some(c) = cache {
+        let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
+        // Keep only documents that still exist.
+        let live: std::collections::HashSet<&PathBuf> = site
+            .lib
+            .targets()
+            .map(|t| &site.lib.doc(t).source)
+            .collect();
+        map.retain(|k, _| live.contains(k));
+        map.extend(fresh);
+    }
+}
+
+/// Hash of what other pages show of every document: place, title, dates, taxonomy
+/// terms, front matter and kind. A change that keeps it leaves other pages' lists,
+/// navigation and links as they were.
+fn site_shape(site: &Site) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    let lib = &site.lib;
+    for t in lib.targets() {
+        let d = lib.doc(t);
+        h.update(d.rel.as_bytes());
+        h.update(d.path.as_bytes());
+        h.update(d.title.as_bytes());
+        h.update(format!("{:?}{:?}{:?}{:?}", d.date, d.updated, d.taxonomies, d.meta).as_bytes());
+        if let Target::Page(p) = t {
+            h.update(lib.pages[p].kind.as_str().as_bytes());
+        }
+    }
+    h.update(format!("{:?}", lib.assets).as_bytes());
+    h.finalize()
+}
+
+/// With a cache and a list of changed files: the pages to render, or None for all.
+fn scope_of_change(site: &Site, opts: &BuildOptions) -> Option<Scope> {
+    let cache = opts.cache.as_ref()?;
+    let shape = site_shape(site);
+    let previous = cache
+        .shape
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .replace(shape);
+    let changed = opts.changed.as_ref()?;
+    if previous != Some(shape) || changed.is_empty() {
+        return None;
+    }
+    let lib = &site.lib;
+    let mut scope = Scope::default();
+    for path in changed {
+        let rel = path
+            .strip_prefix("content")
+            .ok()?
+            .to_str()?
+            .replace('\\', "/");
+        if !rel.ends_with(".md") {
+            return None;
+        }
+        let mut section = match lib.by_rel.get(&rel)? {
+            Target::Page(p) => {
+                scope.pages.insert(*p);
+                let page = &lib.pages[*p];
+                for (tax, terms) in &page.doc.taxonomies {
+                    for term in terms {
+                        scope
+                            .terms
+                            .insert((tax.clone(), crate::content::slug::path_segment(term)));
+                    }
+                }
+                Some(page.section)
+            }
+            Target::Section(s) => Some(*s),
+        };
+        while let Some(s) = section {
+            scope.sections.insert(s);
+            section = lib.sections[s].parent;
+        }
+    }
+    Some(scope)
 }
 
 /// Links with `#anchor` must point at an id that exists in the target document.
@@ -568,6 +760,7 @@ fn render_all(
     renderer: &Renderer,
     assets: &Assets,
     opts: &BuildOptions,
+    scope: Option<&Scope>,
     out: &Output,
     diags: &Diagnostics,
 ) -> Result<()> {
@@ -611,34 +804,42 @@ fn render_all(
     };
 
     // Pages.
-    lib.pages.par_iter().try_for_each(|page| -> Result<()> {
-        let root = links::root_prefix(&page.doc.path);
-        let mut c = ctx.base(&page.doc.path, &root, &config.base_url);
-        c.insert("page", &views::page_view(page, &site.taxonomies));
-        if page.kind == Kind::Assessment {
-            c.insert("model", &lib.maturity);
-        }
-        c.insert("section", &views::section_ref(lib, page.section));
-        let crumbs: Vec<Crumb> =
-            views::breadcrumbs(lib, Some(page.section), &home, Some(&page.doc));
-        c.insert("breadcrumbs", &crumbs);
-        render_to(
-            &page_template(renderer, page),
-            &c,
-            &out_file(&page.doc.path),
-        )?;
-        for alias in &page.doc.meta.aliases {
-            write_alias(out, alias, &page.doc.path)?;
-        }
-        Ok(())
-    })?;
+    lib.pages
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(pi, page)| -> Result<()> {
+            if scope.is_some_and(|s| !s.pages.contains(&pi)) {
+                return Ok(());
+            }
+            let root = links::root_prefix(&page.doc.path);
+            let mut c = ctx.base(&page.doc.path, &root, &config.base_url);
+            c.insert("page", &views::page_view(page, &site.taxonomies));
+            if page.kind == Kind::Assessment {
+                c.insert("model", &lib.maturity);
+            }
+            c.insert("section", &views::section_ref(lib, page.section));
+            let crumbs: Vec<Crumb> =
+                views::breadcrumbs(lib, Some(page.section), &home, Some(&page.doc));
+            c.insert("breadcrumbs", &crumbs);
+            render_to(
+                &page_template(renderer, page),
+                &c,
+                &out_file(&page.doc.path),
+            )?;
+            for alias in &page.doc.meta.aliases {
+                write_alias(out, alias, &page.doc.path)?;
+            }
+            Ok(())
+        })?;
 
     // Sections (the root is the home page).
     (0..lib.sections.len())
         .into_par_iter()
         .try_for_each(|si| -> Result<()> {
             let s = &lib.sections[si];
-            if maturity::owns_section(site, si) {
+            if maturity::owns_section(site, si)
+                || scope.is_some_and(|sc| !sc.sections.contains(&si))
+            {
                 return Ok(());
             }
             let root = links::root_prefix(&s.doc.path);
@@ -732,6 +933,9 @@ fn render_all(
         );
         render_to("taxonomy.html", &c, &out_file(&tpath))?;
         tax.terms.par_iter().try_for_each(|term| -> Result<()> {
+            if scope.is_some_and(|s| !s.terms.contains(&(tax.name.clone(), term.slug.clone()))) {
+                return Ok(());
+            }
             let path = format!("{tpath}{}/", term.slug);
             let root = links::root_prefix(&path);
             let mut c = ctx.base(&path, &root, &config.base_url);

@@ -161,6 +161,16 @@
       terms(part).forEach(function (t) { if (wanted.indexOf(t) < 0) { wanted.push(t); } });
     });
     if (wanted.length === 0) { return Promise.resolve({ terms: [], hits: [] }); }
+    if (window.srekbServe) {
+      // `srekb serve`: the live index answers (the static one is not written).
+      return fetch("/api/search?limit=100&q=" + encodeURIComponent(text) +
+          (kind ? "&kind=" + encodeURIComponent(kind) : "")).then(function (r) {
+        return r.json();
+      }).then(function (j) {
+        if (j.error) { throw new Error(j.error); }
+        return { terms: wanted, hits: j.hits.map(function (h) { return { live: h }; }) };
+      });
+    }
     return load("meta.js").then(function () {
       var need = {};
       wanted.forEach(function (t) { need[fnv1a(t) & (meta.shards - 1)] = true; });
@@ -198,6 +208,7 @@
   api.query = query;
   // A hit's document and the chunk of text its snippet comes from.
   function loadHit(h) {
+    if (h.live) { return Promise.resolve(); }
     var files = [load("d/" + h.doc + ".js")];
     if (h.chunk > 0) { files.push(load("d/" + h.doc + "." + h.chunk + ".js")); }
     return Promise.all(files);
@@ -286,7 +297,7 @@
     return Promise.all(batch.map(loadHit)).then(function () {
       if (mine !== serial) { return; }
       batch.forEach(function (h) {
-        var d = docs[h.doc];
+        var d = h.live ? { t: h.live.title, u: h.live.url, k: h.live.kind, d: h.live.date } : docs[h.doc];
         var li = document.createElement("li");
         li.className = "search-hit";
         var a = document.createElement("a");
@@ -300,7 +311,11 @@
         li.appendChild(info);
         var p = document.createElement("p");
         p.className = "search-hit-snippet";
-        p.appendChild(snippet(hitText(h), current.terms));
+        if (h.live) {
+          p.innerHTML = h.live.snippet_html; // escaped by srekb, matches in <mark>
+        } else {
+          p.appendChild(snippet(hitText(h), current.terms));
+        }
         li.appendChild(p);
         results.appendChild(li);
       });

@@ -1,0 +1,222 @@
+//! `srekb serve`: the writer's loop. Builds the site into memory, serves it on
+//! loopback, watches the sources, rebuilds what a change touches and tells open pages
+//! to reload (or to swap only the stylesheet) over server-sent events. A failed build
+//! keeps the last good site served and shows its diagnostics over the page.
+
+pub mod http;
+pub mod live;
+pub mod watch;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::diagnostics::{self, Format};
+use crate::site::{self, BuildCache, BuildOptions, OutputMode};
+
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub open: bool,
+    pub drafts: bool,
+}
+
+/// What the HTTP threads read and the build loop replaces.
+pub struct State {
+    /// The last good build's files by site path (`docs/x/index.html`).
+    pub files: RwLock<Arc<HashMap<String, Vec<u8>>>>,
+    /// The diagnostics of the last build when it failed.
+    pub error: RwLock<Option<String>>,
+    /// The live search index of the last good build.
+    pub index: RwLock<Option<Arc<tantivy::Index>>>,
+    pub hub: live::Hub,
+    generation: AtomicU64,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            files: RwLock::new(Arc::new(HashMap::new())),
+            error: RwLock::new(None),
+            index: RwLock::new(None),
+            hub: live::Hub::default(),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    pub fn files(&self) -> Arc<HashMap<String, Vec<u8>>> {
+        self.files.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+pub fn run(opts: ServeOptions) -> Result<i32> {
+    let root = opts
+        .root
+        .canonicalize()
+        .with_context(|| format!("reading {}", opts.root.display()))?;
+    let addr = SocketAddr::new(opts.bind, opts.port);
+    let listener = TcpListener::bind(addr).with_context(|| format!("listening on {addr}"))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    if !opts.bind.is_loopback() {
+        eprintln!("warning: serving on {addr}, reachable from other machines");
+    }
+    let state = Arc::new(State::new());
+    let cache = Arc::new(BuildCache::default());
+    let builder = Builder {
+        root: root.clone(),
+        drafts: opts.drafts,
+        cache,
+        state: state.clone(),
+    };
+    builder.rebuild(None);
+
+    let http_state = state.clone();
+    std::thread::Builder::new()
+        .name("http".into())
+        .spawn(move || http::serve(listener, http_state))
+        .context("starting the HTTP thread")?;
+    println!(
+        "Serving {} at http://{addr}/ (Ctrl-C to stop)",
+        root.display()
+    );
+    if opts.open {
+        let url = format!("http://{addr}/");
+        for opener in ["xdg-open", "open"] {
+            if std::process::Command::new(opener).arg(&url).spawn().is_ok() {
+                break;
+            }
+        }
+    }
+
+    let watcher = watch::Watcher::new(&root).context("watching the sources")?;
+    loop {
+        let changed = watcher.next_batch();
+        if changed.is_empty() {
+            continue;
+        }
+        builder.rebuild(Some(changed));
+    }
+}
+
+struct Builder {
+    root: PathBuf,
+    drafts: bool,
+    cache: Arc<BuildCache>,
+    state: Arc<State>,
+}
+
+impl Builder {
+    /// Builds (all, or what `changed` touches), swaps the files in and notifies pages.
+    fn rebuild(&self, changed: Option<Vec<PathBuf>>) {
+        let started = Instant::now();
+        let css_only = changed
+            .as_ref()
+            .is_some_and(|c| c.iter().all(|p| p.extension().is_some_and(|e| e == "css")));
+        let opts = BuildOptions {
+            drafts: self.drafts,
+            live_reload: Some(live::SCRIPT.to_string()),
+            web_index: false,
+            cache: Some(self.cache.clone()),
+            changed: changed.clone(),
+            ..BuildOptions::new(self.root.clone(), OutputMode::Memory)
+        };
+        let report = match site::build(&opts) {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(format!("error: {e:#}\n"));
+                return;
+            }
+        };
+        if !report.ok {
+            self.fail(diagnostics::render(
+                &report.diagnostics,
+                Format::Human,
+                false,
+            ));
+            return;
+        }
+        if !report.diagnostics.is_empty() {
+            eprint!(
+                "{}",
+                diagnostics::render(
+                    &report.diagnostics,
+                    Format::Human,
+                    diagnostics::stderr_color()
+                )
+            );
+        }
+        let fresh = report.memory.unwrap_or_default();
+        let files = if report.scoped {
+            let mut all = (*self.state.files()).clone();
+            all.extend(fresh);
+            all
+        } else {
+            fresh
+        };
+        let css = files
+            .keys()
+            .find(|k| k.starts_with("assets/style.") && k.ends_with(".css"))
+            .cloned();
+        *self.state.files.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(files);
+        let had_error = self
+            .state
+            .error
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .is_some();
+        let event = if css_only && !had_error {
+            live::Event::Css(format!("/{}", css.unwrap_or_default()))
+        } else {
+            live::Event::Reload
+        };
+        self.state.hub.send(&event);
+        let what = match &changed {
+            None => "built".to_string(),
+            Some(c) => format!(
+                "{} changed, {}",
+                c.iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if report.scoped {
+                    "rebuilt its pages"
+                } else {
+                    "rebuilt the site"
+                }
+            ),
+        };
+        println!(
+            "{what} in {:.0} ms ({} pages)",
+            started.elapsed().as_secs_f64() * 1000.0,
+            report.pages_by_kind.values().sum::<usize>()
+        );
+        // The live search index is rebuilt off the reload path.
+        if let Some(docs) = report.search_docs {
+            let generation = self.state.generation.fetch_add(1, Ordering::SeqCst) + 1;
+            let state = self.state.clone();
+            std::thread::spawn(move || match crate::search::index::in_ram(&docs) {
+                Ok(index) => {
+                    if state.generation.load(Ordering::SeqCst) == generation {
+                        *state.index.write().unwrap_or_else(|e| e.into_inner()) =
+                            Some(Arc::new(index));
+                    }
+                }
+                Err(e) => eprintln!("search index: {e:#}"),
+            });
+        }
+    }
+
+    fn fail(&self, text: String) {
+        eprint!("{text}");
+        eprintln!("build failed; still serving the last good build");
+        *self.state.error.write().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
+        self.state.hub.send(&live::Event::Error(text));
+    }
+}

@@ -1,0 +1,368 @@
+//! `srekb serve`: the real binary on a free port with a temporary site; files are
+//! edited, added, renamed and deleted while an event-stream client listens.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(root: &Path) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_srekb"))
+        .args(["--root"])
+        .arg(root)
+        .args(["serve", "--port", &port.to_string()])
+        .env("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server { child, port };
+    let t = Instant::now();
+    while get(port, "/").0 != 200 {
+        assert!(t.elapsed() < Duration::from_secs(20), "serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// A raw GET: (status, body). Status 0 when the connection failed.
+fn get(port: u16, path: &str) -> (u16, String) {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return (0, String::new());
+    }
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Connects to the event stream; events arrive as "name data" strings.
+fn events(port: u16) -> Receiver<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET /__srekb/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(s);
+        let mut name = String::new();
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            let l = line.trim_end().to_string();
+            line.clear();
+            if let Some(n) = l.strip_prefix("event: ") {
+                name = n.to_string();
+            } else if let Some(d) = l.strip_prefix("data: ") {
+                if tx.send(format!("{name} {d}")).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    // Give the server a moment to register the subscriber.
+    std::thread::sleep(Duration::from_millis(100));
+    rx
+}
+
+fn next_event(rx: &Receiver<String>) -> String {
+    rx.recv_timeout(Duration::from_secs(15))
+        .expect("no event within 15 s")
+}
+
+const PAGE_A: &str = "+++\ntitle = \"ページA\"\ntags = [\"監視\"]\n+++\n\n最初の本文。\n";
+
+fn serve_site() -> tempfile::TempDir {
+    site(&[
+        ("site-config.toml", CONFIG),
+        (
+            "content/docs/_index.md",
+            "+++\ntitle = \"ドキュメント\"\n+++\n",
+        ),
+        ("content/docs/a.md", PAGE_A),
+        ("static/extra.css", "body { color: black; }\n"),
+    ])
+}
+
+#[test]
+fn edits_additions_renames_and_deletions_reload_and_leave_no_stale_pages() {
+    let dir = serve_site();
+    let root = dir.path();
+    let srv = start(root);
+    let rx = events(srv.port);
+
+    // Edit a page's body: only its pages are rebuilt, the browser reloads.
+    write(
+        root,
+        "content/docs/a.md",
+        &PAGE_A.replace("最初の本文", "二番目の本文"),
+    );
+    assert_eq!(next_event(&rx), "reload {}");
+    let (code, html) = get(srv.port, "/docs/a/");
+    assert_eq!(code, 200);
+    assert!(html.contains("二番目の本文"), "{html}");
+    assert!(html.contains("/__srekb/events"), "live script injected");
+
+    // Add a page: it appears, and so does its entry in the section list.
+    write(
+        root,
+        "content/docs/b.md",
+        "+++\ntitle = \"ページB\"\n+++\n\n追加した本文。\n",
+    );
+    assert_eq!(next_event(&rx), "reload {}");
+    assert_eq!(get(srv.port, "/docs/b/").0, 200);
+    assert!(get(srv.port, "/docs/").1.contains("ページB"));
+
+    // Rename it: the old URL is gone, the new one served.
+    std::fs::rename(
+        root.join("content/docs/b.md"),
+        root.join("content/docs/c.md"),
+    )
+    .unwrap();
+    assert_eq!(next_event(&rx), "reload {}");
+    assert_eq!(get(srv.port, "/docs/b/").0, 404);
+    assert_eq!(get(srv.port, "/docs/c/").0, 200);
+
+    // Delete it: nothing left behind, not even in the section list.
+    std::fs::remove_file(root.join("content/docs/c.md")).unwrap();
+    assert_eq!(next_event(&rx), "reload {}");
+    assert_eq!(get(srv.port, "/docs/c/").0, 404);
+    assert!(!get(srv.port, "/docs/").1.contains("ページB"));
+
+    // An editor that saves through a temporary file and a rename.
+    let tmp = root.join("content/docs/.a.md.tmp");
+    std::fs::write(&tmp, PAGE_A.replace("最初の本文", "三番目の本文")).unwrap();
+    std::fs::rename(&tmp, root.join("content/docs/a.md")).unwrap();
+    assert_eq!(next_event(&rx), "reload {}");
+    assert!(get(srv.port, "/docs/a/").1.contains("三番目の本文"));
+
+    // A CSS change swaps the stylesheet without a reload.
+    write(root, "static/extra.css", "body { color: navy; }\n");
+    let e = next_event(&rx);
+    assert!(e.starts_with("css \"/assets/style."), "{e}");
+    assert!(get(srv.port, "/extra.css").1.contains("navy"));
+}
+
+#[test]
+fn a_bad_edit_shows_an_error_and_keeps_the_last_good_site() {
+    let dir = serve_site();
+    let root = dir.path();
+    let srv = start(root);
+    let rx = events(srv.port);
+
+    write(
+        root,
+        "content/docs/a.md",
+        "+++\ntitle = \"ページA\"\ndate = \"not a date\"\n+++\n\n壊れた本文。\n",
+    );
+    let e = next_event(&rx);
+    assert!(e.starts_with("build-error "), "{e}");
+    assert!(e.contains("content/docs/a.md:3"), "{e}");
+    let (code, html) = get(srv.port, "/docs/a/");
+    assert_eq!(code, 200);
+    assert!(
+        html.contains("最初の本文"),
+        "the last good page is still served"
+    );
+    // A page opened now learns about the error at once.
+    let late = events(srv.port);
+    assert!(next_event(&late).starts_with("build-error "));
+
+    // Fixing the file clears it.
+    write(
+        root,
+        "content/docs/a.md",
+        &PAGE_A.replace("最初の本文", "直した本文"),
+    );
+    assert_eq!(next_event(&rx), "reload {}");
+    assert!(get(srv.port, "/docs/a/").1.contains("直した本文"));
+
+    // A broken link is an error too, reported with its line.
+    write(
+        root,
+        "content/docs/a.md",
+        &format!("{PAGE_A}\n[壊れたリンク](missing.md)\n"),
+    );
+    let e = next_event(&rx);
+    assert!(e.contains("content/docs/a.md:8:1"), "{e}");
+}
+
+#[test]
+fn paths_outside_the_site_are_refused() {
+    let dir = serve_site();
+    let root = dir.path();
+    std::fs::write(root.join("secret.txt"), "top secret").unwrap();
+    let srv = start(root);
+    for path in [
+        "/../secret.txt",
+        "/docs/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/docs/%2e%2e%2f%2e%2e%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/%00",
+    ] {
+        let (code, body) = get(srv.port, path);
+        assert!(code == 403 || code == 404, "{path} → {code}");
+        assert!(!body.contains("top secret"), "{path}");
+    }
+    // The site itself is only what was built: sources are not served.
+    for path in ["/site-config.toml", "/content/docs/a.md", "/secret.txt"] {
+        assert_eq!(get(srv.port, path).0, 404, "{path}");
+    }
+}
+
+#[test]
+fn api_search_answers_from_the_live_index() {
+    let dir = serve_site();
+    let root = dir.path();
+    let srv = start(root);
+    let find = |q: &str| -> Vec<String> {
+        let t = Instant::now();
+        loop {
+            let (code, body) = get(srv.port, &format!("/api/search?q={q}"));
+            if code == 200 {
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                return v["hits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| h["url"].as_str().unwrap().to_string())
+                    .collect();
+            }
+            assert!(t.elapsed() < Duration::from_secs(10), "{code} {body}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // 最初 (percent-encoded)
+    assert_eq!(find("%E6%9C%80%E5%88%9D"), ["/docs/a/"]);
+    let rx = events(srv.port);
+    write(
+        root,
+        "content/docs/new.md",
+        "+++\ntitle = \"新しいページ\"\n+++\n\nカナリアリリースの手順。\n",
+    );
+    assert_eq!(next_event(&rx), "reload {}");
+    // カナリア: the index follows the edit shortly after the reload.
+    let t = Instant::now();
+    while find("%E3%82%AB%E3%83%8A%E3%83%AA%E3%82%A2") != ["/docs/new/"] {
+        assert!(t.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The incremental path must produce exactly what a full build produces.
+#[test]
+fn a_scoped_rebuild_equals_a_full_build() {
+    use srekb::site::{build, BuildCache, BuildOptions, OutputMode};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    std::env::set_var("SOURCE_DATE_EPOCH", TODAY_EPOCH);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for d in ["content", "alerts"] {
+        copy_dir(&repo_root().join(d), &root.join(d));
+    }
+    std::fs::copy(
+        repo_root().join("site-config.toml"),
+        root.join("site-config.toml"),
+    )
+    .unwrap();
+    let cache = Arc::new(BuildCache::default());
+    let opts = |changed: Option<Vec<std::path::PathBuf>>| BuildOptions {
+        cache: Some(cache.clone()),
+        changed,
+        web_index: false,
+        ..BuildOptions::new(root.to_path_buf(), OutputMode::Memory)
+    };
+    let first = build(&opts(None)).unwrap();
+    assert!(first.ok && !first.scoped);
+    let mut files: HashMap<String, Vec<u8>> = first.memory.unwrap();
+
+    // Body edits: a postmortem's action item is done (its card, the postmortem index,
+    // the open-items page and the report depend on it) and a page's text.
+    let pm = root.join("content/postmortems/2026-11-05-checkout-payment-timeouts.md");
+    let text = std::fs::read_to_string(&pm).unwrap();
+    let done = text.replace("| PAY-341 | open |", "| PAY-341 | done |");
+    assert_ne!(done, text);
+    std::fs::write(&pm, done).unwrap();
+    let primer = root.join("content/docs/sre-primer.md");
+    let text = std::fs::read_to_string(&primer).unwrap();
+    std::fs::write(&primer, text.replace("障害対応", "インシデント対応")).unwrap();
+    let changed = vec![
+        std::path::PathBuf::from("content/postmortems/2026-11-05-checkout-payment-timeouts.md"),
+        std::path::PathBuf::from("content/docs/sre-primer.md"),
+    ];
+    let second = build(&opts(Some(changed))).unwrap();
+    assert!(
+        second.ok && second.scoped,
+        "a body edit renders only its dependants"
+    );
+    let rendered = second.memory.unwrap();
+    assert!(
+        rendered.len() < files.len() / 2,
+        "{} of {}",
+        rendered.len(),
+        files.len()
+    );
+    files.extend(rendered);
+
+    let full = build(&BuildOptions {
+        web_index: false,
+        ..BuildOptions::new(root.to_path_buf(), OutputMode::Memory)
+    })
+    .unwrap()
+    .memory
+    .unwrap();
+    let mut differ: Vec<&String> = full
+        .iter()
+        .filter(|(k, v)| files.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    differ.sort();
+    assert!(
+        differ.is_empty(),
+        "stale after the scoped rebuild: {differ:?}"
+    );
+    assert_eq!(files.len(), full.len());
+}
