@@ -102,3 +102,7 @@ echo
 echo "| pages | browser index | bytes per query (20 queries, top 10 shown) |"
 echo "|---|---|---|"
 printf '%s\n' "${TABLE_B[@]}"
+
+echo
+echo "== serve: save → reload on a generated 1,000-page site (cargo bench --bench serve)"
+(cd "$ROOT" && cargo bench --quiet --bench serve 2>/dev/null | sed 's/^/  /')

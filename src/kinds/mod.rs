@@ -59,42 +59,92 @@ pub type Replacements = Vec<(std::ops::Range<usize>, String)>;
 
 /// Parses and checks every page of a structured kind, in parallel, then the checks
 /// that span pages.
+/// One page's analysis, kept by `serve` between builds: valid while the page's text
+/// and everything else it may look at (the key) are unchanged.
+pub type CachedAnalysis = (
+    blake3::Hash,
+    KindData,
+    Replacements,
+    Vec<crate::diagnostics::Diagnostic>,
+);
+
+pub type AnalysisCache =
+    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, CachedAnalysis>>;
+
 pub fn analyze(
     lib: &mut Library,
     config: &SiteConfig,
     today: chrono::NaiveDate,
     diags: &Diagnostics,
 ) {
+    analyze_cached(lib, config, today, diags, None)
+}
+
+/// [`analyze`], reusing the analysis of pages whose text is unchanged when `cache`
+/// comes with a key covering everything but the page's own text (the site's shape,
+/// the config, the date, the maturity model).
+pub fn analyze_cached(
+    lib: &mut Library,
+    config: &SiteConfig,
+    today: chrono::NaiveDate,
+    diags: &Diagnostics,
+    cache: Option<(&AnalysisCache, blake3::Hash)>,
+) {
     lib.maturity = load_model(lib, diags);
     let model = lib.maturity.clone();
+    let cache = cache.map(|(c, site_key)| {
+        let mut h = blake3::Hasher::new();
+        h.update(site_key.as_bytes());
+        h.update(format!("{config:?}{today}{model:?}").as_bytes());
+        (c, h.finalize())
+    });
+    let previous =
+        cache.map(|(c, _)| std::mem::take(&mut *c.lock().unwrap_or_else(|e| e.into_inner())));
+    let page_key = |page: &crate::content::Page| {
+        cache.map(|(_, k)| {
+            let mut h = blake3::Hasher::new();
+            h.update(k.as_bytes());
+            h.update(page.doc.text.as_bytes());
+            h.finalize()
+        })
+    };
     let results: Vec<(usize, KindData, Replacements)> = lib
         .pages
         .par_iter()
         .enumerate()
-        .filter_map(|(i, page)| match page.kind {
-            Kind::Postmortem => {
-                let (pm, repl, ds) = postmortem::analyze(page, lib, config, today);
-                diags.extend(ds);
-                Some((i, KindData::Postmortem(Box::new(pm)), repl))
+        .filter_map(|(i, page)| {
+            let key = page_key(page);
+            if let (Some(key), Some(prev)) = (key, previous.as_ref()) {
+                if let Some((k, data, repl, ds)) = prev.get(&page.doc.source) {
+                    if *k == key {
+                        diags.extend(ds.clone());
+                        return Some((i, data.clone(), repl.clone()));
+                    }
+                }
             }
-            Kind::Runbook => {
-                let (rb, ds) = runbook::analyze(page, config, today);
-                diags.extend(ds);
-                Some((i, KindData::Runbook(Box::new(rb)), Vec::new()))
+            let local = Diagnostics::default();
+            let out = analyze_page(i, page, lib, config, today, model.as_ref(), &local);
+            let ds = local.into_sorted();
+            if let (Some(key), Some((c, _)), Some((_, data, repl))) = (key, cache, out.as_ref()) {
+                c.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                    page.doc.source.clone(),
+                    (key, data.clone(), repl.clone(), ds.clone()),
+                );
             }
-            Kind::Career => {
-                let (c, ds) = career::analyze(page);
-                diags.extend(ds);
-                Some((i, KindData::Career(Box::new(c)), Vec::new()))
-            }
-            Kind::Assessment => {
-                let (a, ds) = assessment::analyze(page, model.as_ref());
-                diags.extend(ds);
-                Some((i, KindData::Assessment(Box::new(a)), Vec::new()))
-            }
-            _ => None,
+            diags.extend(ds);
+            out
         })
         .collect();
+    if let (Some((c, _)), Some(prev)) = (cache, previous) {
+        // Reused entries go back in.
+        let mut map = c.lock().unwrap_or_else(|e| e.into_inner());
+        for page in &lib.pages {
+            if let Some(entry) = prev.get(&page.doc.source) {
+                map.entry(page.doc.source.clone())
+                    .or_insert_with(|| entry.clone());
+            }
+        }
+    }
     for (i, data, repl) in results {
         lib.pages[i].data = data;
         lib.pages[i].replacements = repl;
@@ -103,6 +153,40 @@ pub fn analyze(
     duplicate_assessments(lib, diags);
     runbook_backlinks(lib);
     related_careers(lib, diags);
+}
+
+fn analyze_page(
+    i: usize,
+    page: &crate::content::Page,
+    lib: &Library,
+    config: &SiteConfig,
+    today: chrono::NaiveDate,
+    model: Option<&crate::maturity::Model>,
+    diags: &Diagnostics,
+) -> Option<(usize, KindData, Replacements)> {
+    match page.kind {
+        Kind::Postmortem => {
+            let (pm, repl, ds) = postmortem::analyze(page, lib, config, today);
+            diags.extend(ds);
+            Some((i, KindData::Postmortem(Box::new(pm)), repl))
+        }
+        Kind::Runbook => {
+            let (rb, ds) = runbook::analyze(page, config, today);
+            diags.extend(ds);
+            Some((i, KindData::Runbook(Box::new(rb)), Vec::new()))
+        }
+        Kind::Career => {
+            let (c, ds) = career::analyze(page);
+            diags.extend(ds);
+            Some((i, KindData::Career(Box::new(c)), Vec::new()))
+        }
+        Kind::Assessment => {
+            let (a, ds) = assessment::analyze(page, model);
+            diags.extend(ds);
+            Some((i, KindData::Assessment(Box::new(a)), Vec::new()))
+        }
+        _ => None,
+    }
 }
 
 /// `content/maturity/model.toml`, if the site has one; assessments need it.

@@ -138,25 +138,7 @@ fn fill<'a>(
         .context("opening the index writer")?;
     let mut n = 0;
     for sd in docs {
-        let mut d = doc!(
-            f.title => sd.title,
-            f.headings => sd.headings,
-            f.body => sd.body,
-            f.kind => sd.kind,
-            f.url => sd.url,
-        );
-        for tag in sd.tags {
-            d.add_text(f.tags, tag);
-        }
-        for s in sd.services {
-            d.add_text(f.services, s);
-        }
-        if let Some(sev) = sd.severity {
-            d.add_text(f.severity, sev);
-        }
-        if let Some(date) = sd.date {
-            d.add_text(f.date, date);
-        }
+        let d = make_doc(f, sd);
         writer
             .add_document(d)
             .context("adding a document to the index")?;
@@ -165,6 +147,88 @@ fn fill<'a>(
     writer.commit().context("committing the index")?;
     writer.wait_merging_threads().context("merging the index")?;
     Ok(n)
+}
+
+/// `serve`'s index in memory: built once, then updated document by document when
+/// an edit changes only a few (delete by URL, add, commit).
+pub struct LiveIndex {
+    index: Index,
+    writer: IndexWriter,
+    fields: Fields,
+    docs: std::collections::HashMap<String, super::OwnedDoc>,
+}
+
+impl LiveIndex {
+    pub fn new(docs: Vec<super::OwnedDoc>) -> Result<LiveIndex> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        index.tokenizers().register(TOKENIZER, SrekbTokenizer);
+        let writer: IndexWriter = index
+            .writer_with_num_threads(1, 32_000_000)
+            .context("opening the index writer")?;
+        let mut live = LiveIndex {
+            index,
+            writer,
+            fields,
+            docs: std::collections::HashMap::new(),
+        };
+        live.update(docs)?;
+        Ok(live)
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Makes the index hold exactly `docs`, touching only what differs.
+    pub fn update(&mut self, docs: Vec<super::OwnedDoc>) -> Result<usize> {
+        let mut next: std::collections::HashMap<String, super::OwnedDoc> =
+            docs.into_iter().map(|d| (d.url.clone(), d)).collect();
+        let mut touched = 0;
+        for url in self.docs.keys() {
+            if next.get(url) != self.docs.get(url) {
+                self.writer
+                    .delete_term(Term::from_field_text(self.fields.url, url));
+                touched += 1;
+            }
+        }
+        for (url, d) in &next {
+            if self.docs.get(url) != Some(d) {
+                self.writer
+                    .add_document(make_doc(&self.fields, d.as_doc()))
+                    .context("adding a document to the index")?;
+                touched += 1;
+            }
+        }
+        if touched > 0 {
+            self.writer.commit().context("committing the index")?;
+        }
+        std::mem::swap(&mut self.docs, &mut next);
+        Ok(touched)
+    }
+}
+
+fn make_doc(f: &Fields, sd: super::SearchDoc<'_>) -> TantivyDocument {
+    let mut d = doc!(
+        f.title => sd.title,
+        f.headings => sd.headings,
+        f.body => sd.body,
+        f.kind => sd.kind,
+        f.url => sd.url,
+    );
+    for tag in sd.tags {
+        d.add_text(f.tags, tag);
+    }
+    for s in sd.services {
+        d.add_text(f.services, s);
+    }
+    if let Some(sev) = sd.severity {
+        d.add_text(f.severity, sev);
+    }
+    if let Some(date) = sd.date {
+        d.add_text(f.date, date);
+    }
+    d
 }
 
 /// An index in memory (for `serve`'s `/api/search`).
@@ -204,12 +268,8 @@ pub fn write(lib: &Library, root: &Path) -> Result<usize> {
         .with_context(|| format!("creating the index in {}", staging.display()))?;
     let n = fill(&index, &f, super::documents(lib))?;
     drop(index);
-    if target.exists() {
-        fs::remove_dir_all(&target)
-            .with_context(|| format!("removing the old index {}", target.display()))?;
-    }
-    fs::rename(&staging, &target)
-        .with_context(|| format!("moving the index into {}", target.display()))?;
+    // Atomic, and safe against another build swapping its index in at the same time.
+    crate::site::output::swap_in(&staging, &target)?;
     Ok(n)
 }
 

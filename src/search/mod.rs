@@ -27,7 +27,7 @@ pub struct SearchDoc<'a> {
 }
 
 /// A [`SearchDoc`] that owns its text (kept by `serve` for its live index).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OwnedDoc {
     pub kind: String,
     pub title: String,

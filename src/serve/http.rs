@@ -158,7 +158,7 @@ fn route(state: &State, req: &Request) -> Reply {
         path.clone()
     };
     if let Some(body) = files.get(&key) {
-        return (200, content_type(&key), body.clone(), vec![]);
+        return (200, content_type(&key), body.to_vec(), vec![]);
     }
     if files.contains_key(&format!("{path}/index.html")) {
         let to = format!("/{}/", path);
@@ -166,7 +166,7 @@ fn route(state: &State, req: &Request) -> Reply {
     }
     let body = files
         .get("404.html")
-        .cloned()
+        .map(|b| b.to_vec())
         .unwrap_or_else(|| b"not found".to_vec());
     (404, "text/html; charset=utf-8", body, vec![])
 }

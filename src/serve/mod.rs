@@ -10,7 +10,6 @@ pub mod watch;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -27,16 +26,18 @@ pub struct ServeOptions {
     pub drafts: bool,
 }
 
+/// Site path → bytes; shared so a scoped rebuild copies pointers, not pages.
+pub type SiteFiles = HashMap<String, Arc<[u8]>>;
+
 /// What the HTTP threads read and the build loop replaces.
 pub struct State {
     /// The last good build's files by site path (`docs/x/index.html`).
-    pub files: RwLock<Arc<HashMap<String, Vec<u8>>>>,
+    pub files: RwLock<Arc<SiteFiles>>,
     /// The diagnostics of the last build when it failed.
     pub error: RwLock<Option<String>>,
     /// The live search index of the last good build.
     pub index: RwLock<Option<Arc<tantivy::Index>>>,
     pub hub: live::Hub,
-    generation: AtomicU64,
 }
 
 impl State {
@@ -46,11 +47,10 @@ impl State {
             error: RwLock::new(None),
             index: RwLock::new(None),
             hub: live::Hub::default(),
-            generation: AtomicU64::new(0),
         }
     }
 
-    pub fn files(&self) -> Arc<HashMap<String, Vec<u8>>> {
+    pub fn files(&self) -> Arc<SiteFiles> {
         self.files.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
@@ -73,6 +73,7 @@ pub fn run(opts: ServeOptions) -> Result<i32> {
         drafts: opts.drafts,
         cache,
         state: state.clone(),
+        indexer: indexer(state.clone()),
     };
     builder.rebuild(None);
 
@@ -104,11 +105,40 @@ pub fn run(opts: ServeOptions) -> Result<i32> {
     }
 }
 
+/// The thread keeping the live search index in step with the last good build; when
+/// builds come faster than it indexes, only the newest documents are indexed.
+fn indexer(state: Arc<State>) -> std::sync::mpsc::Sender<Vec<crate::search::OwnedDoc>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<crate::search::OwnedDoc>>();
+    std::thread::spawn(move || {
+        let mut live: Option<crate::search::index::LiveIndex> = None;
+        while let Ok(mut docs) = rx.recv() {
+            while let Ok(newer) = rx.try_recv() {
+                docs = newer;
+            }
+            let result = match live.as_mut() {
+                Some(l) => l.update(docs).map(|_| ()),
+                None => crate::search::index::LiveIndex::new(docs).map(|l| live = Some(l)),
+            };
+            match result {
+                Ok(()) => {
+                    if let Some(l) = &live {
+                        *state.index.write().unwrap_or_else(|e| e.into_inner()) =
+                            Some(Arc::new(l.index().clone()));
+                    }
+                }
+                Err(e) => eprintln!("search index: {e:#}"),
+            }
+        }
+    });
+    tx
+}
+
 struct Builder {
     root: PathBuf,
     drafts: bool,
     cache: Arc<BuildCache>,
     state: Arc<State>,
+    indexer: std::sync::mpsc::Sender<Vec<crate::search::OwnedDoc>>,
 }
 
 impl Builder {
@@ -151,13 +181,17 @@ impl Builder {
                 )
             );
         }
-        let fresh = report.memory.unwrap_or_default();
-        let files = if report.scoped {
+        let fresh = report
+            .memory
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, Arc::<[u8]>::from(v)));
+        let files: SiteFiles = if report.scoped {
             let mut all = (*self.state.files()).clone();
             all.extend(fresh);
             all
         } else {
-            fresh
+            fresh.collect()
         };
         let css = files
             .keys()
@@ -197,19 +231,14 @@ impl Builder {
             started.elapsed().as_secs_f64() * 1000.0,
             report.pages_by_kind.values().sum::<usize>()
         );
-        // The live search index is rebuilt off the reload path.
+        if std::env::var_os("SREKB_TIMINGS").is_some() {
+            for (name, d) in &report.steps {
+                println!("  {name:<14} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+            }
+        }
+        // The live search index is updated off the reload path.
         if let Some(docs) = report.search_docs {
-            let generation = self.state.generation.fetch_add(1, Ordering::SeqCst) + 1;
-            let state = self.state.clone();
-            std::thread::spawn(move || match crate::search::index::in_ram(&docs) {
-                Ok(index) => {
-                    if state.generation.load(Ordering::SeqCst) == generation {
-                        *state.index.write().unwrap_or_else(|e| e.into_inner()) =
-                            Some(Arc::new(index));
-                    }
-                }
-                Err(e) => eprintln!("search index: {e:#}"),
-            });
+            let _ = self.indexer.send(docs);
         }
     }
 

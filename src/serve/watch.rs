@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use notify::{RecursiveMode, Watcher as _};
 
 /// Quiet time that ends a batch, and the longest a batch may wait.
-const QUIET: Duration = Duration::from_millis(15);
+const QUIET: Duration = Duration::from_millis(10);
 const MAX_WAIT: Duration = Duration::from_millis(250);
 
 pub struct Watcher {

@@ -84,6 +84,11 @@ pub struct BuildCache {
     /// Hash of every document's place, metadata and kind: equal between two builds,
     /// only the changed documents' own pages and the pages listing them change.
     shape: std::sync::Mutex<Option<blake3::Hash>>,
+    /// Each page's kind analysis.
+    kinds: crate::kinds::AnalysisCache,
+    /// The theme and its compiled templates.
+    #[allow(clippy::type_complexity)]
+    theme: std::sync::Mutex<Option<(std::sync::Arc<Theme>, std::sync::Arc<Renderer>)>>,
 }
 
 impl std::fmt::Debug for BuildCache {
@@ -99,6 +104,16 @@ struct Scope {
     sections: std::collections::HashSet<usize>,
     /// (taxonomy, term slug)
     terms: std::collections::HashSet<(String, String)>,
+    /// Kinds of the changed pages (their reports and indexes are rendered again).
+    kinds: std::collections::HashSet<Kind>,
+}
+
+impl Scope {
+    /// Whether the pages generated for `kinds` (reports, alert pages, scorecards)
+    /// must be rendered again.
+    fn touches(scope: Option<&Scope>, kinds: &[Kind]) -> bool {
+        scope.is_none_or(|s| kinds.iter().any(|k| s.kinds.contains(k)))
+    }
 }
 
 #[derive(Default)]
@@ -168,8 +183,8 @@ impl Steps {
 pub struct Site {
     pub root: PathBuf,
     pub config: SiteConfig,
-    pub renderer: Option<Renderer>,
-    pub theme: Theme,
+    pub renderer: Option<std::sync::Arc<Renderer>>,
+    pub theme: std::sync::Arc<Theme>,
     pub lib: Library,
     pub taxonomies: Vec<Taxonomy>,
     /// Alerting rules from `[runbook] alert_rules` (for the coverage report).
@@ -251,18 +266,40 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     if let Some(b) = &opts.base_url {
         config.base_url = b.trim_end_matches('/').to_string();
     }
-    let (theme, renderer) = steps.run("theme", || match Theme::load(root, &config.theme) {
-        Ok(theme) => match Renderer::new(&theme, &config) {
-            Ok(r) => (theme, Some(r)),
+    let (theme, renderer) = steps.run("theme", || {
+        // serve: an edit outside themes/ and the config keeps the compiled templates.
+        let reusable = opts.changed.as_ref().is_some_and(|c| {
+            c.iter()
+                .all(|p| !p.starts_with("themes") && p != Path::new("site-config.toml"))
+        });
+        if let (true, Some(cache)) = (reusable, &opts.cache) {
+            if let Some(pair) = cache
+                .theme
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+            {
+                return (pair.0, Some(pair.1));
+            }
+        }
+        let loaded = match Theme::load(root, &config.theme) {
+            Ok(theme) => match Renderer::new(&theme, &config) {
+                Ok(r) => (std::sync::Arc::new(theme), Some(std::sync::Arc::new(r))),
+                Err(ds) => {
+                    diags.extend(ds);
+                    (std::sync::Arc::new(theme), None)
+                }
+            },
             Err(ds) => {
                 diags.extend(ds);
-                (theme, None)
+                (std::sync::Arc::new(Theme::default()), None)
             }
-        },
-        Err(ds) => {
-            diags.extend(ds);
-            (Theme::default(), None)
+        };
+        if let (Some(cache), Some(r)) = (&opts.cache, &loaded.1) {
+            *cache.theme.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((loaded.0.clone(), r.clone()));
         }
+        loaded
     });
     let lib = steps.run("load", || {
         load::load(
@@ -276,8 +313,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     });
     let today = today(config.offset());
     let mut lib = lib;
+    let shape = site_shape(&lib);
     steps.run("kinds", || {
-        crate::kinds::analyze(&mut lib, &config, today, &diags)
+        let cache = opts.cache.as_ref().map(|c| (&c.kinds, shape));
+        crate::kinds::analyze_cached(&mut lib, &config, today, &diags, cache)
     });
     let mut site = Site {
         root: root.clone(),
@@ -331,7 +370,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         t
     });
 
-    let scope = steps.run("scope", || scope_of_change(&site, opts));
+    let scope = steps.run("scope", || scope_of_change(&site, shape, opts));
     let out = match (&opts.output, diags.has_errors()) {
         (OutputMode::Dir(dir), false) => {
             output::check_output_path(root, dir)?;
@@ -348,7 +387,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                 render_all(&site, renderer, &assets, opts, scope.as_ref(), &out, &diags)
             })?;
         }
-        steps.run("feeds", || write_feeds(&site, &out))?;
+        steps.run("feeds", || write_feeds(&site, scope.as_ref(), &out))?;
         if scope.is_none() {
             steps.run("static", || copy_static(&site, &out, &diags))?;
         }
@@ -532,9 +571,8 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
 /// Hash of what other pages show of every document: place, title, dates, taxonomy
 /// terms, front matter and kind. A change that keeps it leaves other pages' lists,
 /// navigation and links as they were.
-fn site_shape(site: &Site) -> blake3::Hash {
+fn site_shape(lib: &Library) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
-    let lib = &site.lib;
     for t in lib.targets() {
         let d = lib.doc(t);
         h.update(d.rel.as_bytes());
@@ -550,9 +588,8 @@ fn site_shape(site: &Site) -> blake3::Hash {
 }
 
 /// With a cache and a list of changed files: the pages to render, or None for all.
-fn scope_of_change(site: &Site, opts: &BuildOptions) -> Option<Scope> {
+fn scope_of_change(site: &Site, shape: blake3::Hash, opts: &BuildOptions) -> Option<Scope> {
     let cache = opts.cache.as_ref()?;
-    let shape = site_shape(site);
     let previous = cache
         .shape
         .lock()
@@ -577,6 +614,7 @@ fn scope_of_change(site: &Site, opts: &BuildOptions) -> Option<Scope> {
             Target::Page(p) => {
                 scope.pages.insert(*p);
                 let page = &lib.pages[*p];
+                scope.kinds.insert(page.kind);
                 for (tax, terms) in &page.doc.taxonomies {
                     for term in terms {
                         scope
@@ -980,9 +1018,19 @@ fn render_all(
         })?;
     }
 
-    postmortems::render(site, renderer, &ctx, out, diags, &home)?;
-    runbooks::render(site, renderer, &ctx, out, diags, &home)?;
-    maturity::render(site, renderer, &ctx, out, diags, &home, site.today)?;
+    if Scope::touches(scope, &[Kind::Postmortem]) {
+        postmortems::render(site, renderer, &ctx, out, diags, &home)?;
+    }
+    if Scope::touches(scope, &[Kind::Runbook]) {
+        runbooks::render(site, renderer, &ctx, out, diags, &home)?;
+    }
+    // Scorecards show postmortem and runbook evidence beside the assessments.
+    if Scope::touches(scope, &[Kind::Assessment, Kind::Postmortem, Kind::Runbook]) {
+        maturity::render(site, renderer, &ctx, out, diags, &home, site.today)?;
+    }
+    if scope.is_some() {
+        return Ok(());
+    }
 
     render_search_page(site, renderer, &ctx, &home, &render_to)?;
 
@@ -1068,7 +1116,10 @@ fn write_alias(out: &Output, alias: &str, to_path: &str) -> Result<()> {
     out.write(&from, html.as_bytes())
 }
 
-fn write_feeds(site: &Site, out: &Output) -> Result<()> {
+/// Atom feeds (the site's and each section's) and the sitemap. A scoped build writes
+/// only the feeds that carry a changed page; the sitemap lists places and dates,
+/// which a scoped change leaves alone.
+fn write_feeds(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<()> {
     let lib = &site.lib;
     let config = &site.config;
     let dated = |prefix: &str| -> Vec<&Page> {
@@ -1099,7 +1150,15 @@ fn write_feeds(site: &Site, out: &Output) -> Result<()> {
         )
         .as_bytes(),
     )?;
-    for s in lib.sections.iter().filter(|s| s.parent.is_some()) {
+    for (si, s) in lib
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.parent.is_some())
+    {
+        if scope.is_some_and(|sc| !sc.sections.contains(&si)) {
+            continue;
+        }
         let pages = dated(&s.doc.path);
         if pages.is_empty() {
             continue;
@@ -1120,6 +1179,15 @@ fn write_feeds(site: &Site, out: &Output) -> Result<()> {
             .as_bytes(),
         )?;
     }
+    if Scope::touches(scope, &[Kind::Postmortem]) {
+        postmortems::write_json(site, out)?;
+    }
+    if Scope::touches(scope, &[Kind::Runbook]) {
+        runbooks::write_json(site, out)?;
+    }
+    if scope.is_some() {
+        return Ok(());
+    }
     let mut entries: Vec<(String, Option<crate::content::Date>)> = Vec::new();
     for s in &lib.sections {
         entries.push((s.doc.path.clone(), s.doc.updated.or(s.doc.date)));
@@ -1139,8 +1207,6 @@ fn write_feeds(site: &Site, out: &Output) -> Result<()> {
         feeds::sitemap(&config.base_url, &entries).as_bytes(),
     )?;
     out.write("robots.txt", feeds::robots(&config.base_url).as_bytes())?;
-    postmortems::write_json(site, out)?;
-    runbooks::write_json(site, out)?;
     Ok(())
 }
 

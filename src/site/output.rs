@@ -258,10 +258,18 @@ fn exchange(_: &Path, _: &Path) -> bool {
 
 /// Puts `staging` in place of `target`. On Linux the two directories are exchanged in
 /// one atomic step; elsewhere the old output is moved aside first.
-fn swap_in(staging: &Path, target: &Path) -> Result<()> {
+pub(crate) fn swap_in(staging: &Path, target: &Path) -> Result<()> {
     if !target.exists() {
-        return fs::rename(staging, target)
-            .with_context(|| format!("moving {} to {}", staging.display(), target.display()));
+        match fs::rename(staging, target) {
+            Ok(()) => return Ok(()),
+            // Another build put its output there first: exchange with it below.
+            Err(_) if target.exists() => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("moving {} to {}", staging.display(), target.display())
+                })
+            }
+        }
     }
     if exchange(staging, target) {
         // `staging` now holds the previous output.

@@ -1,0 +1,213 @@
+//! `srekb serve` under edits: on a generated knowledge base (1,000 pages unless
+//! `SREKB_BENCH_PAGES` says otherwise), 50 saves of one page, each timed from the
+//! write to the `reload` event on the event stream, while four client threads keep
+//! requesting pages. Prints p50/p95/max latency and the request counts.
+//!
+//!     cargo bench --bench serve
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::channel;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_srekb");
+
+fn get(port: u16, path: &str) -> u16 {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return 0;
+    }
+    let mut raw = Vec::new();
+    if s.read_to_end(&mut raw).is_err() {
+        return 0;
+    }
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(64)]).into_owned();
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p / 100.0).ceil() as usize).clamp(1, sorted.len());
+    sorted[i - 1]
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let pages: usize = std::env::var("SREKB_BENCH_PAGES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("kb");
+    let ok = Command::new(BIN)
+        .args([
+            "dev",
+            "gen-corpus",
+            "--pages",
+            &pages.to_string(),
+            "--seed",
+            "1",
+            "--out",
+        ])
+        .arg(&root)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(BIN)
+        .arg("--root")
+        .arg(&root)
+        .args(["serve", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while get(port, "/") != 200 {
+        assert!(t.elapsed() < Duration::from_secs(60), "serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!(
+        "serve: {pages} pages, first build and start {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // The event stream.
+    let (tx, rx) = channel::<(Instant, String)>();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET /__srekb/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        while r.read_line(&mut line).unwrap_or(0) > 0 {
+            if let Some(name) = line.trim_end().strip_prefix("event: ") {
+                if tx.send((Instant::now(), name.to_string())).is_err() {
+                    return;
+                }
+            }
+            line.clear();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(200));
+
+    // Readers: four threads requesting pages for the whole run.
+    let docs: Vec<String> = std::fs::read_dir(root.join("content/docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "_index.md")
+        .collect::<Vec<_>>()
+        .iter()
+        .take(50)
+        .map(|p| format!("/docs/{}/", p.file_stem().unwrap().to_string_lossy()))
+        .collect();
+    let page = root
+        .join(format!("content{}", docs[0].trim_end_matches('/')))
+        .with_extension("md");
+    let original = std::fs::read_to_string(&page).unwrap();
+    let mut counter = 0;
+    let mut edits = |n: usize| -> Vec<f64> {
+        let mut lat = Vec::new();
+        for _ in 0..n {
+            counter += 1;
+            while rx.try_recv().is_ok() {}
+            let text = format!("{original}\n編集 {counter} 回目の追記。\n");
+            let t0 = Instant::now();
+            std::fs::write(&page, text).unwrap();
+            loop {
+                let (at, name) = rx
+                    .recv_timeout(Duration::from_secs(30))
+                    .expect("no reload event");
+                if name == "reload" {
+                    lat.push(at.duration_since(t0).as_secs_f64() * 1000.0);
+                    break;
+                }
+                assert_ne!(name, "build-error", "the edit broke the build");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        lat.sort_by(f64::total_cmp);
+        lat
+    };
+
+    // 1. The writer's loop: 50 saves, nothing else running.
+    let quiet = edits(50);
+
+    // 2. Load check: four threads request pages while 20 more saves happen.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (served, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let mut readers = Vec::new();
+    for i in 0..4 {
+        let (stop, served, failed, docs) =
+            (stop.clone(), served.clone(), failed.clone(), docs.clone());
+        readers.push(std::thread::spawn(move || {
+            let mut n = i;
+            while !stop.load(Ordering::Relaxed) {
+                let path = if n % 5 == 0 {
+                    "/".to_string()
+                } else {
+                    docs[n % docs.len()].clone()
+                };
+                if get(port, &path) == 200 {
+                    served.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+                n += 1;
+            }
+        }));
+    }
+    let loaded = edits(20);
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert!(
+        check_page(port, &docs[0], "編集 70 回目"),
+        "the last edit is served"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let show = |what: &str, lat: &[f64]| {
+        println!(
+            "{what}: save → reload event p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({} edits)",
+            pct(lat, 50.0),
+            pct(lat, 95.0),
+            lat[lat.len() - 1],
+            lat.len()
+        );
+    };
+    show("quiet", &quiet);
+    show("under load (4 clients)", &loaded);
+    println!(
+        "requests during the loaded edits: {} served, {} failed",
+        served.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed)
+    );
+}
+
+fn check_page(port: u16, path: &str, needle: &str) -> bool {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    String::from_utf8_lossy(&raw).contains(needle)
+}
