@@ -366,3 +366,75 @@ fn a_scoped_rebuild_equals_a_full_build() {
     );
     assert_eq!(files.len(), full.len());
 }
+
+/// In a real browser: the page reloads by itself, a CSS edit swaps the stylesheet
+/// without reloading, a bad edit shows the overlay and fixing it clears it.
+#[test]
+fn the_browser_reloads_swaps_css_and_shows_errors() {
+    use common::browser::{chromedriver, Browser};
+    let (Some(chromium), Some(driver)) = (chromium(), chromedriver()) else {
+        return;
+    };
+    let dir = serve_site();
+    let root = dir.path();
+    let srv = start(root);
+    let b = Browser::start(&chromium, &driver);
+    let long = Duration::from_secs(15);
+    b.goto(&format!("http://127.0.0.1:{}/docs/a/", srv.port));
+    b.wait_for(
+        "window.srekbEvents && document.body.innerText.indexOf('最初の本文') >= 0",
+        long,
+    );
+    b.eval("window.marker = 1;");
+    // Give the page's event stream a moment to connect.
+    std::thread::sleep(Duration::from_millis(300));
+
+    write(
+        root,
+        "content/docs/a.md",
+        &PAGE_A.replace("最初の本文", "ブラウザで見る本文"),
+    );
+    b.wait_for(
+        "window.marker === undefined && document.body.innerText.indexOf('ブラウザで見る本文') >= 0",
+        long,
+    );
+
+    b.eval("window.marker = 2;");
+    std::thread::sleep(Duration::from_millis(300));
+    write(root, "static/extra.css", "body { color: teal; }\n");
+    b.wait_for("window.srekbEvents.indexOf('css') >= 0", long);
+    assert_eq!(
+        b.eval("return window.marker;"),
+        serde_json::json!(2),
+        "no reload for CSS"
+    );
+
+    write(
+        root,
+        "content/docs/a.md",
+        "+++\ntitle = \"ページA\"\ndate = 12\n+++\n\n壊れた本文。\n",
+    );
+    let overlay = b.wait_for(
+        "document.getElementById('srekb-overlay') && document.getElementById('srekb-overlay').textContent",
+        long,
+    );
+    let overlay = overlay.as_str().unwrap();
+    assert!(overlay.contains("content/docs/a.md:3"), "{overlay}");
+    assert!(
+        b.eval("return document.body.innerText;")
+            .as_str()
+            .unwrap()
+            .contains("ブラウザで見る本文"),
+        "the last good page stays under the overlay"
+    );
+
+    write(
+        root,
+        "content/docs/a.md",
+        &PAGE_A.replace("最初の本文", "直った本文"),
+    );
+    b.wait_for(
+        "!document.getElementById('srekb-overlay') && document.body.innerText.indexOf('直った本文') >= 0",
+        long,
+    );
+}

@@ -280,8 +280,16 @@ impl Browser {
     pub fn wait_for(&self, script: &str, timeout: Duration) -> Value {
         let t = Instant::now();
         loop {
-            let v = self.eval(&format!("return ({script});"));
-            if !(v.is_null() || v == json!(false) || v == json!("")) {
+            // Errors while a page navigates count as "not yet".
+            let reply = http(
+                self.port,
+                "POST",
+                &format!("/session/{}/execute/sync", self.session),
+                Some(&json!({"script": format!("return ({script});"), "args": []})),
+            );
+            let v = reply["value"].clone();
+            let failed = v["error"].is_string();
+            if !(failed || v.is_null() || v == json!(false) || v == json!("")) {
                 return v;
             }
             if t.elapsed() > timeout {
