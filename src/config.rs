@@ -103,12 +103,16 @@ pub struct MarkdownConfig {
     pub highlight_theme_dark: String,
     /// Deepest heading level listed in a page's table of contents. Default: 3.
     pub toc_depth: u8,
+    /// Draw ```mermaid blocks as diagrams (with the theme's bundled mermaid script,
+    /// when present). Off: they stay code blocks. Default: true.
+    pub mermaid: bool,
 }
 
 impl Default for MarkdownConfig {
     fn default() -> Self {
         MarkdownConfig {
             unsafe_html: false,
+            mermaid: true,
             highlight: true,
             highlight_theme: "InspiredGitHub".into(),
             highlight_theme_dark: "OneHalfDark".into(),

@@ -14,6 +14,19 @@ use srekb::content::{Date, Document, FmLocation, Kind, Library, Page};
 use srekb::markdown::{self, outline};
 
 const TOKENS: &[&str] = &[
+    "{{< ref \"a.md\" >}}",
+    "{{< alert title=\"t\" >}}\n",
+    "{{< /alert >}}\n",
+    "{{% x %}}",
+    "{{</* y */>}}",
+    "!!! note \"T\"\n",
+    "    ",
+    "??? tip\n",
+    "::: warning T\n",
+    ":::\n",
+    "> [!NOTE]\n",
+    "{{<",
+    ">}}",
     "+++",
     "---",
     "---json",
@@ -155,6 +168,7 @@ fn render(body: &str, config: &SiteConfig) -> String {
         copy_label: "copy",
         title: "t",
         replacements: &[],
+        callout_titles: &Default::default(),
     };
     markdown::render(body, &ctx).0.html
 }
@@ -181,6 +195,17 @@ proptest! {
         prop_assert!(!lower.contains("<img src=x"), "{html}");
         prop_assert!(!lower.contains("href=\"javascript:"), "{html}");
         prop_assert!(!lower.contains("src=\"javascript:"), "{html}");
+    }
+
+    #[test]
+    fn import_rewrite_keeps_lines_and_never_panics(text in soup()) {
+        let r = markdown::import::rewrite(&text);
+        prop_assert_eq!(r.body.matches('\n').count(), text.matches('\n').count());
+        for at in r.titles.keys() {
+            prop_assert!(*at <= r.body.len());
+        }
+        let html = render(&text, &SiteConfig::default());
+        prop_assert!(!html.to_lowercase().contains("<script"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! highlighted code blocks, plus the plain text that search and summaries use.
 
 pub mod highlight;
+pub mod import;
 pub mod links;
 pub mod outline;
 
@@ -84,6 +85,9 @@ pub struct Context<'a> {
     pub title: &'a str,
     /// Tables (by body range) that the page's kind renders itself.
     pub replacements: &'a [(std::ops::Range<usize>, String)],
+    /// Titles of callouts made from other tools' syntax (see `import`), by the body
+    /// offset of their first line.
+    pub callout_titles: &'a std::collections::BTreeMap<usize, String>,
 }
 
 impl Context<'_> {
@@ -391,6 +395,27 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
                 out.plain.push(' ');
                 events.push(event);
             }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                depth += 1;
+                seen_block = true;
+                let line_start = body[..range.start].rfind('\n').map_or(0, |i| i + 1);
+                let title = ctx
+                    .callout_titles
+                    .get(&line_start)
+                    .map(String::as_str)
+                    .unwrap_or_else(|| callout_label(kind, ctx.config.language.code()));
+                out.plain.push_str(title);
+                out.plain.push('\n');
+                events.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"callout callout-{}\" role=\"note\"><p class=\"callout-title\">{}</p>\n",
+                    callout_class(kind),
+                    escape(title)
+                ))));
+            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => {
+                depth = depth.saturating_sub(1);
+                events.push(Event::Html(CowStr::Borrowed("</div>\n")));
+            }
             Event::Start(tag) => {
                 depth += 1;
                 seen_block = true;
@@ -485,7 +510,38 @@ fn rewrite_link(
     }
 }
 
+fn callout_class(kind: pulldown_cmark::BlockQuoteKind) -> &'static str {
+    use pulldown_cmark::BlockQuoteKind as K;
+    match kind {
+        K::Note => "note",
+        K::Tip => "tip",
+        K::Important => "important",
+        K::Warning => "warning",
+        K::Caution => "caution",
+    }
+}
+
+fn callout_label(kind: pulldown_cmark::BlockQuoteKind, lang: &str) -> &'static str {
+    use pulldown_cmark::BlockQuoteKind as K;
+    match (kind, lang) {
+        (K::Note, "ja") => "メモ",
+        (K::Tip, "ja") => "ヒント",
+        (K::Important, "ja") => "重要",
+        (K::Warning, "ja") => "警告",
+        (K::Caution, "ja") => "注意",
+        (K::Note, _) => "Note",
+        (K::Tip, _) => "Tip",
+        (K::Important, _) => "Important",
+        (K::Warning, _) => "Warning",
+        (K::Caution, _) => "Caution",
+    }
+}
+
 fn code_block(lang: &str, text: &str, ctx: &Context<'_>) -> String {
+    // Mermaid diagrams: the source stays readable; the theme's script draws it.
+    if lang == "mermaid" && ctx.config.markdown.mermaid {
+        return format!("<pre class=\"mermaid\">{}</pre>\n", escape(text));
+    }
     let highlighted = if ctx.config.markdown.highlight && !lang.is_empty() {
         highlight::highlight(text, lang)
     } else {
@@ -603,6 +659,7 @@ mod tests {
             copy_label: "コピー",
             title: "題名",
             replacements: &[],
+            callout_titles: &Default::default(),
         };
         render(body, &ctx)
     }

@@ -201,13 +201,25 @@ impl Browser {
                          format!("--user-data-dir={}", profile.path().display())]
             }
         }}});
+        // Until the session exists, a panic must not leave the driver (and its
+        // browser) running.
+        struct Guard(Option<Child>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                if let Some(mut c) = self.0.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+            }
+        }
+        let mut guard = Guard(Some(driver));
         let reply = http(port, "POST", "/session", Some(&caps));
         let session = reply["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no WebDriver session: {reply}"))
             .to_string();
         Browser {
-            driver,
+            driver: guard.0.take().expect("driver"),
             port,
             session,
             _profile: profile,

@@ -22,6 +22,25 @@
     }
   }
 
+  // Mermaid diagrams: load the bundled script only on pages that have one. Without
+  // it (not bundled, or offline) the diagram source stays readable as code.
+  var diagrams = document.querySelectorAll("pre.mermaid");
+  var self = document.currentScript;
+  if (diagrams.length && self) {
+    var src = self.getAttribute("src").replace(/assets\/[^\/]*$/, "vendor/mermaid.min.js");
+    var s = document.createElement("script");
+    s.src = src;
+    s.onload = function () {
+      if (window.mermaid) {
+        var dark = doc.getAttribute("data-theme") === "dark" ||
+          (!doc.getAttribute("data-theme") && window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
+        window.mermaid.initialize({ startOnLoad: false, theme: dark ? "dark" : "default", securityLevel: "strict" });
+        window.mermaid.run({ nodes: diagrams }).then(function () { doc.setAttribute("data-mermaid", "done"); });
+      }
+    };
+    document.head.appendChild(s);
+  }
+
   // Theme toggle: light ↔ dark, remembered.
   var toggle = document.querySelector(".theme-toggle");
   if (toggle) {
