@@ -65,7 +65,7 @@ for N in "${SIZES[@]}"; do
 
   # One page edited, whole site rebuilt by `srekb build` (serve rebuilds incrementally;
   # see benches/serve.sh).
-  page=$(find "$KB/content/docs" -name '*.md' ! -name '_index.md' | sort | head -1)
+  page=$(find "$KB/content/docs" -name '*.md' ! -name '_index.md' | sort | awk 'NR == 1')
   echo "編集 $(date +%s%N)" >>"$page"
   read -r rt _ < <({ /usr/bin/time -f "%e %M" "$BIN" build --root "$KB" >/dev/null; } 2>&1 | tail -1)
 

@@ -14,6 +14,9 @@ pub enum Sink {
     Dir {
         staging: PathBuf,
         target: PathBuf,
+        /// When `staging` is the previous build's output reused (see [`SPARE_MARK`]):
+        /// every path written, so that files no longer produced are pruned on commit.
+        reused: Option<Mutex<std::collections::HashSet<String>>>,
     },
     Memory(Mutex<HashMap<String, Vec<u8>>>),
     Discard,
@@ -27,6 +30,24 @@ pub struct Output {
 
 const STAGING_MARK: &str = ".srekb-staging-";
 const OLD_MARK: &str = ".srekb-old-";
+/// The output before last, kept beside the output and reused as the next build's
+/// staging directory: files are overwritten in place and stale ones pruned, instead
+/// of creating every file anew and deleting the whole old output after the swap
+/// (on a 10,000-page site on ext4 that deletion alone took 8 s).
+const SPARE_MARK: &str = ".srekb-spare";
+
+/// Whether `dir` is a real directory with no symbolic link anywhere inside (so
+/// writing into it cannot be redirected outside).
+fn plain_tree(dir: &Path) -> bool {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        _ => return false,
+    }
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .all(|e| e.is_ok_and(|e| !e.file_type().is_symlink()))
+}
 
 /// Rejects output paths that would destroy the sources: the site root itself, any
 /// of its ancestors, or anything inside content/, themes/ or static/.
@@ -108,10 +129,20 @@ impl Output {
             fs::remove_dir_all(&staging)
                 .with_context(|| format!("removing {}", staging.display()))?;
         }
-        fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        let spare = parent.join(format!(".{name}{SPARE_MARK}"));
+        let reused = if plain_tree(&spare) && fs::rename(&spare, &staging).is_ok() {
+            Some(Mutex::new(std::collections::HashSet::new()))
+        } else {
+            if fs::symlink_metadata(&spare).is_ok() {
+                let _ = fs::remove_dir_all(&spare).or_else(|_| fs::remove_file(&spare));
+            }
+            fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
+            None
+        };
         Ok(Output::new(Sink::Dir {
             staging,
             target: target.to_path_buf(),
+            reused,
         }))
     }
 
@@ -145,11 +176,15 @@ impl Output {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         match &self.sink {
-            Sink::Dir { staging, .. } => {
+            Sink::Dir {
+                staging, reused, ..
+            } => {
                 let path = staging.join(rel);
-                if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent)
-                        .with_context(|| format!("creating {}", parent.display()))?;
+                prepare(&path, reused.is_some())?;
+                if let Some(w) = reused {
+                    w.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(rel.to_string());
                 }
                 fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
             }
@@ -166,11 +201,15 @@ impl Output {
     /// Copies a file into the site at `rel`.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<()> {
         match &self.sink {
-            Sink::Dir { staging, .. } => {
+            Sink::Dir {
+                staging, reused, ..
+            } => {
                 let to = staging.join(rel);
-                if let Some(parent) = to.parent() {
-                    fs::create_dir_all(parent)
-                        .with_context(|| format!("creating {}", parent.display()))?;
+                prepare(&to, reused.is_some())?;
+                if let Some(w) = reused {
+                    w.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(rel.to_string());
                 }
                 let n = fs::copy(from, &to)
                     .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
@@ -189,8 +228,21 @@ impl Output {
     /// Replaces the target with what was written. Only call after a successful build.
     pub fn commit(self) -> Result<Option<HashMap<String, Vec<u8>>>> {
         match self.sink {
-            Sink::Dir { staging, target } => {
-                swap_in(&staging, &target)?;
+            Sink::Dir {
+                staging,
+                target,
+                reused,
+            } => {
+                if let Some(written) = reused {
+                    prune(
+                        &staging,
+                        &written.into_inner().unwrap_or_else(|e| e.into_inner()),
+                    )?;
+                }
+                let parent = target.parent().unwrap_or(Path::new("."));
+                let name = target.file_name().unwrap_or_default().to_string_lossy();
+                let spare = parent.join(format!(".{name}{SPARE_MARK}"));
+                swap_keeping(&staging, &target, &spare)?;
                 Ok(None)
             }
             Sink::Memory(m) => Ok(Some(m.into_inner().unwrap_or_else(|e| e.into_inner()))),
@@ -200,10 +252,85 @@ impl Output {
 
     /// Drops what was written; the previous output stays as it was.
     pub fn abort(self) {
-        if let Sink::Dir { staging, .. } = self.sink {
-            let _ = fs::remove_dir_all(staging);
+        if let Sink::Dir {
+            staging, target, ..
+        } = self.sink
+        {
+            // Keep the directory as the spare for next time (it is pruned then).
+            let parent = target.parent().unwrap_or(Path::new("."));
+            let name = target.file_name().unwrap_or_default().to_string_lossy();
+            let spare = parent.join(format!(".{name}{SPARE_MARK}"));
+            if spare.exists() || fs::rename(&staging, &spare).is_err() {
+                let _ = fs::remove_dir_all(staging);
+            }
         }
     }
+}
+
+/// Makes room for a file at `path`: its directory exists, and (in a reused staging
+/// directory) nothing of another type sits where the file or a directory goes.
+fn prepare(path: &Path, reused: bool) -> Result<()> {
+    let Some(parent) = path.parent() else {
+        return Ok(());
+    };
+    if fs::create_dir_all(parent).is_err() && reused {
+        // A file where a directory must go: remove it (and any such ancestor).
+        let mut p = parent.to_path_buf();
+        loop {
+            if p.is_file() {
+                fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+                break;
+            }
+            if !p.pop() {
+                break;
+            }
+        }
+    }
+    fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    if reused && path.is_dir() {
+        fs::remove_dir_all(path).with_context(|| format!("removing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Removes from a reused staging directory every file this build did not write, and
+/// the directories left empty.
+fn prune(staging: &Path, written: &std::collections::HashSet<String>) -> Result<()> {
+    for e in walkdir::WalkDir::new(staging)
+        .contents_first(true)
+        .min_depth(1)
+    {
+        let e = e.with_context(|| format!("reading {}", staging.display()))?;
+        let path = e.path();
+        if e.file_type().is_dir() {
+            // Fails (and stays) unless empty.
+            let _ = fs::remove_dir(path);
+            continue;
+        }
+        let rel = path
+            .strip_prefix(staging)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !written.contains(&rel) {
+            fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts `staging` in place of `target` and keeps the previous output as `spare`.
+fn swap_keeping(staging: &Path, target: &Path, spare: &Path) -> Result<()> {
+    if target.exists() && exchange(staging, target) {
+        // `staging` now holds the previous output.
+        if spare.exists() || fs::rename(staging, spare).is_err() {
+            fs::remove_dir_all(staging).with_context(|| {
+                format!("removing the previous output at {}", staging.display())
+            })?;
+        }
+        return Ok(());
+    }
+    swap_in(staging, target)
 }
 
 /// Removes staging and old directories left by builds that were killed.
@@ -292,6 +419,23 @@ pub(crate) fn swap_in(staging: &Path, target: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| {
+                let e = e.unwrap();
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
     #[test]
     fn commit_replaces_and_abort_keeps() {
         let tmp = tempfile::tempdir().unwrap();
@@ -302,10 +446,13 @@ mod tests {
         let out = Output::dir(&target).unwrap();
         out.write("a/index.html", b"new").unwrap();
         out.abort();
-        assert!(target.join("old.html").exists());
         assert_eq!(
-            fs::read_dir(tmp.path()).unwrap().count(),
-            1,
+            names(&target),
+            ["old.html"],
+            "a failed build changes nothing"
+        );
+        assert!(
+            !names(tmp.path()).iter().any(|n| n.contains("staging")),
             "staging removed"
         );
 
@@ -313,12 +460,71 @@ mod tests {
         out.write("a/index.html", b"new").unwrap();
         assert_eq!(out.files(), 1);
         out.commit().unwrap();
-        assert!(!target.join("old.html").exists());
+        assert_eq!(names(&target), ["a", "a/index.html"]);
         assert_eq!(
             fs::read_to_string(target.join("a/index.html")).unwrap(),
             "new"
         );
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no leftovers");
+        // The previous output is kept as the spare, and nothing else.
+        assert_eq!(
+            names(tmp.path()),
+            [
+                ".public.srekb-spare",
+                ".public.srekb-spare/old.html",
+                "public",
+                "public/a",
+                "public/a/index.html"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_spare_is_reused_and_pruned_of_stale_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        for files in [
+            &["a/index.html", "b/index.html", "x"][..],
+            &["a/index.html", "c/index.html", "x/index.html"][..],
+            &["b", "a/index.html"][..],
+        ] {
+            let out = Output::dir(&target).unwrap();
+            for f in files {
+                out.write(f, f.as_bytes()).unwrap();
+            }
+            out.commit().unwrap();
+            let mut want: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+            for f in files {
+                if let Some((d, _)) = f.rsplit_once('/') {
+                    want.push(d.to_string());
+                }
+            }
+            want.sort();
+            want.dedup();
+            assert_eq!(names(&target), want, "{files:?}");
+            for f in files.iter() {
+                assert_eq!(fs::read_to_string(target.join(f)).unwrap(), *f);
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_spare_with_symlinks_is_not_written_through() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let outside = tmp.path().join("outside.txt");
+        fs::write(&outside, "keep").unwrap();
+        let spare = tmp.path().join(".public.srekb-spare");
+        fs::create_dir(&spare).unwrap();
+        std::os::unix::fs::symlink(&outside, spare.join("index.html")).unwrap();
+        let out = Output::dir(&target).unwrap();
+        out.write("index.html", b"site").unwrap();
+        out.commit().unwrap();
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "keep");
+        assert_eq!(
+            fs::read_to_string(target.join("index.html")).unwrap(),
+            "site"
+        );
     }
 
     #[test]
