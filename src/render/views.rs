@@ -43,6 +43,19 @@ pub struct Crumb {
     pub href: String,
 }
 
+/// Breadcrumbs of a generated page: home, then each (title, site path) of `trail`.
+pub fn trail(home: &str, trail: &[(&str, &str)]) -> Vec<Crumb> {
+    std::iter::once(Crumb {
+        title: home.to_string(),
+        href: String::new(),
+    })
+    .chain(trail.iter().map(|(title, path)| Crumb {
+        title: title.to_string(),
+        href: href(path),
+    }))
+    .collect()
+}
+
 /// What a list shows of a postmortem.
 #[derive(Serialize)]
 pub struct PmSummary<'a> {

@@ -15,7 +15,7 @@ use crate::kinds::assessment::Assessment;
 use crate::markdown::links;
 use crate::maturity::scorecard::{self, Scorecard};
 use crate::render::charts;
-use crate::render::views::{self, Crumb};
+use crate::render::views;
 use crate::render::Renderer;
 
 /// The top-level section of assessments, when the site has a model.
@@ -134,20 +134,7 @@ pub(crate) fn render(
         c.insert("base_href", &views::href(&base));
         c.insert(
             "breadcrumbs",
-            &vec![
-                Crumb {
-                    title: home.to_string(),
-                    href: String::new(),
-                },
-                Crumb {
-                    title: section.doc.title.clone(),
-                    href: views::href(&base),
-                },
-                Crumb {
-                    title: card.name.clone(),
-                    href: views::href(&path),
-                },
-            ],
+            &views::trail(home, &[(&section.doc.title, &base), (&card.name, &path)]),
         );
         render_to("maturity-team.html", &c, &out_file(&path))?;
         cards.push(card);
@@ -275,20 +262,13 @@ pub(crate) fn render(
     c.insert("base_href", &views::href(&base));
     c.insert(
         "breadcrumbs",
-        &vec![
-            Crumb {
-                title: home.to_string(),
-                href: String::new(),
-            },
-            Crumb {
-                title: section.doc.title.clone(),
-                href: views::href(&base),
-            },
-            Crumb {
-                title: renderer.t("mat.self_title").to_string(),
-                href: views::href(&path),
-            },
-        ],
+        &views::trail(
+            home,
+            &[
+                (&section.doc.title, &base),
+                (renderer.t("mat.self_title"), &path),
+            ],
+        ),
     );
     render_to("maturity-self.html", &c, &out_file(&path))?;
     Ok(())

@@ -1023,19 +1023,7 @@ fn render_all(
             terms: term_views,
         };
         c.insert("taxonomy", &view);
-        c.insert(
-            "breadcrumbs",
-            &vec![
-                Crumb {
-                    title: home.clone(),
-                    href: String::new(),
-                },
-                Crumb {
-                    title: title.clone(),
-                    href: view.href.clone(),
-                },
-            ],
-        );
+        c.insert("breadcrumbs", &views::trail(&home, &[(&title, &tpath)]));
         render_to("taxonomy.html", &c, &out_file(&tpath))?;
         tax.terms.par_iter().try_for_each(|term| -> Result<()> {
             if scope.is_some_and(|s| !s.terms.contains(&(tax.name.clone(), term.slug.clone()))) {
@@ -1066,20 +1054,7 @@ fn render_all(
             );
             c.insert(
                 "breadcrumbs",
-                &vec![
-                    Crumb {
-                        title: home.clone(),
-                        href: String::new(),
-                    },
-                    Crumb {
-                        title: title.clone(),
-                        href: views::href(&tpath),
-                    },
-                    Crumb {
-                        title: term.name.clone(),
-                        href: tv.href.clone(),
-                    },
-                ],
+                &views::trail(&home, &[(&title, &tpath), (&term.name, &path)]),
             );
             render_to("term.html", &c, &out_file(&path))
         })?;
@@ -1147,16 +1122,7 @@ fn render_search_page(
     c.insert("labels", &labels.to_string());
     c.insert(
         "breadcrumbs",
-        &vec![
-            Crumb {
-                title: home.to_string(),
-                href: String::new(),
-            },
-            Crumb {
-                title: renderer.t("search.title").to_string(),
-                href: views::href(&path),
-            },
-        ],
+        &views::trail(home, &[(renderer.t("search.title"), &path)]),
     );
     render_to("search.html", &c, &out_file(&path))
 }

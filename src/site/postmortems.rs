@@ -14,7 +14,7 @@ use crate::diagnostics::Diagnostics;
 use crate::kinds::postmortem::{DetectionSource, Postmortem, Status};
 use crate::markdown::links;
 use crate::render::charts::{self, median_p90, Series};
-use crate::render::views::{self, Crumb};
+use crate::render::views;
 use crate::render::Renderer;
 
 /// The section holding postmortems (the first one of that kind).
@@ -90,22 +90,8 @@ pub(crate) fn render(
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
         super::render_page(renderer, out, diags, template, c, file)
     };
-    let crumbs = |title: &str, path: &str| {
-        vec![
-            Crumb {
-                title: home.to_string(),
-                href: String::new(),
-            },
-            Crumb {
-                title: section.doc.title.clone(),
-                href: views::href(&base),
-            },
-            Crumb {
-                title: title.to_string(),
-                href: views::href(path),
-            },
-        ]
-    };
+    let crumbs =
+        |title: &str, path: &str| views::trail(home, &[(&section.doc.title, &base), (title, path)]);
 
     // Filter pages: one per severity, status, year and service.
     let mut groups: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();

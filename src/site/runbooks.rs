@@ -14,7 +14,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::kinds::alert_rules::Rule;
 use crate::kinds::runbook::Runbook;
 use crate::markdown::links;
-use crate::render::views::{self, Crumb};
+use crate::render::views;
 use crate::render::Renderer;
 
 fn rb_section(site: &Site) -> Option<usize> {
@@ -109,23 +109,9 @@ pub(crate) fn render(
         super::render_page(renderer, out, diags, template, c, file)
     };
     let crumbs = |extra: &[(&str, String)]| {
-        let mut v = vec![
-            Crumb {
-                title: home.to_string(),
-                href: String::new(),
-            },
-            Crumb {
-                title: section.doc.title.clone(),
-                href: views::href(&base),
-            },
-        ];
-        for (t, p) in extra {
-            v.push(Crumb {
-                title: t.to_string(),
-                href: views::href(p),
-            });
-        }
-        v
+        let mut t: Vec<(&str, &str)> = vec![(&section.doc.title, &base)];
+        t.extend(extra.iter().map(|(title, p)| (*title, p.as_str())));
+        views::trail(home, &t)
     };
     let alerts_path = format!("{base}alerts/");
     let alerts_title = renderer.t("rb.alerts");
