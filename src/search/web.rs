@@ -141,26 +141,19 @@ struct DocFile<'a> {
     c: usize,
 }
 
-fn script(call: &str, arg: Option<usize>, value: &impl Serialize) -> Result<Vec<u8>> {
-    let json = crate::site::json_bytes(value, false)?;
-    let mut out = Vec::with_capacity(json.len() + 32);
-    out.extend_from_slice(b"srekbSearch.");
-    out.extend_from_slice(call.as_bytes());
-    out.push(b'(');
-    if let Some(a) = arg {
+/// `srekbSearch.<call>(<args>,<json>);` — every file of the index is such a call.
+fn script(call: &str, args: &[usize], json: &[u8]) -> Vec<u8> {
+    let mut out = format!("srekbSearch.{call}(").into_bytes();
+    for a in args {
         out.extend_from_slice(format!("{a},").as_bytes());
     }
-    out.extend_from_slice(&json);
+    out.extend_from_slice(json);
     out.extend_from_slice(b");\n");
-    Ok(out)
+    out
 }
 
-fn script_chunk(id: usize, c: usize, text: &str) -> Result<Vec<u8>> {
-    let json = crate::site::json_bytes(text, false)?;
-    let mut out = format!("srekbSearch.chunk({id},{c},").into_bytes();
-    out.extend_from_slice(&json);
-    out.extend_from_slice(b");\n");
-    Ok(out)
+fn json(value: &impl Serialize) -> Result<Vec<u8>> {
+    crate::site::json_bytes(value, false)
 }
 
 /// Writes the static index of `lib` into `out` under `search/`.
@@ -266,15 +259,15 @@ pub fn export(lib: &Library, out: &Output) -> Result<Stats> {
         format!("{DIR}/meta.js"),
         script(
             "meta",
-            None,
-            &Meta {
+            &[],
+            &json(&Meta {
                 v: 1,
                 n,
                 shards,
                 cap: CAP,
                 kinds,
-            },
-        )?,
+            })?,
+        ),
     )?;
     for (k, mut entries) in by_shard.into_iter().enumerate() {
         entries.sort();
@@ -283,15 +276,15 @@ pub fn export(lib: &Library, out: &Output) -> Result<Stats> {
             if i > 0 {
                 json.push(',');
             }
-            json.push_str(&String::from_utf8(crate::site::json_bytes(term, false)?)?);
+            json.push_str(&String::from_utf8(self::json(term)?)?);
             json.push(':');
             json.push_str(s);
         }
         json.push('}');
-        let mut bytes = format!("srekbSearch.shard({k},").into_bytes();
-        bytes.extend_from_slice(json.as_bytes());
-        bytes.extend_from_slice(b");\n");
-        write(format!("{DIR}/s/{k}.js"), bytes)?;
+        write(
+            format!("{DIR}/s/{k}.js"),
+            script("shard", &[k], json.as_bytes()),
+        )?;
     }
     let files: Vec<Vec<(String, Vec<u8>)>> = docs
         .par_iter()
@@ -306,9 +299,15 @@ pub fn export(lib: &Library, out: &Output) -> Result<Stats> {
                 x: &chunks[0],
                 c: chunks.len(),
             };
-            let mut out = vec![(format!("{DIR}/d/{id}.js"), script("doc", Some(id), &file)?)];
+            let mut out = vec![(
+                format!("{DIR}/d/{id}.js"),
+                script("doc", &[id], &json(&file)?),
+            )];
             for (c, text) in chunks.iter().enumerate().skip(1) {
-                out.push((format!("{DIR}/d/{id}.{c}.js"), script_chunk(id, c, text)?));
+                out.push((
+                    format!("{DIR}/d/{id}.{c}.js"),
+                    script("chunk", &[id, c], &json(text)?),
+                ));
             }
             Ok(out)
         })
