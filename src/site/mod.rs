@@ -511,7 +511,7 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
     // Unknown shortcodes over the whole site: name → (occurrences, files).
     type Tally = BTreeMap<String, (usize, std::collections::BTreeSet<PathBuf>)>;
     let shortcodes: std::sync::Mutex<Tally> = Default::default();
-    let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>, bool)> = targets
+    let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>)> = targets
         .par_iter()
         .filter_map(|&t| {
             let doc = lib.doc(t);
@@ -534,7 +534,7 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
             if let (Some(key), Some(map)) = (key, cached.as_ref()) {
                 if let Some((k, r)) = map.get(&doc.source) {
                     if *k == key {
-                        return Some((t, r.clone(), None, true));
+                        return Some((t, r.clone(), None));
                     }
                 }
             }
@@ -591,7 +591,7 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
             // Documents with diagnostics are not cached, so their messages come back.
             let cacheable = ds.is_empty();
             diags.extend(ds);
-            Some((t, rendered, key.filter(|_| cacheable), false))
+            Some((t, rendered, key.filter(|_| cacheable)))
         })
         .collect();
     drop(cached);
@@ -616,7 +616,7 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
         );
     }
     let mut fresh = HashMap::new();
-    for (t, r, key, _) in results {
+    for (t, r, key) in results {
         if let Some(key) = key {
             fresh.insert(site.lib.doc(t).source.clone(), (key, r.clone()));
         }
