@@ -6,15 +6,9 @@ mod common;
 
 use common::*;
 
-fn built() -> (tempfile::TempDir, String) {
-    let site = fixture("import");
-    let (code, _, stderr) = run({
-        let mut c = srekb(site.path());
-        c.arg("build");
-        c
-    });
-    assert_eq!(code, 0, "{stderr}");
-    (site, stderr)
+/// The import fixture, built once for all the tests here; returns (site, stderr).
+fn built() -> (SharedSite, String) {
+    build_fixture_once("import")
 }
 
 #[test]
@@ -142,19 +136,10 @@ fn mermaid_can_be_turned_off() {
     assert!(oncall.contains("language-mermaid"));
 }
 
-/// With the bundled mermaid (scripts/fetch-mermaid.sh; .ci/run fetches it), the
+/// With the mermaid bundle vendored in the theme (themes/default/vendor.lock), the
 /// diagram is drawn as SVG in the browser.
 #[test]
 fn mermaid_diagrams_are_drawn_in_the_browser() {
-    let vendor = repo_root().join("themes/default/static/vendor/mermaid.min.js");
-    if !vendor.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must bundle mermaid (scripts/fetch-mermaid.sh)"
-        );
-        eprintln!("skipping: mermaid not bundled (run scripts/fetch-mermaid.sh)");
-        return;
-    }
     let Some(chromium) = chromium() else { return };
     let (site, _) = built();
     let p = site.path().join("public");
