@@ -91,10 +91,13 @@ fn every_site_file_is_written() {
 
 #[test]
 fn seed_career_guide_and_blog_post_build() {
+    let Some([career, blog]) = seeds(["000_", "003_"]) else {
+        return;
+    };
     let site = site(&[
         ("site-config.toml", CONFIG),
-        ("content/careers/sre.md", &seed("000_")),
-        ("content/blog/to-sre.md", &seed("003_")),
+        ("content/careers/sre.md", &career),
+        ("content/blog/to-sre.md", &blog),
     ]);
     srekb(site.path()).arg("build").assert().success();
     let p = site.path().join("public");

@@ -1,8 +1,11 @@
 //! Helpers for integration tests: temporary sites and the real `srekb` binary.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use assert_cmd::Command;
 use tempfile::TempDir;
@@ -64,15 +67,55 @@ pub fn read(root: &Path, path: &str) -> String {
     fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
 
-/// The seed file whose name starts with `prefix` (e.g. "000_").
-pub fn seed(prefix: &str) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
-    let entry = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("seeds not found at {}: {e}", dir.display()))
+/// Prints a line that `cargo test` shows even for passing tests (the harness captures
+/// `print!`/`eprint!`, not direct writes to stderr), so a skip is never silent.
+pub fn skipped(why: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test}: {why}");
+}
+
+/// Whether tests run in CI (`CI` set and not empty), where nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// The seed documents' directory from `SREKB_SEEDS` (absolute, or relative to the
+/// repository). Unset: the test is skipped with a visible line, except under `CI`,
+/// where `.ci/run` sets it. Set but missing: always a failure.
+pub fn seeds_dir() -> Option<PathBuf> {
+    let Some(value) = std::env::var_os("SREKB_SEEDS").filter(|v| !v.is_empty()) else {
+        assert!(
+            !in_ci(),
+            "SREKB_SEEDS is not set; under CI the seed tests must run (.ci/run sets it)"
+        );
+        skipped("needs the seed documents (set SREKB_SEEDS=../shared/seeds)");
+        return None;
+    };
+    let dir = repo_root().join(value);
+    assert!(
+        dir.is_dir(),
+        "SREKB_SEEDS={} is not a directory",
+        dir.display()
+    );
+    Some(dir)
+}
+
+/// The seed files whose names start with `prefixes` (e.g. "000_"), or `None` (after
+/// one visible SKIPPED line) when the seeds are not available; see [`seeds_dir`].
+pub fn seeds<const N: usize>(prefixes: [&str; N]) -> Option<[String; N]> {
+    let dir = seeds_dir()?;
+    let names: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading seeds at {}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
-        .unwrap_or_else(|| panic!("no seed {prefix}*"));
-    fs::read_to_string(entry).unwrap()
+        .collect();
+    Some(prefixes.map(|prefix| {
+        let path = names
+            .iter()
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no seed {prefix}* in {}", dir.display()));
+        fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }))
 }
 
 pub fn repo_root() -> PathBuf {
@@ -100,10 +143,11 @@ pub fn chromium() -> Option<PathBuf> {
             }
         }
     }
-    if std::env::var_os("CI").is_some() {
-        panic!("chromium is not installed; .ci/run should have installed it");
-    }
-    eprintln!("skipping browser test: chromium is not installed");
+    assert!(
+        !in_ci(),
+        "chromium is not installed; under CI .ci/run installs it"
+    );
+    skipped("needs Chromium (apt-get install chromium chromium-driver)");
     None
 }
 
@@ -138,16 +182,69 @@ pub fn html_unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Builds the bundled sample site into a temporary `public/`; returns (keep-alive, public).
-pub fn build_sample() -> (TempDir, PathBuf) {
-    let out = tempfile::tempdir().unwrap();
-    let public = out.path().join("public");
-    srekb(&repo_root())
-        .arg("build")
-        .arg("--output")
-        .arg(&public)
-        .assert()
-        .success();
-    (out, public)
+/// A site built once and shared by the tests of one test binary. It lives under
+/// cargo's `CARGO_TARGET_TMPDIR`, named after the test binary, and is rebuilt by the
+/// next run rather than left behind in /tmp. Tests must not modify it.
+pub struct SharedSite {
+    root: PathBuf,
 }
+
+impl SharedSite {
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// A directory for this test binary's shared builds, emptied first.
+fn shared_dir(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let stem = exe.file_stem().unwrap().to_string_lossy().into_owned();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{stem}-{name}"));
+    if dir.exists() {
+        fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    }
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+/// The bundled sample site, built once per test binary; returns (site, public).
+pub fn build_sample() -> (SharedSite, PathBuf) {
+    static PUBLIC: OnceLock<PathBuf> = OnceLock::new();
+    let public = PUBLIC.get_or_init(|| {
+        let public = shared_dir("sample").join("public");
+        srekb(&repo_root())
+            .arg("build")
+            .arg("--output")
+            .arg(&public)
+            .assert()
+            .success();
+        public
+    });
+    let root = public.parent().unwrap().to_path_buf();
+    (SharedSite { root }, public.clone())
+}
+
+/// tests/fixtures/<name> copied and built (`srekb build`, which must succeed) once per
+/// test binary; returns the site (its output in `public/`) and the build's stderr.
+pub fn build_fixture_once(name: &str) -> (SharedSite, String) {
+    static BUILDS: Mutex<BTreeMap<String, (PathBuf, String)>> = Mutex::new(BTreeMap::new());
+    // Holding the lock while building makes concurrent tests wait for one build.
+    let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let (root, stderr) = builds
+        .entry(name.to_string())
+        .or_insert_with(|| {
+            let root = shared_dir(&format!("fixture-{name}"));
+            copy_dir(&repo_root().join("tests/fixtures").join(name), &root);
+            let (code, _, stderr) = run({
+                let mut c = srekb(&root);
+                c.arg("build");
+                c
+            });
+            assert_eq!(code, 0, "building fixture {name}: {stderr}");
+            (root, stderr)
+        })
+        .clone();
+    (SharedSite { root }, stderr)
+}
+
 pub mod browser;
