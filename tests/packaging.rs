@@ -6,6 +6,8 @@ mod common;
 
 #[path = "../build/sha256.rs"]
 mod sha256;
+#[path = "../build/vendor.rs"]
+mod vendor;
 
 use std::fs;
 use std::path::Path;
@@ -31,36 +33,38 @@ fn sha256_matches_the_standard_test_vectors() {
     );
 }
 
-/// (name, version, sha256, path) of every entry in themes/default/vendor.lock.
-fn vendor_lock() -> Vec<(String, String, String, String)> {
-    read(&repo_root(), "themes/default/vendor.lock")
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            assert_eq!(f.len(), 4, "vendor.lock line `{l}`");
-            (f[0].into(), f[1].into(), f[2].into(), f[3].into())
-        })
-        .collect()
-}
-
 #[test]
 fn vendored_mermaid_is_pinned_licensed_and_in_every_build() {
-    let lock = vendor_lock();
-    let (_, version, sum, path) = lock
-        .iter()
-        .find(|(name, ..)| name == "mermaid")
-        .expect("mermaid in vendor.lock");
-    assert_eq!(version, "11.4.1");
     let theme = repo_root().join("themes/default");
-    let bundle = fs::read(theme.join(path)).unwrap();
-    assert_eq!(
-        &sha256::sha256_hex(&bundle),
-        sum,
-        "{path} differs from vendor.lock"
+    let lock = read(&theme, "vendor.lock");
+    assert!(
+        lock.lines()
+            .any(|l| l.starts_with("mermaid 11.4.1 ")
+                && l.ends_with(" static/vendor/mermaid.min.js")),
+        "{lock}"
     );
+    // What build.rs runs on every build accepts the committed bundle...
+    vendor::verify_vendored(&theme).unwrap();
+    let bundle = fs::read(theme.join("static/vendor/mermaid.min.js")).unwrap();
     let licence = read(&theme, "static/vendor/MERMAID_LICENSE");
     assert!(licence.contains("The MIT License"), "{licence}");
+
+    // ...and names the file when a copy differs by one bit, or is missing.
+    let copy = tempfile::tempdir().unwrap();
+    write(copy.path(), "vendor.lock", &lock);
+    let mut swapped = bundle.clone();
+    swapped[1000] ^= 1;
+    write(copy.path(), "static/vendor/placeholder", "");
+    fs::write(copy.path().join("static/vendor/mermaid.min.js"), &swapped).unwrap();
+    let err = vendor::verify_vendored(copy.path()).unwrap_err();
+    assert!(
+        err.contains("mermaid.min.js: sha256 ")
+            && err.contains("vendor.lock:3 pins mermaid 11.4.1"),
+        "{err}"
+    );
+    fs::remove_file(copy.path().join("static/vendor/mermaid.min.js")).unwrap();
+    let err = vendor::verify_vendored(copy.path()).unwrap_err();
+    assert!(err.contains("mermaid.min.js: "), "{err}");
 
     // A site with no theme of its own gets the bundle (and its licence) from the
     // binary's embedded theme, byte for byte, and a page that loads it.
@@ -100,6 +104,7 @@ fn the_crate_holds_what_cargo_install_needs_and_not_the_sample_site() {
         "README.md",
         "build.rs",
         "build/sha256.rs",
+        "build/vendor.rs",
         "src/main.rs",
         "src/scaffold/gitignore",
         "themes/default/vendor.lock",
