@@ -16,17 +16,9 @@ struct Q {
     expect: Vec<String>,
 }
 
-fn built_sample() -> tempfile::TempDir {
-    let site = tempfile::tempdir().unwrap();
-    for d in ["content", "alerts"] {
-        copy_dir(&repo_root().join(d), &site.path().join(d));
-    }
-    std::fs::copy(
-        repo_root().join("site-config.toml"),
-        site.path().join("site-config.toml"),
-    )
-    .unwrap();
-    srekb(site.path()).arg("build").assert().success();
+/// The sample site with its search index, built once for all the tests here.
+fn built_sample() -> SharedSite {
+    let site = sample_copy_built_once();
     assert!(site.path().join(".srekb/index").is_dir());
     site
 }

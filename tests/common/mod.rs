@@ -227,20 +227,45 @@ pub fn build_sample() -> (SharedSite, PathBuf) {
 /// tests/fixtures/<name> copied and built (`srekb build`, which must succeed) once per
 /// test binary; returns the site (its output in `public/`) and the build's stderr.
 pub fn build_fixture_once(name: &str) -> (SharedSite, String) {
+    built_once(&format!("fixture-{name}"), |root| {
+        copy_dir(&repo_root().join("tests/fixtures").join(name), root);
+    })
+}
+
+/// A copy of the sample site (content, alert rules, config) built once per test
+/// binary, with its search index in `.srekb/index`.
+pub fn sample_copy_built_once() -> SharedSite {
+    built_once("sample-copy", |root| {
+        for d in ["content", "alerts"] {
+            copy_dir(&repo_root().join(d), &root.join(d));
+        }
+        fs::copy(
+            repo_root().join("site-config.toml"),
+            root.join("site-config.toml"),
+        )
+        .unwrap();
+    })
+    .0
+}
+
+/// Sets up a site with `setup` in a shared directory and builds it, once per test
+/// binary and `key`; returns the site and the build's stderr.
+fn built_once(key: &str, setup: impl FnOnce(&Path)) -> (SharedSite, String) {
     static BUILDS: Mutex<BTreeMap<String, (PathBuf, String)>> = Mutex::new(BTreeMap::new());
-    // Holding the lock while building makes concurrent tests wait for one build.
+    // Holding the lock while building makes concurrent tests wait for one build; a
+    // failed build poisons nothing (the next test tries again and reports it too).
     let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
     let (root, stderr) = builds
-        .entry(name.to_string())
+        .entry(key.to_string())
         .or_insert_with(|| {
-            let root = shared_dir(&format!("fixture-{name}"));
-            copy_dir(&repo_root().join("tests/fixtures").join(name), &root);
+            let root = shared_dir(key);
+            setup(&root);
             let (code, _, stderr) = run({
                 let mut c = srekb(&root);
                 c.arg("build");
                 c
             });
-            assert_eq!(code, 0, "building fixture {name}: {stderr}");
+            assert_eq!(code, 0, "building {key}: {stderr}");
             (root, stderr)
         })
         .clone();
