@@ -1,17 +1,48 @@
 //! Command-line interface (clap derive). Parsing only; the work is in `cmd/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::diagnostics::Format;
+use crate::diagnostics::{ColorChoice, Format};
+
+/// `--config FILE`, recorded once by `run` so every reader of the site configuration
+/// (build, check, serve, new) uses the same file without threading it through each.
+static CONFIG_FILE: OnceLock<PathBuf> = OnceLock::new();
+
+/// Records `--config FILE` for [`config_file`].
+pub fn set_config_file(path: PathBuf) {
+    let _ = CONFIG_FILE.set(path);
+}
+
+/// The site configuration to read for `root`: `--config FILE` when given, else
+/// `root/site-config.toml`. Returns (path to read, path shown in diagnostics).
+pub fn config_file(root: &Path) -> (PathBuf, PathBuf) {
+    match CONFIG_FILE.get() {
+        Some(p) => (p.clone(), p.clone()),
+        None => (
+            root.join("site-config.toml"),
+            PathBuf::from("site-config.toml"),
+        ),
+    }
+}
+
+/// Exit status of a run that found nothing wrong.
+pub const EXIT_OK: i32 = 0;
+/// Exit status when the input has problems (errors, or warnings with `--strict`).
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit status of a usage error (as clap reports them) or an internal failure
+/// (I/O, a crash): something other than the content went wrong.
+pub const EXIT_FAILURE: i32 = 2;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "srekb",
     version,
     about = "Compile a git repository of SRE markdown into a fast, searchable static knowledge base",
-    long_about = None
+    long_about = None,
+    after_help = "Exit status: 0 ok, 1 problems found in the content (errors, or warnings with --strict; `search`: no hits), 2 usage error or failure (unreadable files, a crash)."
 )]
 pub struct Cli {
     /// The knowledge base's root directory (holds site-config.toml and content/).
@@ -21,6 +52,21 @@ pub struct Cli {
     /// Print each build step with its time.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+
+    /// When to colour output: `auto` colours a terminal unless NO_COLOR is set
+    /// (CLICOLOR_FORCE forces colour).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
+
+    /// Read the site configuration from FILE instead of <root>/site-config.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -55,9 +101,9 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
-    /// Validate everything without writing output. Exit 1 on errors.
+    /// Validate everything without writing output. Exit 1 on errors (with --strict, on warnings too).
     Check {
-        /// How to print problems.
+        /// How to print problems (human on stderr; the others on stdout).
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
         /// Fail on warnings too.
@@ -79,20 +125,30 @@ pub enum Command {
     Search {
         /// Words to find; all must match, a Japanese word matches as a phrase.
         query: String,
-        /// Only pages of this kind (page, career, postmortem, runbook, assessment, section).
-        #[arg(long)]
-        kind: Option<String>,
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
+        /// Only pages of this kind.
+        #[arg(long, value_enum)]
+        kind: Option<SearchKind>,
+        /// Most hits to print (1 to 10000).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=MAX_LIMIT))]
+        limit: u64,
         /// Print hits as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Create a new knowledge base in DIR (default: current directory).
     Init {
+        /// Directory to create the knowledge base in (default: --root).
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Print a shell completion script: `srekb completions bash > /etc/bash_completion.d/srekb`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `srekb man > srekb.1`.
+    Man,
     /// Developer tools (benchmarks).
     #[command(hide = true)]
     Dev {
@@ -105,10 +161,13 @@ pub enum Command {
 pub enum DevCommand {
     /// Write a deterministic N-page knowledge base for benchmarks.
     GenCorpus {
+        /// Number of pages to generate.
         #[arg(long, default_value_t = 1000)]
         pages: usize,
+        /// Seed of the generator (same seed, same corpus).
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Directory to write the knowledge base to.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
@@ -132,6 +191,7 @@ pub enum NewCommand {
     },
     /// A team self-assessment: `srekb new assessment --team payments`.
     Assessment {
+        /// The team assessed (a slug: its folder under content/maturity/).
         #[arg(long)]
         team: String,
         /// Date of the assessment (default: today).
@@ -140,12 +200,15 @@ pub enum NewCommand {
     },
     /// A runbook: `srekb new runbook "PostgreSQL レプリケーション遅延" --service payments-db --alert PostgresReplicationLag`.
     Runbook {
+        /// Title of the runbook.
         title: String,
+        /// The service the runbook is for.
         #[arg(long)]
         service: Option<String>,
         /// Alert name (repeatable).
         #[arg(long = "alert")]
         alerts: Vec<String>,
+        /// File name (default: from the title).
         #[arg(long)]
         slug: Option<String>,
     },
@@ -156,4 +219,93 @@ pub enum NewCommand {
         /// Title (default: from the file name).
         title: Option<String>,
     },
+}
+
+/// Largest `search --limit`: more hits than anyone reads, small enough to allocate.
+pub const MAX_LIMIT: u64 = 10_000;
+
+/// Kinds of documents in the search index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SearchKind {
+    /// Ordinary pages.
+    Page,
+    /// Career guides.
+    Career,
+    /// Postmortems.
+    Postmortem,
+    /// Runbooks.
+    Runbook,
+    /// Maturity self-assessments.
+    Assessment,
+    /// Section index pages.
+    Section,
+}
+
+impl SearchKind {
+    /// The kind as the index stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Page => "page",
+            SearchKind::Career => "career",
+            SearchKind::Postmortem => "postmortem",
+            SearchKind::Runbook => "runbook",
+            SearchKind::Assessment => "assessment",
+            SearchKind::Section => "section",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every flag and argument explains itself in `--help`. `serve` is left out: its
+    /// flags belong to the dev-server work and are checked there.
+    #[test]
+    fn every_flag_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() == "serve" {
+                    continue;
+                }
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "srekb", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+
+    #[test]
+    fn search_kinds_are_the_indexed_kinds() {
+        for k in crate::content::Kind::ALL {
+            assert!(
+                SearchKind::from_str(k.as_str(), false).is_ok(),
+                "{}",
+                k.as_str()
+            );
+        }
+        for k in SearchKind::value_variants() {
+            let name = k.to_possible_value().unwrap();
+            assert_eq!(name.get_name(), k.as_str());
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,9 +1,15 @@
 //! Errors and warnings about the user's input, located at file:line:col, collected for
-//! the whole run and printed together as human text, JSON or GitHub annotations.
+//! the whole run and printed together as human text, JSON, GitHub annotations or a
+//! GitLab Code Quality report.
+
+pub mod ci;
+pub mod term;
+
+pub use ci::RepoPaths;
+pub use term::{stderr_color, stdout_color, ColorChoice};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -94,8 +100,13 @@ pub struct Diagnostic {
     pub file: Option<PathBuf>,
     #[serde(flatten)]
     pub span: Span,
+    /// The source line, or a window of about [`WINDOW`] characters of it around the
+    /// span (cut ends marked `…`), so a long line never multiplies into the output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_line: Option<String>,
+    /// The span's column within `source_line` when it is a window (set by `at`).
+    #[serde(skip)]
+    pub source_col: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
 }
@@ -109,6 +120,7 @@ impl Diagnostic {
             file: None,
             span: Span::default(),
             source_line: None,
+            source_col: None,
             help: None,
         }
     }
@@ -125,10 +137,11 @@ impl Diagnostic {
         self.file = Some(file.to_path_buf());
         self.span = span;
         if span.line > 0 {
-            self.source_line = text
-                .lines()
-                .nth(span.line - 1)
-                .map(|l| l.trim_end_matches('\r').to_string());
+            if let Some(line) = text.lines().nth(span.line - 1) {
+                let (window, col) = window(line.trim_end_matches('\r'), span.col);
+                self.source_line = Some(window);
+                self.source_col = Some(col);
+            }
         }
         self
     }
@@ -198,29 +211,85 @@ impl Diagnostics {
     }
 }
 
+/// Characters of a source line shown around a span.
+pub const WINDOW: usize = 120;
+
+/// Diagnostics of one code printed in human output; the rest are counted.
+pub const PER_CODE: usize = 20;
+
+/// Longest message printed in human output (content can make messages long).
+const MAX_MESSAGE: usize = 400;
+
+/// About [`WINDOW`] characters of `line` around 1-based character column `col`, with
+/// `…` where cut, and the column of the span within the window.
+pub fn window(line: &str, col: usize) -> (String, usize) {
+    let col = col.max(1);
+    let len = line.chars().count();
+    if len <= WINDOW {
+        return (line.to_string(), col);
+    }
+    let at = (col - 1).min(len);
+    let start = at.saturating_sub(WINDOW / 2).min(len - WINDOW);
+    let end = start + WINDOW;
+    let mut out = String::new();
+    let mut shift = 0;
+    if start > 0 {
+        out.push('…');
+        shift = 1;
+    }
+    out.extend(line.chars().skip(start).take(WINDOW));
+    if end < len {
+        out.push('…');
+    }
+    (out, at - start + 1 + shift)
+}
+
 /// How `check` (and `build` on failure) prints diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Text for people: each problem with its source line, at most 20 per code.
     Human,
+    /// A JSON array of every diagnostic.
     Json,
+    /// GitHub Actions workflow annotations (paths relative to the git top level).
     Github,
+    /// A GitLab Code Quality report (paths relative to the git top level).
+    Gitlab,
 }
 
-/// Renders diagnostics in `format`. Human output ends with a per-code summary.
+/// Renders diagnostics in `format` with paths as they are. Human output ends with a
+/// per-code summary.
 pub fn render(diags: &[Diagnostic], format: Format, color: bool) -> String {
+    render_with(diags, format, color, &RepoPaths::identity())
+}
+
+/// Renders diagnostics; CI formats show paths through `paths`.
+pub fn render_with(diags: &[Diagnostic], format: Format, color: bool, paths: &RepoPaths) -> String {
     match format {
         Format::Human => render_human(diags, color),
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(diags).unwrap_or_else(|_| "[]".into());
+            let bounded: Vec<Diagnostic> = diags.iter().map(Diagnostic::windowed).collect();
+            let mut s = serde_json::to_string_pretty(&bounded).unwrap_or_else(|_| "[]".into());
             s.push('\n');
             s
         }
-        Format::Github => diags.iter().map(render_github).collect(),
+        Format::Github => ci::github(diags, paths),
+        Format::Gitlab => ci::gitlab(diags, paths),
     }
 }
 
-pub fn stderr_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+impl Diagnostic {
+    /// This diagnostic with its source line cut to a window (for lines set directly
+    /// rather than through `at`).
+    fn windowed(&self) -> Diagnostic {
+        let mut d = self.clone();
+        if let (Some(src), None) = (&d.source_line, d.source_col) {
+            let (w, col) = window(src, d.span.col);
+            d.source_line = Some(w);
+            d.source_col = Some(col);
+        }
+        d
+    }
 }
 
 fn paint(color: bool, code: &str, text: &str) -> String {
@@ -231,51 +300,117 @@ fn paint(color: bool, code: &str, text: &str) -> String {
     }
 }
 
+/// A message for the terminal: bounded, control characters escaped.
+fn term_text(s: &str) -> String {
+    let s = if s.chars().count() > MAX_MESSAGE {
+        let mut cut: String = s.chars().take(MAX_MESSAGE).collect();
+        cut.push('…');
+        cut
+    } else {
+        s.to_string()
+    };
+    term::escape(&s, true).into_owned()
+}
+
+/// The setting that relaxes a code's policy, where there is one.
+fn relax_hint(code: &str) -> Option<&'static str> {
+    match code {
+        "broken-anchor" => Some(
+            "set `[links] anchors = \"warn\"` (or \"ignore\") in site-config.toml to accept broken anchors",
+        ),
+        "broken-link" => Some(
+            "set `[links] internal = \"warn\"` in site-config.toml to report broken links as warnings",
+        ),
+        _ => None,
+    }
+}
+
+fn render_one(out: &mut String, d: &Diagnostic, color: bool) {
+    let (label, code) = match d.severity {
+        Severity::Error => ("error", "1;31"),
+        Severity::Warning => ("warning", "1;33"),
+    };
+    let _ = writeln!(
+        out,
+        "{}{} {}",
+        paint(color, code, &format!("{label}[{}]", d.code)),
+        paint(color, "1", ":"),
+        paint(color, "1", &term_text(&d.message))
+    );
+    let loc = d.location();
+    if !loc.is_empty() {
+        let gutter = d.span.line.to_string().len().max(1);
+        let loc = term::escape(&loc, false);
+        let _ = writeln!(out, "{:gutter$}{} {loc}", "", paint(color, "34", "-->"));
+        if let Some(src) = &d.source_line {
+            let (src, col) = match d.source_col {
+                Some(col) => (src.clone(), col),
+                None => window(src, d.span.col),
+            };
+            // Tabs as one space, so the caret lines up by character width.
+            let src = src.replace('\t', " ");
+            let before: String = src.chars().take(col.saturating_sub(1)).collect();
+            let before = term::escape(&before, false);
+            let after: String = src.chars().skip(col.saturating_sub(1)).collect();
+            let pad = " ".repeat(gutter);
+            let bar = paint(color, "34", "|");
+            let _ = writeln!(out, "{pad} {bar}");
+            let _ = writeln!(
+                out,
+                "{} {bar} {before}{}",
+                paint(color, "34", &d.span.line.to_string()),
+                term::escape(&after, false)
+            );
+            let width = UnicodeWidthStr::width(before.as_ref());
+            let _ = writeln!(
+                out,
+                "{pad} {bar} {}{}",
+                " ".repeat(width),
+                paint(color, code, "^")
+            );
+        }
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "  = help: {}", term_text(help));
+    }
+    out.push('\n');
+}
+
 fn render_human(diags: &[Diagnostic], color: bool) -> String {
     let mut out = String::new();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut with_errors: BTreeMap<&str, bool> = BTreeMap::new();
     for d in diags {
-        let (label, code) = match d.severity {
-            Severity::Error => ("error", "1;31"),
-            Severity::Warning => ("warning", "1;33"),
-        };
-        let _ = writeln!(
-            out,
-            "{}{} {}",
-            paint(color, code, &format!("{label}[{}]", d.code)),
-            paint(color, "1", ":"),
-            paint(color, "1", &d.message)
-        );
-        let loc = d.location();
-        if !loc.is_empty() {
-            let gutter = d.span.line.to_string().len().max(1);
-            let _ = writeln!(out, "{:gutter$}{} {loc}", "", paint(color, "34", "-->"));
-            if let Some(src) = &d.source_line {
-                let pad = " ".repeat(gutter);
-                let bar = paint(color, "34", "|");
-                let _ = writeln!(out, "{pad} {bar}");
-                let _ = writeln!(
-                    out,
-                    "{} {bar} {src}",
-                    paint(color, "34", &d.span.line.to_string())
-                );
-                let prefix: String = src.chars().take(d.span.col.saturating_sub(1)).collect();
-                let width = UnicodeWidthStr::width(prefix.as_str());
-                let _ = writeln!(
-                    out,
-                    "{pad} {bar} {}{}",
-                    " ".repeat(width),
-                    paint(color, code, "^")
-                );
-            }
+        let n = seen.entry(d.code).or_default();
+        *n += 1;
+        *with_errors.entry(d.code).or_default() |= d.is_error();
+        if *n <= PER_CODE {
+            render_one(&mut out, d, color);
         }
-        if let Some(help) = &d.help {
-            let _ = writeln!(out, "  = help: {help}");
+    }
+    let mut relax = Vec::new();
+    for (code, n) in &seen {
+        let capped = *n > PER_CODE;
+        if capped {
+            let _ = writeln!(
+                out,
+                "… and {} more `{code}` (`--format json` lists them all)",
+                n - PER_CODE
+            );
         }
+        if capped || with_errors[code] {
+            relax.extend(relax_hint(code));
+        }
+    }
+    if seen.values().any(|n| *n > PER_CODE) {
         out.push('\n');
     }
     if !diags.is_empty() {
         out.push_str(&summary(diags));
         out.push('\n');
+    }
+    for hint in relax {
+        let _ = writeln!(out, "{} {hint}", paint(color, "1;36", "hint:"));
     }
     out
 }
@@ -299,38 +434,6 @@ pub fn summary(diags: &[Diagnostic]) -> String {
         if warnings == 1 { "warning" } else { "warnings" },
         detail.join(", ")
     )
-}
-
-fn gh_escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn gh_escape_prop(s: &str) -> String {
-    gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-fn render_github(d: &Diagnostic) -> String {
-    let level = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    let mut props = Vec::new();
-    if let Some(f) = &d.file {
-        props.push(format!("file={}", gh_escape_prop(&f.to_string_lossy())));
-        if d.span.line > 0 {
-            props.push(format!("line={}", d.span.line));
-            props.push(format!("col={}", d.span.col.max(1)));
-        }
-    }
-    props.push(format!("title={}", gh_escape_prop(d.code)));
-    let mut msg = d.message.clone();
-    if let Some(h) = &d.help {
-        msg.push_str("\nhelp: ");
-        msg.push_str(h);
-    }
-    format!("::{level} {}::{}\n", props.join(","), gh_escape_data(&msg))
 }
 
 #[cfg(test)]
@@ -376,7 +479,79 @@ mod tests {
     fn github_annotations_escape_properties() {
         let d = Diagnostic::warning("x", "a\nb").at(Path::new("a,b.md"), Span::new(3, 2), "");
         let out = render(&[d], Format::Github, false);
-        assert_eq!(out, "::warning file=a%2Cb.md,line=3,col=2,title=x::a%0Ab\n");
+        assert_eq!(
+            out.lines().next().unwrap(),
+            "::warning file=a%2Cb.md,line=3,col=2,title=x::a%0Ab"
+        );
+    }
+
+    #[test]
+    fn long_lines_show_a_window_around_the_span() {
+        let line = format!("{}[x](#nope){}", "あ".repeat(3000), "b".repeat(3000));
+        let col = 3001;
+        let d = Diagnostic::error("broken-anchor", "no").at(
+            Path::new("a.md"),
+            Span::new(1, col),
+            &line,
+        );
+        let src = d.source_line.as_deref().unwrap();
+        assert!(src.chars().count() <= WINDOW + 2, "{}", src.len());
+        assert!(src.starts_with('…') && src.ends_with('…'));
+        let out = render(std::slice::from_ref(&d), Format::Human, false);
+        assert!(out.len() < 1000, "{}", out.len());
+        // The caret sits under the `[`: 60 wide characters (120 columns) plus `…`.
+        let caret = out.lines().find(|l| l.trim_end().ends_with('^')).unwrap();
+        let src_line = out.lines().find(|l| l.contains("[x](#nope)")).unwrap();
+        let caret_col = UnicodeWidthStr::width(caret) - 1;
+        let bracket = src_line.find("[x]").unwrap();
+        assert_eq!(caret_col, UnicodeWidthStr::width(&src_line[..bracket]));
+        let json = render(&[d], Format::Json, false);
+        assert!(json.len() < 1500, "{}", json.len());
+        // A line set directly (alert rules) is cut when rendered.
+        let mut d = Diagnostic::error("x", "y");
+        d.file = Some("r.yml".into());
+        d.span = Span::new(1, 5000);
+        d.source_line = Some("z".repeat(100_000));
+        assert!(render(&[d.clone()], Format::Human, false).len() < 1000);
+        assert!(render(&[d], Format::Json, false).len() < 1000);
+        assert_eq!(window("short", 3), ("short".to_string(), 3));
+    }
+
+    #[test]
+    fn human_output_caps_each_code_and_hints_at_the_policy() {
+        let ds: Vec<_> = (0..100)
+            .map(|i| {
+                Diagnostic::error("broken-anchor", format!("anchor {i}")).at(
+                    Path::new("a.md"),
+                    Span::new(1, 1),
+                    "x",
+                )
+            })
+            .chain([Diagnostic::warning("stale", "old").in_file(Path::new("b.md"))])
+            .collect();
+        let out = render(&ds, Format::Human, false);
+        assert_eq!(out.matches("error[broken-anchor]").count(), PER_CODE);
+        assert!(out.contains("… and 80 more `broken-anchor`"), "{out}");
+        assert!(out.contains("warning[stale]"));
+        assert!(
+            out.contains("hint: set `[links] anchors = \"warn\"`"),
+            "{out}"
+        );
+        assert!(
+            out.trim_end().ends_with("to accept broken anchors"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn content_cannot_drive_the_terminal() {
+        let text = "# \x1b]0;owned\x07 title\x1b[2J\n";
+        let d =
+            Diagnostic::error("x", "bad \x1b[31mred").at(Path::new("a.md"), Span::new(1, 3), text);
+        let out = render(&[d], Format::Human, false);
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+        assert!(out.contains("\\x1b]0;owned\\x07"), "{out}");
+        assert!(out.contains("bad \\x1b[31mred"), "{out}");
     }
 
     #[test]

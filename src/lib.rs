@@ -25,8 +25,15 @@ use anyhow::Result;
 
 use cli::{Cli, Command, DevCommand, NewCommand};
 
-/// Runs a parsed command line; returns the process exit code.
+/// Runs a parsed command line; returns the process exit code (see `cli::EXIT_*`).
 pub fn run(cli: Cli) -> Result<i32> {
+    diagnostics::term::set_color_choice(cli.color);
+    if let Some(config) = cli.config {
+        if !config.is_file() {
+            anyhow::bail!("--config {}: no such file", config.display());
+        }
+        cli::set_config_file(config);
+    }
     let root = cli.root;
     match cli.command {
         Command::Build {
@@ -74,7 +81,15 @@ pub fn run(cli: Cli) -> Result<i32> {
             kind,
             limit,
             json,
-        } => cmd::search::run(&root, &query, kind.as_deref(), limit, json),
+        } => cmd::search::run(
+            &root,
+            &query,
+            kind.map(cli::SearchKind::as_str),
+            limit,
+            json,
+        ),
+        Command::Completions { shell } => cmd::print_completions(shell),
+        Command::Man => cmd::print_man(),
         Command::Dev { what } => match what {
             DevCommand::GenCorpus { pages, seed, out } => cmd::gen_corpus::run(&out, pages, seed),
         },

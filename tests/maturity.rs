@@ -163,11 +163,11 @@ fn new_assessment_starts_from_the_previous_levels() {
     srekb(site.path())
         .args(["new", "assessment", "--team", "sre", "--date", "2026-01-01"])
         .assert()
-        .code(1);
+        .code(2);
     srekb(site.path())
         .args(["new", "assessment", "--team", "nobody"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("unknown team `nobody`"));
     // A team's first assessment starts at level 1.
     let site = fixture("maturity-five");

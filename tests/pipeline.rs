@@ -305,7 +305,7 @@ fn new_page_scaffolds_and_never_overwrites() {
     srekb(site.path())
         .args(["new", "page", "docs/foo.md", "again"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("already exists"));
     assert_eq!(read(site.path(), "content/docs/foo.md"), "edited");
 }
@@ -326,7 +326,7 @@ fn init_creates_a_knowledge_base_that_checks_clean_and_never_overwrites() {
     c.arg("init")
         .arg(&kb)
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("never overwrites"));
     assert_eq!(
         fs::read_to_string(kb.join("content/_index.md")).unwrap(),

@@ -265,6 +265,6 @@ fn new_postmortem_scaffolds_every_section_and_checks() {
     srekb(site.path())
         .args(["new", "postmortem", "決済APIのタイムアウト多発"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("already exists"));
 }

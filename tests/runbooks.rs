@@ -209,7 +209,7 @@ fn new_runbook_has_the_sections_and_placeholders_warn() {
     srekb(site.path())
         .args(["new", "runbook", "x", "--alert", "PostgresReplicationLag"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("already exists"));
 }
 

@@ -1,10 +1,12 @@
 //! `srekb check`: every validation of a build, writing nothing.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::diagnostics::{self, Format};
+use crate::cli::{EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostics::{self, Diagnostic, Format, RepoPaths};
 use crate::site::{self, BuildOptions, OutputMode};
 
 pub fn run(
@@ -18,11 +20,24 @@ pub fn run(
     let report = site::build(&BuildOptions {
         drafts,
         alert_rules,
-        ..BuildOptions::new(root, OutputMode::Check)
+        ..BuildOptions::new(root.clone(), OutputMode::Check)
     })?;
+    let diags = &report.diagnostics;
     match format {
-        Format::Human => super::eprint_diagnostics(&report.diagnostics),
-        other => print!("{}", diagnostics::render(&report.diagnostics, other, false)),
+        Format::Human => super::eprint_diagnostics(diags),
+        Format::Json => super::write_stdout(diagnostics::render(diags, format, false).as_bytes())?,
+        Format::Github | Format::Gitlab => {
+            let paths = RepoPaths::for_root(&root);
+            let text = diagnostics::render_with(diags, format, false, &paths);
+            super::write_stdout(text.as_bytes())?;
+            if format == Format::Github {
+                if let Some(file) =
+                    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty())
+                {
+                    append_step_summary(Path::new(&file), diags, &paths)?;
+                }
+            }
+        }
     }
     if verbose {
         for (name, d) in &report.steps {
@@ -39,7 +54,18 @@ pub fn run(
             plural(report.warnings(), "warning")
         );
     }
-    Ok(if failed { 1 } else { 0 })
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Appends the markdown table to the file GitHub shows on the run's summary page.
+fn append_step_summary(file: &Path, diags: &[Diagnostic], paths: &RepoPaths) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .with_context(|| format!("opening GITHUB_STEP_SUMMARY {}", file.display()))?;
+    f.write_all(diagnostics::ci::step_summary(diags, paths).as_bytes())
+        .with_context(|| format!("writing GITHUB_STEP_SUMMARY {}", file.display()))
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -1,41 +1,57 @@
 //! `srekb search`: ranked hits from the index with title, URL, kind and a snippet.
 
-use std::io::IsTerminal;
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
 
+use crate::diagnostics::term;
 use crate::search::index;
 
-pub fn run(root: &Path, query: &str, kind: Option<&str>, limit: usize, json: bool) -> Result<i32> {
+/// Prints hits for `query`; exit 1 when there are none (as grep does). Content is
+/// escaped for the terminal: a title or snippet cannot send escape sequences.
+pub fn run(root: &Path, query: &str, kind: Option<&str>, limit: u64, json: bool) -> Result<i32> {
+    let limit = usize::try_from(limit)?;
     let hits = index::search(root, query, kind, limit)?;
     if json {
-        println!(
-            "{}",
-            String::from_utf8(crate::site::json_bytes(&hits, true)?)?
-        );
+        let mut bytes = crate::site::json_bytes(&hits, true)?;
+        bytes.push(b'\n');
+        super::write_stdout(&bytes)?;
         return Ok(0);
     }
     if hits.is_empty() {
-        eprintln!("no results for `{query}`");
+        eprintln!("no results for `{}`", term::escape(query, false));
         return Ok(1);
     }
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = term::stdout_color();
+    // Written as one block, so a closed pipe is one error to end on, not a panic.
+    let mut out = Vec::new();
     for (i, h) in hits.iter().enumerate() {
+        let title = term::escape(&h.title, false);
         let title = if color {
-            format!("\x1b[1m{}\x1b[0m", h.title)
+            format!("\x1b[1m{title}\x1b[0m")
         } else {
-            h.title.clone()
+            title.into_owned()
         };
-        println!("{:>2}. {title}  [{}]  {}", i + 1, h.kind, h.url);
+        writeln!(
+            out,
+            "{:>2}. {title}  [{}]  {}",
+            i + 1,
+            term::escape(&h.kind, false),
+            term::escape(&h.url, false)
+        )?;
         let mut line = String::new();
         let mut at = 0;
         for r in index::merge_ranges(&h.highlights) {
-            if r.start < at || r.end > h.snippet.len() {
+            if r.start < at
+                || r.end > h.snippet.len()
+                || !h.snippet.is_char_boundary(r.start)
+                || !h.snippet.is_char_boundary(r.end)
+            {
                 continue;
             }
-            line.push_str(&h.snippet[at..r.start]);
-            let m = &h.snippet[r.start..r.end];
+            line.push_str(&term::escape(&h.snippet[at..r.start], false));
+            let m = term::escape(&h.snippet[r.start..r.end], false);
             if color {
                 line.push_str(&format!("\x1b[33;1m{m}\x1b[0m"));
             } else {
@@ -43,9 +59,10 @@ pub fn run(root: &Path, query: &str, kind: Option<&str>, limit: usize, json: boo
             }
             at = r.end;
         }
-        line.push_str(&h.snippet[at..]);
+        line.push_str(&term::escape(&h.snippet[at..], false));
         let line: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
-        println!("    {line}");
+        writeln!(out, "    {line}")?;
     }
+    super::write_stdout(&out)?;
     Ok(0)
 }
