@@ -221,27 +221,57 @@ pub const PER_CODE: usize = 20;
 const MAX_MESSAGE: usize = 400;
 
 /// About [`WINDOW`] characters of `line` around 1-based character column `col`, with
-/// `…` where cut, and the column of the span within the window.
+/// `…` where cut, and the column of the span within the window. Work is linear in
+/// `col` (one byte scan), not in the line: thousands of diagnostics on one long line
+/// stay cheap.
 pub fn window(line: &str, col: usize) -> (String, usize) {
-    let col = col.max(1);
-    let len = line.chars().count();
-    if len <= WINDOW {
-        return (line.to_string(), col);
+    if line.len() <= WINDOW {
+        // At most WINDOW bytes, so at most WINDOW characters.
+        return (line.to_string(), col.max(1));
     }
-    let at = (col - 1).min(len);
-    let start = at.saturating_sub(WINDOW / 2).min(len - WINDOW);
-    let end = start + WINDOW;
-    let mut out = String::new();
-    let mut shift = 0;
+    let bytes = line.as_bytes();
+    let is_start = |i: usize| bytes[i] & 0xC0 != 0x80;
+    // Byte offset of the span's character (or the end of the line).
+    let mut at = 0;
+    let mut seen = 0;
+    while at < bytes.len() && !(is_start(at) && seen == col.max(1) - 1) {
+        at += 1;
+        if at < bytes.len() && is_start(at) {
+            seen += 1;
+        }
+    }
+    // Characters after the span, up to a window's worth.
+    let forward = |from: usize, n: usize| -> (usize, usize) {
+        let (mut i, mut k) = (from, 0);
+        while i < bytes.len() && k < n {
+            i += 1;
+            while i < bytes.len() && !is_start(i) {
+                i += 1;
+            }
+            k += 1;
+        }
+        (i, k)
+    };
+    let (_, after) = forward(at, WINDOW / 2);
+    let want_before = WINDOW - after;
+    let (mut start, mut before) = (at, 0);
+    while start > 0 && before < want_before {
+        start -= 1;
+        while start > 0 && !is_start(start) {
+            start -= 1;
+        }
+        before += 1;
+    }
+    let (end, _) = forward(at, WINDOW - before);
+    let mut out = String::with_capacity(end - start + 6);
     if start > 0 {
         out.push('…');
-        shift = 1;
     }
-    out.extend(line.chars().skip(start).take(WINDOW));
-    if end < len {
+    out.push_str(&line[start..end]);
+    if end < line.len() {
         out.push('…');
     }
-    (out, at - start + 1 + shift)
+    (out, before + 1 + usize::from(start > 0))
 }
 
 /// How `check` (and `build` on failure) prints diagnostics.
@@ -515,6 +545,24 @@ mod tests {
         assert!(render(&[d.clone()], Format::Human, false).len() < 1000);
         assert!(render(&[d], Format::Json, false).len() < 1000);
         assert_eq!(window("short", 3), ("short".to_string(), 3));
+        let long: String = (0..300)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let (w, c) = window(&long, 1);
+        assert_eq!((w.chars().count(), c), (WINDOW + 1, 1));
+        assert!(w.ends_with('…') && w.starts_with('a'));
+        let (w, c) = window(&long, 300);
+        assert_eq!((w.chars().count(), c), (WINDOW + 1, WINDOW + 1));
+        assert_eq!(w.chars().nth(c - 1), long.chars().last());
+        let (w, c) = window(&long, 150);
+        assert_eq!(w.chars().nth(c - 1), long.chars().nth(149));
+        assert_eq!(w.chars().count(), WINDOW + 2);
+        // Past the end of the line: the window ends at it.
+        let (w, _) = window(&long, 999);
+        assert!(w.starts_with('…') && !w.ends_with('…'));
+        let wide = "日本語".repeat(100);
+        let (w, c) = window(&wide, 151);
+        assert_eq!(w.chars().nth(c - 1), wide.chars().nth(150));
     }
 
     #[test]

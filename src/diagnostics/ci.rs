@@ -112,7 +112,11 @@ fn github_one(d: &Diagnostic, paths: &RepoPaths) -> String {
     };
     let mut props = Vec::new();
     if let Some(f) = &d.file {
-        props.push(format!("file={}", gh_escape_prop(&paths.show(f))));
+        let shown = paths.show(f);
+        props.push(format!(
+            "file={}",
+            gh_escape_prop(&term::escape(&shown, false))
+        ));
         if d.span.line > 0 {
             props.push(format!("line={}", d.span.line));
             props.push(format!("col={}", d.span.col.max(1)));
