@@ -150,10 +150,18 @@ fn to_error(e: serde_saphyr::Error) -> YamlError {
         .location()
         .filter(|l| l.line() > 0)
         .map_or(Span::new(1, 1), |l| span_of(&l));
-    YamlError {
-        message: first_line(&e.to_string()),
-        span,
+    let mut message = first_line(&e.to_string());
+    // The budget speaks in Debug syntax (`Depth { depth: 25 }`); say what the limit is.
+    if let Some(i) = message.find("budget breached: ") {
+        let breach = &message[i + "budget breached: ".len()..];
+        let plain = if breach.starts_with("Depth") {
+            format!("YAML nested more than {MAX_DEPTH} levels deep (limit {MAX_DEPTH})")
+        } else {
+            format!("YAML too large for front matter or a rule file ({breach})")
+        };
+        message = format!("{}{plain}", &message[..i]);
     }
+    YamlError { message, span }
 }
 
 /// The parser's message without its source snippet (we print our own).
@@ -416,7 +424,11 @@ mod tests {
         let block: String = (0..200).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         let e = parse(&block).unwrap_err();
         assert!(e.span.line > 1, "{e:?}");
-        assert!(e.message.contains("depth"), "{e:?}");
+        assert!(
+            e.message
+                .ends_with("YAML nested more than 24 levels deep (limit 24)"),
+            "{e:?}"
+        );
     }
 
     #[test]
