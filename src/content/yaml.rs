@@ -105,6 +105,10 @@ fn precheck(text: &str) -> Result<(), YamlError> {
     let mut quote: Option<char> = None;
     let mut comment = false;
     let mut prev = '\n';
+    // Last character that was not a space: a bracket opens a flow collection only where
+    // a node may start (after `:`, `-`, `,`, `?`, another bracket, or at a line start);
+    // `see [1` inside plain text is just text and must not count.
+    let mut last = '\n';
     for c in text.chars() {
         col += 1;
         if c == '\n' {
@@ -112,6 +116,9 @@ fn precheck(text: &str) -> Result<(), YamlError> {
             col = 0;
             comment = false;
             prev = c;
+            if quote.is_none() {
+                last = c;
+            }
             continue;
         }
         if comment {
@@ -122,10 +129,10 @@ fn precheck(text: &str) -> Result<(), YamlError> {
             Some(_) => {}
             None => match c {
                 '#' if prev.is_whitespace() => comment = true,
-                '"' | '\'' if matches!(prev, ' ' | '\t' | '\n' | '[' | '{' | ',' | ':') => {
+                '"' | '\'' if matches!(last, '\n' | '[' | '{' | ',' | ':' | '-' | '?') => {
                     quote = Some(c)
                 }
-                '[' | '{' => {
+                '[' | '{' if matches!(last, '\n' | '[' | '{' | ',' | ':' | '-' | '?') => {
                     depth += 1;
                     if depth > MAX_DEPTH {
                         return Err(YamlError {
@@ -141,6 +148,9 @@ fn precheck(text: &str) -> Result<(), YamlError> {
             },
         }
         prev = c;
+        if !c.is_whitespace() {
+            last = c;
+        }
     }
     Ok(())
 }
@@ -417,6 +427,20 @@ mod tests {
         let e = parse(&deep).unwrap_err();
         assert!(e.message.contains("nested more than"), "{e:?}");
         assert_eq!(e.span.line, 1);
+    }
+
+    #[test]
+    fn brackets_inside_text_do_not_count_as_nesting() {
+        let text: String = (0..40)
+            .map(|i| format!("k{i}: see [ref {{x and 'quote\n"))
+            .collect();
+        let n = parse(&text).unwrap();
+        assert_eq!(
+            n.get("k39").unwrap().as_str(),
+            Some("see [ref {x and 'quote")
+        );
+        let mixed = format!("a: \"[[[\"\nb: [{}]\n", "[1], ".repeat(40));
+        parse(&mixed).unwrap();
     }
 
     #[test]
