@@ -4,7 +4,7 @@
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use serde_saphyr::{DuplicateKeyPolicy, Spanned};
+use serde_saphyr::{DuplicateKeyPolicy, NonFiniteFloatPolicy, Spanned};
 
 use crate::diagnostics::Span;
 
@@ -61,6 +61,8 @@ fn options() -> serde_saphyr::Options {
         // Every entry reaches our visitor; duplicates are reported with both positions
         // by `duplicates` (the parser's own error names only the second one).
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        // `.nan` / `.inf` are valid YAML; they become JSON null (as before), not errors.
+        non_finite_float_policy: NonFiniteFloatPolicy::PassThrough,
     }
 }
 
@@ -406,6 +408,12 @@ mod tests {
             n.to_json(),
             serde_json::json!({"title": "監視", "nested": {"deep": [1, 2.5, true, null]}, "date": "2025-05-12"})
         );
+    }
+
+    #[test]
+    fn non_finite_floats_become_null() {
+        let n = parse("a: .nan\nb: -.inf\n").unwrap();
+        assert_eq!(n.to_json(), serde_json::json!({"a": null, "b": null}));
     }
 
     #[test]
