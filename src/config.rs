@@ -38,6 +38,8 @@ pub struct SiteConfig {
     pub links: LinksConfig,
     pub feed: FeedConfig,
     pub postmortem: PostmortemConfig,
+    /// `[runbook]` (also spelled `[runbooks]`).
+    #[serde(alias = "runbooks")]
     pub runbook: RunbookConfig,
     /// Free-form values handed to templates as `config.extra`.
     pub extra: toml::Table,
@@ -243,6 +245,10 @@ pub struct RunbookConfig {
     /// Prometheus alerting-rule files (relative to the site root) for the coverage
     /// report and `check`. Default: none.
     pub alert_rules: Vec<String>,
+    /// Base that a relative `runbook_url` in the rule files is read against
+    /// (`runbook_url: alerts/DbLag/` with `url_base = "https://kb.example/runbooks/"`).
+    /// Default: `base_url`.
+    pub url_base: Option<String>,
     /// Text that marks unfilled template placeholders (warnings). Default: "記入:", "fill in:", "TODO".
     pub placeholder_markers: Vec<String>,
 }
@@ -252,6 +258,7 @@ impl Default for RunbookConfig {
         RunbookConfig {
             review_every: 180,
             alert_rules: Vec::new(),
+            url_base: None,
             placeholder_markers: vec!["記入:".into(), "fill in:".into(), "TODO".into()],
         }
     }

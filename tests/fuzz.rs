@@ -125,6 +125,56 @@ fn soup() -> impl Strategy<Value = String> {
     ]
 }
 
+/// What YAML and JSON front matter are made of: keys (often repeated), nesting,
+/// anchors, aliases, merge keys, quotes, block scalars, tabs and wide characters.
+const FM_TOKENS: &[&str] = &[
+    "title: ",
+    "title",
+    "detection:\n",
+    "  source: ",
+    "- ",
+    "  ",
+    "\n",
+    "\t",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "\"",
+    "'",
+    "\\",
+    "&a ",
+    "*a",
+    "<<: ",
+    "? ",
+    "#",
+    "|\n",
+    ">-\n",
+    "!!str ",
+    "!x ",
+    "---\n",
+    "...\n",
+    "日本",
+    "2025-05-12",
+    "~",
+    "null",
+    ".nan",
+    "0x1F",
+    "\"k\": ",
+    "\"k\"",
+];
+
+fn front_matter_soup() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(&["---\n", "---json\n", ""][..]),
+        prop::collection::vec(prop::sample::select(FM_TOKENS), 0..120),
+        prop::sample::select(&["\n---\nbody\n", "\n", ""][..]),
+    )
+        .prop_map(|(open, v, close)| format!("{open}{}{close}", v.concat()))
+}
+
 fn doc_from(text: &str) -> Option<Document> {
     let split = frontmatter::split(text).ok()?;
     let map = frontmatter::parse(&split).ok()?;
@@ -184,6 +234,30 @@ proptest! {
             if let Ok(map) = frontmatter::parse(&split) {
                 let _ = FrontMatter::from_map(map, &split);
             }
+        }
+    }
+
+    /// YAML and JSON front matter: no panic, every error located inside the file, and
+    /// whatever parses has no key that was written twice.
+    #[test]
+    fn yaml_and_json_front_matter_errors_are_located(text in front_matter_soup()) {
+        let lines = text.split('\n').count();
+        match frontmatter::split(&text) {
+            Err(e) => prop_assert!(e.span.line >= 1 && e.span.line <= lines, "{e:?}"),
+            Ok(split) => match frontmatter::parse(&split) {
+                Err(e) => prop_assert!(e.span.line >= 1 && e.span.line <= lines, "{e:?} in {text:?}"),
+                Ok(map) => {
+                    if let Ok(node) = srekb::content::yaml::parse(split.raw) {
+                        if split.format == frontmatter::Format::Yaml {
+                            prop_assert!(srekb::content::yaml::duplicates(&node).is_empty());
+                        }
+                    }
+                    let _ = FrontMatter::from_map(map, &split);
+                }
+            },
+        }
+        if let Err(e) = srekb::content::yaml::parse_all(&text) {
+            prop_assert!(e.span.line >= 1 && e.span.line <= lines + 1, "{e:?}");
         }
     }
 

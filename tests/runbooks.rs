@@ -255,3 +255,102 @@ fn career_related_jobs_resolve_and_missing_ones_warn() {
     let index = read(&site.path().join("public"), "careers/index.html");
     assert!(index.contains("devops_engineer guide"));
 }
+
+/// The PrometheusRule fixture: two resources in one file, templated and relative URLs.
+fn prometheus_rule_site(config: &str) -> tempfile::TempDir {
+    let rules = std::fs::read_to_string(
+        repo_root().join("tests/fixtures/alert-rules/prometheus-rule.yaml"),
+    )
+    .unwrap();
+    site(&[
+        ("site-config.toml", config),
+        (
+            "content/runbooks/db.md",
+            &runbook("[\"PostgresReplicationLag\"]", &today()),
+        ),
+        (
+            "content/runbooks/pay.md",
+            &runbook("[\"PaymentsHighErrorRate\", \"PaymentsLatency\"]", &today()),
+        ),
+        ("alerts/prometheus-rule.yaml", &rules),
+    ])
+}
+
+#[test]
+fn prometheus_rule_resources_with_templated_and_relative_urls_check_clean() {
+    let config = format!(
+        "{RB_CONFIG}[runbooks]\nurl_base = \"https://kb.example/runbooks/\"\nalert_rules = [\"alerts/prometheus-rule.yaml\"]\n"
+    );
+    let site = prometheus_rule_site(&config);
+    let (code, out, err) = run({
+        let mut c = srekb(site.path());
+        c.args(["check", "--format", "json", "--alert-rules"])
+            .arg(site.path().join("alerts/prometheus-rule.yaml"));
+        c
+    });
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["code"] != "runbook-url"
+                && d["code"] != "alert-without-runbook"
+                && d["code"] != "alert-rules"),
+        "{out}"
+    );
+    // All three alerts of both documents reach the coverage report.
+    srekb(site.path()).arg("build").assert().success();
+    let coverage = read(site.path(), "public/runbooks/coverage/index.html");
+    for a in [
+        "PostgresReplicationLag",
+        "PaymentsHighErrorRate",
+        "PaymentsLatency",
+    ] {
+        assert!(coverage.contains(a), "{a} missing from coverage");
+    }
+}
+
+#[test]
+fn relative_runbook_url_without_the_right_base_is_reported_at_its_alert() {
+    // Without url_base the relative URL is read against base_url and points elsewhere.
+    let site = prometheus_rule_site(RB_CONFIG);
+    let (code, out, _) = run({
+        let mut c = srekb(site.path());
+        c.args(["check", "--format", "json", "--alert-rules"])
+            .arg(site.path().join("alerts/prometheus-rule.yaml"));
+        c
+    });
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let errors: Vec<(String, u64, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["col"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(errors, [("runbook-url".to_string(), 32, 11)], "{out}");
+}
+
+#[test]
+fn broken_rule_file_is_an_error_at_the_parser_position() {
+    let site = site(&[
+        ("site-config.toml", RB_CONFIG),
+        ("content/runbooks/db.md", &runbook("[\"DbLag\"]", &today())),
+        ("dup.yml", "groups:\n- name: g\n  rules:\n  - alert: DbLag\n    annotations:\n      runbook_url: a\n      runbook_url: b\n"),
+    ]);
+    srekb(site.path())
+        .args(["check", "--alert-rules"])
+        .arg(site.path().join("dup.yml"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("dup.yml:7:7"))
+        .stderr(predicate::str::contains("first at line 6 column 7"));
+}

@@ -193,23 +193,38 @@ pub fn parse(split: &Split<'_>) -> Result<Map<String, Value>, FmError> {
             if split.raw.trim().is_empty() {
                 return Ok(Map::new());
             }
-            match serde_norway::from_str::<Value>(split.raw) {
-                Ok(v) => v,
+            match super::yaml::parse(split.raw) {
+                Ok(node) => {
+                    if let Some(e) = duplicate_error(
+                        "YAML",
+                        super::yaml::duplicates(&node).into_iter().map(|(k, a, b)| {
+                            (k, a.shifted(split.raw_line), b.shifted(split.raw_line))
+                        }),
+                    ) {
+                        return Err(e);
+                    }
+                    node.to_json()
+                }
                 Err(e) => {
-                    let span = e
-                        .location()
-                        .map(|l| Span::new(l.line(), l.column()))
-                        .unwrap_or(Span::new(1, 1));
-                    let msg = shift_positions(&e.to_string(), split.raw_line);
+                    let msg = shift_positions(&e.message, split.raw_line);
                     return Err(err(
                         format!("YAML front matter: {msg}"),
-                        span.shifted(split.raw_line),
+                        e.span.shifted(split.raw_line),
                     ));
                 }
             }
         }
         Format::Json => match serde_json::from_str::<Value>(split.raw) {
-            Ok(v) => v,
+            Ok(v) => {
+                let dups = json_duplicates(split.raw).into_iter().map(|(k, a, b)| {
+                    let at = |o| Span::from_offset(split.raw, o).shifted(split.raw_line);
+                    (k, at(a), at(b))
+                });
+                if let Some(e) = duplicate_error("JSON", dups) {
+                    return Err(e);
+                }
+                v
+            }
             Err(e) => {
                 return Err(err(
                     format!("JSON front matter: {}", strip_position(&e.to_string())),
@@ -229,6 +244,92 @@ pub fn parse(split: &Split<'_>) -> Result<Map<String, Value>, FmError> {
             Span::new(split.raw_line + 1, 1),
         )),
     }
+}
+
+/// One error for the first repeated key (located at the repeat, naming the first
+/// place), counting the others so nothing is silently dropped.
+fn duplicate_error(
+    format: &str,
+    dups: impl Iterator<Item = (String, Span, Span)>,
+) -> Option<FmError> {
+    let dups: Vec<_> = dups.collect();
+    let (key, first, again) = dups.first()?;
+    let more = match dups.len() - 1 {
+        0 => String::new(),
+        1 => " (and 1 more repeated key)".to_string(),
+        n => format!(" (and {n} more repeated keys)"),
+    };
+    Some(err(
+        format!(
+            "{format} front matter: key `{key}` is written twice, first at line {} column {}, again at line {} column {}{more}",
+            first.line, first.col, again.line, again.col
+        ),
+        *again,
+    ))
+}
+
+/// Keys written twice in the same JSON object, as (key, first offset, repeated offset).
+/// serde_json keeps the last value silently, so this scans the (already valid) text once,
+/// keeping one set of keys per open object.
+fn json_duplicates(raw: &str) -> Vec<(String, usize, usize)> {
+    enum Frame {
+        Object {
+            keys: std::collections::HashMap<String, usize>,
+            expect_key: bool,
+        },
+        Array,
+    }
+    let bytes = raw.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => stack.push(Frame::Object {
+                keys: Default::default(),
+                expect_key: true,
+            }),
+            b'[' => stack.push(Frame::Array),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
+                    *expect_key = true;
+                }
+            }
+            b':' => {
+                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
+                    *expect_key = false;
+                }
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Object {
+                    keys,
+                    expect_key: true,
+                }) = stack.last_mut()
+                {
+                    let text = &raw[start..(i + 1).min(raw.len())];
+                    let key =
+                        serde_json::from_str::<String>(text).unwrap_or_else(|_| text.to_string());
+                    match keys.get(&key) {
+                        Some(&first) => out.push((key, first, start)),
+                        None => {
+                            keys.insert(key, start);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 pub fn type_name(v: &Value) -> &'static str {
@@ -316,7 +417,8 @@ impl FrontMatter {
             } else {
                 format!("front matter key `{path}`: {inner}")
             };
-            err(message, key_span(split, &key))
+            let span = path_span(split, &path).unwrap_or_else(|| key_span(split, &key));
+            err(message, span)
         })
     }
 }
@@ -327,6 +429,17 @@ pub fn key_span(split: &Split<'_>, key: &str) -> Span {
         return Span::new(1, 1);
     }
     Span::find_key(split.raw, key).shifted(split.raw_line)
+}
+
+/// Where the key at a serde path (`detection.source`) is written, from the YAML
+/// parser's positions (other formats: `None`, the caller falls back to [`key_span`]).
+/// Only called on the error path, so parsing again costs nothing in a good build.
+fn path_span(split: &Split<'_>, path: &str) -> Option<Span> {
+    if split.format != Format::Yaml || path.is_empty() || path == "?" {
+        return None;
+    }
+    let node = super::yaml::parse(split.raw).ok()?;
+    Some(node.path_span(path)?.shifted(split.raw_line))
 }
 
 /// Reads a list of strings from `extra` (a single string counts as a list of one).
@@ -439,5 +552,53 @@ mod tests {
         assert_eq!(fm.aliases, ["/old/"]);
         let (fm, _) = parse_all("---\nlastmod: 2024-01-01\n---\n").unwrap();
         assert_eq!(fm.updated.as_deref(), Some("2024-01-01"));
+    }
+
+    #[test]
+    fn duplicate_yaml_keys_name_both_places() {
+        let e = parse_all(
+            "---\ntitle: a\ndetection:\n  source: alert\n  source: user\ntitle: b\n---\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.span, Span::new(5, 3), "{e:?}");
+        assert!(
+            e.message.contains("`detection.source` is written twice, first at line 4 column 3, again at line 5 column 3 (and 1 more repeated key)"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn duplicate_json_keys_name_both_places() {
+        let e = parse_all("---json\n{\n\"title\": \"a\",\n\"x\": {\"k\": 1, \"\\u006b\": 2},\n\"title\": \"b\"\n}\n---\n")
+            .unwrap_err();
+        assert_eq!(e.span, Span::new(4, 15), "{e:?}");
+        assert!(
+            e.message
+                .contains("`k` is written twice, first at line 4 column 7"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("(and 1 more"), "{}", e.message);
+        // The same key in two different objects, and keys inside strings, are fine.
+        parse_all("{\"a\": {\"k\": 1}, \"b\": {\"k\": \"{\\\"k\\\": 1, \\\"k\\\": 2}\"}}\n")
+            .unwrap();
+    }
+
+    #[test]
+    fn nested_wrong_type_is_located_by_the_parser() {
+        // `title` appears first as a nested key; the error is at the top-level one.
+        let e = parse_all("---\nx:\n  title: ok\ntitle:\n  - a\n---\n").unwrap_err();
+        assert_eq!(e.span, Span::new(4, 1), "{e:?}");
+    }
+
+    #[test]
+    fn deep_yaml_fails_fast() {
+        let text = format!("---\nx: {}\n---\n", "[".repeat(100_000));
+        let t = std::time::Instant::now();
+        let e = parse_all(&text).unwrap_err();
+        assert!(t.elapsed().as_secs() < 5);
+        assert!(e.message.contains("nested more than"), "{}", e.message);
+        assert_eq!(e.span.line, 2);
     }
 }

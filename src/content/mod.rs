@@ -5,6 +5,7 @@ pub mod date;
 pub mod frontmatter;
 pub mod load;
 pub mod slug;
+pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;

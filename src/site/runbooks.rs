@@ -232,7 +232,8 @@ pub fn check_rules(site: &Site, rules: &[Rule], as_errors: bool, diags: &Diagnos
         }
     }
     let base = site.config.base_url.trim_end_matches('/');
-    let norm = |u: &str| u.trim().trim_end_matches('/').to_string();
+    // A relative runbook_url is read against `[runbook] url_base` (default: base_url).
+    let url_base = site.config.runbook.url_base.as_deref().unwrap_or(base);
     for r in rules {
         match by_alert.get(r.alert.as_str()) {
             None => diags.push(
@@ -251,7 +252,7 @@ pub fn check_rules(site: &Site, rules: &[Rule], as_errors: bool, diags: &Diagnos
                     .unwrap_or_default();
                 let direct = super::feeds::absolute(base, &page.doc.path);
                 match &r.runbook_url {
-                    Some(u) if norm(u) == norm(&stable) || norm(u) == norm(&direct) => {}
+                    Some(_) if r.url_matches(&[&stable, &direct], url_base) => {}
                     Some(u) => diags.push(
                         r.diagnostic(mk(
                             "runbook-url",
