@@ -39,6 +39,7 @@ pub struct SiteConfig {
     pub feed: FeedConfig,
     pub postmortem: PostmortemConfig,
     pub runbook: RunbookConfig,
+    pub output: OutputConfig,
     /// Free-form values handed to templates as `config.extra`.
     pub extra: toml::Table,
 }
@@ -68,6 +69,7 @@ impl Default for SiteConfig {
             feed: FeedConfig::default(),
             postmortem: PostmortemConfig::default(),
             runbook: RunbookConfig::default(),
+            output: OutputConfig::default(),
             extra: toml::Table::new(),
         }
     }
@@ -142,6 +144,15 @@ impl Default for LinksConfig {
 pub enum LinkPolicy {
     Error,
     Warn,
+}
+
+/// `[output]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Top-level names in the output directory that builds never delete, besides
+    /// `.git`, `CNAME` and `.nojekyll` (e.g. a deploy script's own files). Default: [].
+    pub keep: Vec<String>,
 }
 
 /// `[feed]`
@@ -293,6 +304,17 @@ impl SiteConfig {
                     text,
                 ),
             );
+        }
+        for k in &config.output.keep {
+            if k.is_empty() || k == "." || k == ".." || k.contains(['/', '\\']) {
+                errors.push(
+                    Diagnostic::error(
+                        "config",
+                        format!("output.keep entry `{k}` is not a plain file or directory name"),
+                    )
+                    .at(path, Span::find_key(text, "keep"), text),
+                );
+            }
         }
         for t in &config.taxonomies {
             if t.is_empty() || t.contains(['/', '\\', '.']) {

@@ -373,8 +373,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let scope = steps.run("scope", || scope_of_change(&site, shape, opts));
     let out = match (&opts.output, diags.has_errors()) {
         (OutputMode::Dir(dir), false) => {
-            output::check_output_path(root, dir)?;
-            Output::dir(dir)?
+            output::check_output_path(root, dir, &read_paths(&site.config, opts))?;
+            Output::dir(dir, &site.config.output.keep)?
         }
         (OutputMode::Memory, false) => Output::memory(),
         _ => Output::discard(),
@@ -407,8 +407,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         Ok(())
     })();
     if let Err(e) = result {
-        out.abort();
-        return Err(e);
+        return Err(out.fail(e));
     }
     let files = out.files();
     let bytes = out.bytes();
@@ -437,6 +436,29 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         );
     }
     Ok(report)
+}
+
+/// Everything a build reads (relative to the root, or absolute), which an output
+/// must neither contain nor lie inside.
+fn read_paths(config: &SiteConfig, opts: &BuildOptions) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = [
+        "content",
+        "themes",
+        "static",
+        ".git",
+        ".srekb",
+        "site-config.toml",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    v.extend(config.runbook.alert_rules.iter().map(PathBuf::from));
+    v.extend(
+        opts.alert_rules
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
+    );
+    v
 }
 
 fn finish(
