@@ -72,3 +72,31 @@ fn markup_in_every_user_field_is_escaped_everywhere() {
     let json = read(&site.path().join("public"), "postmortems.json");
     assert!(json.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"));
 }
+
+#[test]
+fn new_refuses_path_arguments_that_leave_content() {
+    let kb = fixture("maturity-five");
+    let outside = kb.path().parent().unwrap().join("x");
+    for (kind, flag, value) in [
+        ("assessment", "--team", "../../../x"),
+        ("assessment", "--team", outside.to_str().unwrap()),
+        ("postmortem", "--slug", "../../x"),
+        ("runbook", "--slug", "/abs"),
+    ] {
+        let mut c = srekb(kb.path());
+        c.args(["new", kind]);
+        if kind != "assessment" {
+            c.arg("t");
+        }
+        c.args([flag, value]);
+        let (code, _, stderr) = run(c);
+        assert_ne!(code, 0, "{kind} {flag} {value}: {stderr}");
+        assert!(
+            stderr.contains("not a plain name"),
+            "{kind} {value}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(!outside.exists());
+    assert!(!kb.path().parent().unwrap().join("abs.md").exists());
+}
