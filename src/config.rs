@@ -127,16 +127,29 @@ impl Default for MarkdownConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LinksConfig {
-    /// What a broken internal link or anchor is: "error" or "warn". Default: "error".
+    /// What a link to a missing page or file is: "error" or "warn". Default: "error".
     pub internal: LinkPolicy,
+    /// What a link to a missing `#anchor` on an existing page is: "error", "warn" or
+    /// "ignore". Default: "warn" (as MkDocs and Docusaurus: translated headings break
+    /// anchors far more often than they break pages).
+    pub anchors: AnchorPolicy,
 }
 
 impl Default for LinksConfig {
     fn default() -> Self {
         LinksConfig {
             internal: LinkPolicy::Error,
+            anchors: AnchorPolicy::Warn,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnchorPolicy {
+    Error,
+    Warn,
+    Ignore,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use walkdir::WalkDir;
 
-use crate::config::{LinkPolicy, SiteConfig};
+use crate::config::{AnchorPolicy, SiteConfig};
 use crate::content::load::{self, LoadOptions};
 use crate::content::{Kind, Library, Page, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
@@ -726,6 +726,10 @@ fn scope_of_change(site: &Site, shape: blake3::Hash, opts: &BuildOptions) -> Opt
 /// Links with `#anchor` must point at an id that exists in the target document.
 fn check_anchors(site: &Site, diags: &Diagnostics) {
     let lib = &site.lib;
+    let policy = site.config.links.anchors;
+    if policy == AnchorPolicy::Ignore {
+        return;
+    }
     for t in lib.targets() {
         let doc = lib.doc(t);
         for r in &doc.rendered.anchor_refs {
@@ -750,7 +754,7 @@ fn check_anchors(site: &Site, diags: &Diagnostics) {
                 let list: Vec<String> = known.iter().map(|a| format!("#{a}")).collect();
                 d = d.with_help(format!("ids there include: {}", list.join(", ")));
             }
-            if site.config.links.internal == LinkPolicy::Warn {
+            if policy == AnchorPolicy::Warn {
                 d.severity = Severity::Warning;
             }
             diags.push(d);
