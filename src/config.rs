@@ -41,6 +41,7 @@ pub struct SiteConfig {
     /// `[runbook]` (also spelled `[runbooks]`).
     #[serde(alias = "runbooks")]
     pub runbook: RunbookConfig,
+    pub output: OutputConfig,
     /// Free-form values handed to templates as `config.extra`.
     pub extra: toml::Table,
 }
@@ -70,6 +71,7 @@ impl Default for SiteConfig {
             feed: FeedConfig::default(),
             postmortem: PostmortemConfig::default(),
             runbook: RunbookConfig::default(),
+            output: OutputConfig::default(),
             extra: toml::Table::new(),
         }
     }
@@ -127,16 +129,29 @@ impl Default for MarkdownConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LinksConfig {
-    /// What a broken internal link or anchor is: "error" or "warn". Default: "error".
+    /// What a link to a missing page or file is: "error" or "warn". Default: "error".
     pub internal: LinkPolicy,
+    /// What a link to a missing `#anchor` on an existing page is: "error", "warn" or
+    /// "ignore". Default: "warn" (as MkDocs and Docusaurus: translated headings break
+    /// anchors far more often than they break pages).
+    pub anchors: AnchorPolicy,
 }
 
 impl Default for LinksConfig {
     fn default() -> Self {
         LinksConfig {
             internal: LinkPolicy::Error,
+            anchors: AnchorPolicy::Warn,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnchorPolicy {
+    Error,
+    Warn,
+    Ignore,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -144,6 +159,15 @@ impl Default for LinksConfig {
 pub enum LinkPolicy {
     Error,
     Warn,
+}
+
+/// `[output]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Top-level names in the output directory that builds never delete, besides
+    /// `.git`, `CNAME` and `.nojekyll` (e.g. a deploy script's own files). Default: [].
+    pub keep: Vec<String>,
 }
 
 /// `[feed]`
@@ -300,6 +324,17 @@ impl SiteConfig {
                     text,
                 ),
             );
+        }
+        for k in &config.output.keep {
+            if k.is_empty() || k == "." || k == ".." || k.contains(['/', '\\']) {
+                errors.push(
+                    Diagnostic::error(
+                        "config",
+                        format!("output.keep entry `{k}` is not a plain file or directory name"),
+                    )
+                    .at(path, Span::find_key(text, "keep"), text),
+                );
+            }
         }
         for t in &config.taxonomies {
             if t.is_empty() || t.contains(['/', '\\', '.']) {

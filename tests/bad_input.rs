@@ -24,9 +24,10 @@ fn run_case(dir: &Path) {
     let site = tempfile::tempdir().unwrap();
     copy_dir(dir, site.path());
     fs::remove_file(site.path().join("expect.toml")).unwrap();
-    // A previous good build to protect.
+    // A previous good build to protect (srekb's own: it carries the marker).
     let public = site.path().join("public");
     fs::create_dir_all(&public).unwrap();
+    fs::write(public.join(".srekb-output"), "").unwrap();
     fs::write(public.join("index.html"), "previous good build").unwrap();
     let (code, _, stderr) = run({
         let mut c = srekb(site.path());
@@ -53,7 +54,7 @@ fn run_case(dir: &Path) {
     let leftovers: Vec<String> = fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("srekb-staging") || n.contains("srekb-old"))
+        .filter(|n| n.contains("srekb-"))
         .collect();
     assert!(leftovers.is_empty(), "{name}: {leftovers:?}");
 }
@@ -110,6 +111,191 @@ fn ten_thousand_levels_of_nesting_build() {
         .success();
 }
 
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+/// A fresh gh-pages checkout in public/: .git, CNAME and .nojekyll only.
+fn gh_pages_checkout(public: &Path) {
+    fs::create_dir_all(public).unwrap();
+    git(public, &["init", "-q", "-b", "gh-pages"]);
+    fs::write(public.join("CNAME"), "kb.example\n").unwrap();
+    fs::write(public.join(".nojekyll"), "").unwrap();
+    git(public, &["add", "-A"]);
+    git(public, &["commit", "-q", "-m", "pages"]);
+}
+
+#[test]
+fn a_gh_pages_checkout_keeps_its_git_and_history_across_builds() {
+    let site = site(&[("site-config.toml", CONFIG), ("content/a.md", "# A\n")]);
+    git(site.path(), &["init", "-q"]);
+    let public = site.path().join("public");
+    gh_pages_checkout(&public);
+    let mut head = git(&public, &["rev-parse", "HEAD"]);
+    for round in 0..2 {
+        srekb(site.path()).arg("build").assert().success();
+        assert!(public.join("a/index.html").is_file(), "round {round}");
+        assert_eq!(read(&public, "CNAME"), "kb.example\n");
+        assert!(public.join(".nojekyll").is_file());
+        let top = git(&public, &["rev-parse", "--show-toplevel"]);
+        assert_eq!(
+            fs::canonicalize(top).unwrap(),
+            fs::canonicalize(&public).unwrap(),
+            "round {round}: git inside public/ must stay public/'s own repository"
+        );
+        assert_eq!(git(&public, &["rev-parse", "HEAD"]), head);
+        // The deploy step commits the new site into gh-pages.
+        git(&public, &["add", "-A"]);
+        git(
+            &public,
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                &format!("build {round}"),
+            ],
+        );
+        head = git(&public, &["rev-parse", "HEAD"]);
+    }
+    assert_eq!(git(&public, &["rev-list", "--count", "HEAD"]), "3");
+    let hidden: Vec<String> = fs::read_dir(site.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("srekb-"))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}
+
+#[test]
+fn an_existing_user_directory_is_refused_and_untouched() {
+    let site = site(&[
+        ("site-config.toml", CONFIG),
+        ("content/a.md", "# A\n"),
+        ("docs/notes.txt", "my notes"),
+        ("docs/img/x.png", "png"),
+    ]);
+    let before = walk(&site.path().join("docs"));
+    let (code, _, stderr) = run({
+        let mut c = srekb(site.path());
+        c.arg("build").arg("--output").arg(site.path().join("docs"));
+        c
+    });
+    assert_ne!(code, 0, "{stderr}");
+    assert!(stderr.contains("refusing to build into"), "{stderr}");
+    assert!(stderr.contains("docs"), "{stderr}");
+    assert!(stderr.contains(".srekb-output"), "{stderr}");
+    assert_eq!(walk(&site.path().join("docs")), before);
+    let names: Vec<String> = fs::read_dir(site.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("srekb-")), "{names:?}");
+    // With the marker the user hands the directory over to srekb.
+    fs::write(site.path().join("docs/.srekb-output"), "").unwrap();
+    srekb(site.path())
+        .arg("build")
+        .arg("--output")
+        .arg(site.path().join("docs"))
+        .assert()
+        .success();
+    assert!(site.path().join("docs/a/index.html").is_file());
+    assert!(!site.path().join("docs/notes.txt").exists());
+}
+
+#[test]
+fn an_output_over_what_the_build_reads_is_refused() {
+    let site = site(&[
+        (
+            "site-config.toml",
+            &format!("{CONFIG}[runbook]\nalert_rules = [\"alerts/rules.yml\"]\n"),
+        ),
+        ("content/a.md", "# A\n"),
+        ("alerts/rules.yml", "groups: []\n"),
+    ]);
+    for out in ["alerts", "content", "content/x", "site-config.toml", "."] {
+        let (code, _, stderr) = run({
+            let mut c = srekb(site.path());
+            c.arg("build").arg("--output").arg(site.path().join(out));
+            c
+        });
+        assert_ne!(code, 0, "{out}: {stderr}");
+        assert!(stderr.contains("refusing to build into"), "{out}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_eq!(read(site.path(), "alerts/rules.yml"), "groups: []\n");
+    assert!(site.path().join("content/a.md").is_file());
+    assert!(!site.path().join("public").exists());
+}
+
+#[test]
+fn a_failed_write_leaves_no_hidden_directory() {
+    let site = site(&[
+        ("site-config.toml", CONFIG),
+        ("content/a.md", "# A\n"),
+        ("content/b.md", "# B\n"),
+    ]);
+    srekb(site.path()).arg("build").assert().success();
+    let public = site.path().join("public");
+    let before = walk(&public);
+    for _ in 0..2 {
+        let (code, _, stderr) = run({
+            let mut c = srekb(site.path());
+            c.arg("build").env("SREKB_TEST_FAIL_WRITES_AFTER", "3");
+            c
+        });
+        assert_ne!(code, 0, "{stderr}");
+        assert!(stderr.contains("disk is full"), "{stderr}");
+        assert!(stderr.contains("left unchanged"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(walk(&public), before);
+        let hidden: Vec<String> = fs::read_dir(site.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("srekb-"))
+            .collect();
+        assert!(hidden.is_empty(), "{hidden:?}");
+    }
+    // Once there is room again, the build works.
+    srekb(site.path()).arg("build").assert().success();
+}
+
+/// Every file under `dir` (relative path and contents), sorted.
+fn walk(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn killed_builds_never_leave_public_broken() {
     let site = tempfile::tempdir().unwrap();
@@ -117,44 +303,83 @@ fn killed_builds_never_leave_public_broken() {
     c.args(["dev", "gen-corpus", "--pages", "400", "--out"])
         .arg(site.path());
     c.assert().success();
+    let public = site.path().join("public");
+    gh_pages_checkout(&public);
     srekb(site.path()).arg("build").assert().success();
+    // Files of the site itself, without the checkout's own entries: those may sit in
+    // a killed build's staging directory until the next build moves them back.
     let count = |p: &Path| {
         walkdir::WalkDir::new(p)
             .into_iter()
+            .filter_entry(|e| {
+                ![".git", "CNAME", ".nojekyll"].contains(&&*e.file_name().to_string_lossy())
+            })
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
             .count()
     };
-    let public = site.path().join("public");
     let expected = count(&public);
     assert!(expected > 400);
     let bin = assert_cmd::cargo::cargo_bin("srekb");
-    // A bounded loop of kills at different points of the build.
-    for i in 0..20u64 {
+    // The swap waits DELAY ms before and after itself, so that kills land just
+    // before, during and just after it; kill times spread over a whole build.
+    const DELAY: u64 = 150;
+    let build = |kill_after: Option<std::time::Duration>| {
         let mut child = std::process::Command::new(&bin)
             .arg("--root")
             .arg(site.path())
             .arg("build")
             .env("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+            .env("SREKB_TEST_SWAP_DELAY_MS", DELAY.to_string())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis((i * 37) % 400));
-        let _ = child.kill();
-        let _ = child.wait();
+        match kill_after {
+            Some(d) => {
+                std::thread::sleep(d);
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            None => assert!(child.wait().unwrap().success()),
+        }
+    };
+    let started = std::time::Instant::now();
+    build(None);
+    let whole = started.elapsed().as_millis() as u64;
+    // A bounded loop of kills at different points of the build, denser at its end.
+    let n = 24u64;
+    for i in 0..n {
+        let at = if i % 2 == 0 {
+            whole * i / n
+        } else {
+            whole.saturating_sub(3 * DELAY) + (3 * DELAY) * i / n
+        };
+        build(Some(std::time::Duration::from_millis(at)));
         assert!(
             public.join("index.html").is_file(),
-            "kill {i}: index.html missing"
+            "kill {i} at {at} ms: index.html missing"
         );
-        assert_eq!(count(&public), expected, "kill {i}: public/ is partial");
+        assert_eq!(
+            count(&public),
+            expected,
+            "kill {i} at {at} ms: public/ is partial"
+        );
+        let git_somewhere = public.join(".git").is_dir()
+            || fs::read_dir(site.path())
+                .unwrap()
+                .any(|e| e.unwrap().path().join(".git/HEAD").is_file());
+        assert!(git_somewhere, "kill {i} at {at} ms: .git lost");
     }
-    // The next build cleans up what the killed ones left.
+    // The next build cleans up what the killed ones left, and .git is back.
     srekb(site.path()).arg("build").assert().success();
+    assert_eq!(count(&public), expected);
+    assert_eq!(read(&public, "CNAME"), "kb.example\n");
+    assert_eq!(git(&public, &["rev-list", "--count", "HEAD"]), "1");
     let leftovers: Vec<String> = fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("srekb-staging") || n.contains("srekb-old"))
+        .filter(|n| n.contains("srekb-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let index_leftovers: Vec<String> = fs::read_dir(site.path().join(".srekb"))

@@ -72,3 +72,75 @@ fn markup_in_every_user_field_is_escaped_everywhere() {
     let json = read(&site.path().join("public"), "postmortems.json");
     assert!(json.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"));
 }
+
+#[test]
+fn new_refuses_path_arguments_that_leave_content() {
+    let kb = fixture("maturity-five");
+    let outside = kb.path().parent().unwrap().join("x");
+    for (kind, flag, value) in [
+        ("assessment", "--team", "../../../x"),
+        ("assessment", "--team", outside.to_str().unwrap()),
+        ("postmortem", "--slug", "../../x"),
+        ("runbook", "--slug", "/abs"),
+    ] {
+        let mut c = srekb(kb.path());
+        c.args(["new", kind]);
+        if kind != "assessment" {
+            c.arg("t");
+        }
+        c.args([flag, value]);
+        let (code, _, stderr) = run(c);
+        assert_ne!(code, 0, "{kind} {flag} {value}: {stderr}");
+        assert!(
+            stderr.contains("not a plain name"),
+            "{kind} {value}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(!outside.exists());
+    assert!(!kb.path().parent().unwrap().join("abs.md").exists());
+}
+
+/// Whether every character is one XML 1.0 allows (`Char` production).
+fn xml_chars_ok(text: &str) -> Result<(), (usize, char)> {
+    match text.char_indices().find(|&(_, c)| {
+        !matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+    }) {
+        Some(bad) => Err(bad),
+        None => Ok(()),
+    }
+}
+
+#[test]
+fn characters_xml_forbids_never_reach_feeds_or_sitemaps() {
+    // TOML escapes: raw control characters are not allowed in TOML strings.
+    let title = r"障害\uFFFE報告\uFFFF\u0001\u001b[2J";
+    let kb = site(&[
+        ("site-config.toml", CONFIG),
+        (
+            "content/postmortems/2026-01-01-x.md",
+            &format!("+++\ntitle = \"{title}\"\ndate = 2026-01-01\ndescription = \"d\\uFFFE\"\n+++\n\n# x\n\nbody \u{FFFF}\n"),
+        ),
+        (
+            "content/ペ\u{FFFE}ジ.md",
+            "+++\ntitle = \"p\"\n+++\n\ntext\n",
+        ),
+    ]);
+    let (code, _, stderr) = run({
+        let mut c = srekb(kb.path());
+        c.arg("build");
+        c
+    });
+    assert_eq!(code, 0, "{stderr}");
+    let public = kb.path().join("public");
+    let mut checked = 0;
+    for (name, text) in all_files(&public) {
+        if name.ends_with(".xml") {
+            assert_eq!(xml_chars_ok(&text), Ok(()), "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "{checked} XML files");
+    let feed = read(&public, "atom.xml");
+    assert!(feed.contains("障害報告[2J"), "{feed}");
+}

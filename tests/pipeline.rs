@@ -441,3 +441,68 @@ fn crlf_and_bom_files_build() {
     assert!(html.contains("<h1 id=\"page-title\">Windows</h1>"));
     assert!(html.contains("id=\"見出し\""));
 }
+
+#[test]
+fn a_translated_handbook_builds_with_anchor_warnings_and_fails_on_a_missing_page() {
+    let site = fixture("handbook-ja");
+    let (code, _, stderr) = run({
+        let mut c = srekb(site.path());
+        c.arg("build");
+        c
+    });
+    assert_eq!(code, 0, "{stderr}");
+    // English anchors on translated headings: warnings under their own code.
+    for (file, anchor) in [
+        ("content/guide/_index.md", "#getting-started"),
+        ("content/guide/_index.md", "#installation"),
+        ("content/guide/start.md", "#configuration"),
+        ("content/guide/start.md", "#overview"),
+        ("content/guide/setup.md", "#prerequisites"),
+    ] {
+        assert!(stderr.contains(file), "{file}: {stderr}");
+        assert!(
+            stderr.contains(&format!("anchor `{anchor}`")),
+            "{anchor}: {stderr}"
+        );
+    }
+    assert!(stderr.contains("broken-anchor"), "{stderr}");
+    assert!(!stderr.contains("broken-link"), "{stderr}");
+    assert!(site.path().join("public/guide/start/index.html").is_file());
+
+    // `anchors = "error"` makes them fail the build again; "ignore" silences them.
+    let config = read(site.path(), "site-config.toml");
+    write(
+        site.path(),
+        "site-config.toml",
+        &format!("{config}[links]\nanchors = \"error\"\n"),
+    );
+    srekb(site.path()).arg("build").assert().code(1);
+    write(
+        site.path(),
+        "site-config.toml",
+        &format!("{config}[links]\nanchors = \"ignore\"\n"),
+    );
+    let (code, _, stderr) = run({
+        let mut c = srekb(site.path());
+        c.arg("build");
+        c
+    });
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("broken-anchor"), "{stderr}");
+
+    // One genuinely missing page still fails the build.
+    write(site.path(), "site-config.toml", &config);
+    write(
+        site.path(),
+        "content/guide/faq.md",
+        "+++\ntitle = \"よくある質問\"\n+++\n\n[廃止されたページ](legacy.md) を参照。\n",
+    );
+    let (code, _, stderr) = run({
+        let mut c = srekb(site.path());
+        c.arg("build");
+        c
+    });
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("content/guide/faq.md:5:1"), "{stderr}");
+    assert!(stderr.contains("broken link `legacy.md`"), "{stderr}");
+}

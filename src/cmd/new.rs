@@ -50,6 +50,23 @@ pub fn create_new(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// Refuses a command-line value that becomes one path segment (a team, a slug) unless
+/// it is a plain name: no separators, no `..`, nothing hidden, nothing absolute.
+pub fn plain_segment(what: &str, value: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && !value.starts_with('.')
+        && !value.contains(['/', '\\', '\0'])
+        && !value.chars().any(char::is_control)
+        && crate::content::slug::path_segment(value) == value.to_lowercase();
+    if !ok {
+        bail!(
+            "{what} `{value}` is not a plain name (use letters, digits and `-`; it becomes \
+             a path inside content/)"
+        );
+    }
+    Ok(())
+}
+
 /// Resolves a path given on the command line to a file under content/.
 pub fn content_path(root: &Path, given: &str) -> Result<PathBuf> {
     let given = given.trim_start_matches("content/").trim_start_matches('/');
@@ -128,6 +145,9 @@ pub fn postmortem(
             .unwrap_or_default(),
     };
     let today = today(&config);
+    if let Some(s) = &slug {
+        plain_segment("--slug", s)?;
+    }
     let slug = crate::content::slug::path_segment(slug.as_deref().unwrap_or(title));
     let dir = section_dir(&config, crate::content::Kind::Postmortem, "postmortems");
     let file = root
@@ -235,6 +255,7 @@ pub fn postmortem(
 }
 
 pub fn assessment(root: &Path, team: &str, date: Option<String>) -> Result<i32> {
+    plain_segment("--team", team)?;
     let config = config_for(root)?;
     let dir = section_dir(&config, crate::content::Kind::Assessment, "maturity");
     let model_path = root.join("content").join(&dir).join("model.toml");
@@ -349,6 +370,9 @@ pub fn runbook(
         .first()
         .map(|a| a.to_string())
         .unwrap_or_else(|| title.to_string());
+    if let Some(s) = &slug {
+        plain_segment("--slug", s)?;
+    }
     let slug = crate::content::slug::path_segment(slug.as_deref().unwrap_or(&default_slug));
     let file = root.join("content").join(&dir).join(format!("{slug}.md"));
     let ja = config.language == Language::Ja;
@@ -431,5 +455,24 @@ mod tests {
             Path::new("/kb/content/docs/foo.md")
         );
         assert!(content_path(r, "../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn path_arguments_must_be_plain_names() {
+        for bad in [
+            "../../../x",
+            "/abs",
+            "a/b",
+            "..",
+            ".hidden",
+            "",
+            "a\\b",
+            "x\u{1b}[2J",
+        ] {
+            assert!(plain_segment("--team", bad).is_err(), "{bad:?}");
+        }
+        for good in ["sre", "platform-team", "チームa", "db2"] {
+            assert!(plain_segment("--team", good).is_ok(), "{good:?}");
+        }
     }
 }

@@ -13,8 +13,10 @@ pub fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids.
+            // Characters XML 1.0 forbids (surrogates cannot occur in a `str`): one of
+            // them in a title would make the whole feed unreadable to every reader.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -137,7 +139,7 @@ mod tests {
     #[test]
     fn escapes_and_strips_control_chars() {
         assert_eq!(
-            xml_escape("<a & \"b\">\u{1}"),
+            xml_escape("<a & \"b\">\u{1}\u{FFFE}\u{FFFF}\u{1b}"),
             "&lt;a &amp; &quot;b&quot;&gt;"
         );
     }

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use walkdir::WalkDir;
 
-use crate::config::{LinkPolicy, SiteConfig};
+use crate::config::{AnchorPolicy, SiteConfig};
 use crate::content::load::{self, LoadOptions};
 use crate::content::{Kind, Library, Page, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
@@ -372,8 +372,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let scope = steps.run("scope", || scope_of_change(&site, shape, opts));
     let out = match (&opts.output, diags.has_errors()) {
         (OutputMode::Dir(dir), false) => {
-            output::check_output_path(root, dir)?;
-            Output::dir(dir)?
+            output::check_output_path(root, dir, &read_paths(&site.config, opts))?;
+            Output::dir(dir, &site.config.output.keep)?
         }
         (OutputMode::Memory, false) => Output::memory(),
         _ => Output::discard(),
@@ -406,8 +406,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         Ok(())
     })();
     if let Err(e) = result {
-        out.abort();
-        return Err(e);
+        return Err(out.fail(e));
     }
     let files = out.files();
     let bytes = out.bytes();
@@ -436,6 +435,29 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         );
     }
     Ok(report)
+}
+
+/// Everything a build reads (relative to the root, or absolute), which an output
+/// must neither contain nor lie inside.
+fn read_paths(config: &SiteConfig, opts: &BuildOptions) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = [
+        "content",
+        "themes",
+        "static",
+        ".git",
+        ".srekb",
+        "site-config.toml",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    v.extend(config.runbook.alert_rules.iter().map(PathBuf::from));
+    v.extend(
+        opts.alert_rules
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
+    );
+    v
 }
 
 fn finish(
@@ -703,6 +725,10 @@ fn scope_of_change(site: &Site, shape: blake3::Hash, opts: &BuildOptions) -> Opt
 /// Links with `#anchor` must point at an id that exists in the target document.
 fn check_anchors(site: &Site, diags: &Diagnostics) {
     let lib = &site.lib;
+    let policy = site.config.links.anchors;
+    if policy == AnchorPolicy::Ignore {
+        return;
+    }
     for t in lib.targets() {
         let doc = lib.doc(t);
         for r in &doc.rendered.anchor_refs {
@@ -727,7 +753,7 @@ fn check_anchors(site: &Site, diags: &Diagnostics) {
                 let list: Vec<String> = known.iter().map(|a| format!("#{a}")).collect();
                 d = d.with_help(format!("ids there include: {}", list.join(", ")));
             }
-            if site.config.links.internal == LinkPolicy::Warn {
+            if policy == AnchorPolicy::Warn {
                 d.severity = Severity::Warning;
             }
             diags.push(d);
