@@ -61,7 +61,11 @@ fn start_with(root: &Path, env: &[(&str, &str)]) -> Server {
             server.port = addr.port();
         }
     }
-    assert_eq!(get(server.port, "/").0, 200, "serve answers once it printed");
+    assert_eq!(
+        get(server.port, "/").0,
+        200,
+        "serve answers once it printed"
+    );
     server
 }
 
@@ -128,7 +132,8 @@ fn request(port: u16, head: &str) -> Response {
         let mut out = Vec::new();
         let mut rest = &body[..];
         while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap(), 16).unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap(), 16).unwrap();
             if size == 0 {
                 break;
             }
@@ -319,7 +324,11 @@ fn files_have_etags_304s_gzip_head_and_their_types() {
     let dir = serve_site();
     let root = dir.path();
     write(root, "static/a..b.html", "<p>two dots inside a name</p>\n");
-    write(root, "static/img/dot.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
+    write(
+        root,
+        "static/img/dot.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n",
+    );
     let srv = start(root);
     let port = srv.port;
 
@@ -331,10 +340,16 @@ fn files_have_etags_304s_gzip_head_and_their_types() {
     // A page: its type, a strong ETag, and a 304 for a request that has it.
     let page = request(port, "GET /docs/a/ HTTP/1.1\r\nHost: x\r\n");
     assert_eq!(page.status, 200);
-    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     assert_eq!(page.header("cache-control"), Some("no-cache"));
     let etag = page.header("etag").unwrap().to_string();
-    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10, "{etag}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10,
+        "{etag}"
+    );
     assert_eq!(
         page.header("content-length"),
         Some(page.body.len().to_string().as_str())
@@ -367,7 +382,12 @@ fn files_have_etags_304s_gzip_head_and_their_types() {
     assert_eq!(gz.status, 200);
     assert_eq!(gz.header("content-encoding"), Some("gzip"));
     assert_eq!(gz.body[..2], [0x1f, 0x8b], "a gzip stream");
-    assert!(gz.body.len() < page.body.len() / 2, "{} of {}", gz.body.len(), page.body.len());
+    assert!(
+        gz.body.len() < page.body.len() / 2,
+        "{} of {}",
+        gz.body.len(),
+        page.body.len()
+    );
     let gz_etag = gz.header("etag").unwrap().to_string();
     assert_eq!(gz_etag, format!("{}-gzip\"", etag.trim_end_matches('"')));
     let gz_again = request(
@@ -380,14 +400,24 @@ fn files_have_etags_304s_gzip_head_and_their_types() {
     let css = request(port, "GET /extra.css HTTP/1.1\r\nHost: x\r\n");
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
     let svg = request(port, "GET /img/dot.svg HTTP/1.1\r\nHost: x\r\n");
-    assert_eq!(svg.header("content-type"), Some("image/svg+xml; charset=utf-8"));
-    let post = request(port, "POST /docs/a/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n");
+    assert_eq!(
+        svg.header("content-type"),
+        Some("image/svg+xml; charset=utf-8")
+    );
+    let post = request(
+        port,
+        "POST /docs/a/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n",
+    );
     assert_eq!(post.status, 405);
     assert_eq!(post.header("allow"), Some("GET, HEAD"));
 
     // After an edit the old validator no longer matches.
     let rx = events(port);
-    write(root, "content/docs/a.md", &PAGE_A.replace("最初の本文", "変えた本文"));
+    write(
+        root,
+        "content/docs/a.md",
+        &PAGE_A.replace("最初の本文", "変えた本文"),
+    );
     assert_eq!(next_event(&rx), "reload {}");
     let changed = request(
         port,
