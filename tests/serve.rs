@@ -435,6 +435,8 @@ fn slow_and_idle_clients_cannot_starve_others() {
     let dir = serve_site();
     let srv = start_with(dir.path(), &[("SREKB_SERVE_HEADER_TIMEOUT_MS", "1000")]);
     let port = srv.port;
+    // An open page's event stream is a response in progress, not an idle connection.
+    let rx = events(port);
     let mut slow: Vec<TcpStream> = (0..600)
         .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
         .collect();
@@ -478,6 +480,16 @@ fn slow_and_idle_clients_cannot_starve_others() {
     }
     assert_eq!(open, 0, "connections still open after the header deadline");
     assert_eq!(get(port, "/docs/a/").0, 200);
+    write(
+        dir.path(),
+        "content/docs/a.md",
+        &PAGE_A.replace("最初の本文", "遅い接続の後の本文"),
+    );
+    assert_eq!(
+        next_event(&rx),
+        "reload {}",
+        "the event stream outlived the deadline"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use notify::RecursiveMode;
@@ -18,6 +18,12 @@ use notify_debouncer_full::{
 /// Quiet time per path before its events are handed over. Editors finish a save in
 /// a few milliseconds; longer only delays the reload.
 const QUIET: Duration = Duration::from_millis(10);
+/// The debouncer releases each event once it is QUIET old, so one save (create,
+/// write, close) can arrive over two ticks; batches that follow within this window
+/// join the first, so one save is one rebuild and one reload.
+const SETTLE: Duration = Duration::from_millis(15);
+/// A batch never waits longer than this for the writes to stop.
+const MAX_WAIT: Duration = Duration::from_millis(250);
 
 /// What changed since the last batch.
 pub struct Batch {
@@ -82,15 +88,19 @@ impl Watcher {
         loop {
             let result = self.rx.recv().ok()?;
             self.take(result, &mut changed, &mut batch.rescan);
-            // Whatever else has settled meanwhile joins this batch.
-            while let Ok(more) = self.rx.try_recv() {
-                self.take(more, &mut changed, &mut batch.rescan);
-            }
             if !changed.is_empty() || batch.rescan {
-                batch.paths = changed.into_iter().collect();
-                return Some(batch);
+                break;
             }
         }
+        let started = Instant::now();
+        while started.elapsed() < MAX_WAIT {
+            match self.rx.recv_timeout(SETTLE) {
+                Ok(more) => self.take(more, &mut changed, &mut batch.rescan),
+                Err(_) => break,
+            }
+        }
+        batch.paths = changed.into_iter().collect();
+        Some(batch)
     }
 
     fn take(
