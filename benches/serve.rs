@@ -4,6 +4,9 @@
 //! requesting pages. Prints p50/p95/max latency and the request counts.
 //!
 //!     cargo bench --bench serve
+//!
+//! `SREKB_BENCH_BIN=/path/to/srekb` times another build of srekb (to compare two
+//! versions under the same load).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -13,7 +16,9 @@ use std::sync::mpsc::channel;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_srekb");
+fn bin() -> String {
+    std::env::var("SREKB_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_srekb").to_string())
+}
 
 fn get(port: u16, path: &str) -> u16 {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
@@ -50,7 +55,7 @@ fn main() {
         .unwrap_or(1000);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("kb");
-    let ok = Command::new(BIN)
+    let ok = Command::new(bin())
         .args([
             "dev",
             "gen-corpus",
@@ -66,7 +71,7 @@ fn main() {
         .unwrap();
     assert!(ok.success());
     // `--port 0`: the server picks the port and prints it.
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(bin())
         .arg("--root")
         .arg(&root)
         .args(["serve", "--port", "0"])
