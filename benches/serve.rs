@@ -4,6 +4,9 @@
 //! requesting pages. Prints p50/p95/max latency and the request counts.
 //!
 //!     cargo bench --bench serve
+//!
+//! `SREKB_BENCH_BIN=/path/to/srekb` times another build of srekb (to compare two
+//! versions under the same load).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -13,7 +16,9 @@ use std::sync::mpsc::channel;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_srekb");
+fn bin() -> String {
+    std::env::var("SREKB_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_srekb").to_string())
+}
 
 fn get(port: u16, path: &str) -> u16 {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
@@ -50,7 +55,7 @@ fn main() {
         .unwrap_or(1000);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("kb");
-    let ok = Command::new(BIN)
+    let ok = Command::new(bin())
         .args([
             "dev",
             "gen-corpus",
@@ -65,24 +70,30 @@ fn main() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(BIN)
+    // `--port 0`: the server picks the port and prints it.
+    let mut child = Command::new(bin())
         .arg("--root")
         .arg(&root)
-        .args(["serve", "--port", &port.to_string()])
-        .stdout(Stdio::null())
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let t = Instant::now();
-    while get(port, "/") != 200 {
-        assert!(t.elapsed() < Duration::from_secs(60), "serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines
+            .next()
+            .expect("serve exited before printing its address")
+            .unwrap();
+        if let Some(url) = line.split(" at http://").nth(1) {
+            let addr: std::net::SocketAddr = url.split('/').next().unwrap().parse().unwrap();
+            break addr.port();
+        }
+    };
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    assert_eq!(get(port, "/"), 200);
     println!(
         "serve: {pages} pages, first build and start {:.2} s",
         t.elapsed().as_secs_f64()
@@ -173,8 +184,10 @@ fn main() {
             }
         }));
     }
+    let load_started = Instant::now();
     let loaded = edits(20);
     stop.store(true, Ordering::Relaxed);
+    let load_secs = load_started.elapsed().as_secs_f64();
     for r in readers {
         r.join().unwrap();
     }
@@ -196,9 +209,10 @@ fn main() {
     };
     show("quiet", &quiet);
     show("under load (4 clients)", &loaded);
+    let served = served.load(Ordering::Relaxed);
     println!(
-        "requests during the loaded edits: {} served, {} failed",
-        served.load(Ordering::Relaxed),
+        "requests during the loaded edits: {served} served ({:.0}/s over {load_secs:.1} s), {} failed",
+        served as f64 / load_secs,
         failed.load(Ordering::Relaxed)
     );
 }

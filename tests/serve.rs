@@ -1,5 +1,6 @@
-//! `srekb serve`: the real binary on a free port with a temporary site; files are
-//! edited, added, renamed and deleted while an event-stream client listens.
+//! `srekb serve`: the real binary on the port it picks (`--port 0`) with a temporary
+//! site; files are edited, added, renamed and deleted while an event-stream client
+//! listens; HTTP behaviour (ETag, gzip, HEAD, types, traversal, slow clients).
 
 mod common;
 
@@ -24,58 +25,124 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+fn start(root: &Path) -> Server {
+    start_with(root, &[])
 }
 
-fn start(root: &Path) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_srekb"))
+/// Starts `serve --port 0` and reads the bound port from its "Serving … at" line.
+fn start_with(root: &Path, env: &[(&str, &str)]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_srekb"))
         .args(["--root"])
         .arg(root)
-        .args(["serve", "--port", &port.to_string()])
+        .args(["serve", "--port", "0"])
         .env("SOURCE_DATE_EPOCH", TODAY_EPOCH)
         .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Server { child, port };
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut server = Server { child, port: 0 };
     let t = Instant::now();
-    while get(port, "/").0 != 200 {
-        assert!(t.elapsed() < Duration::from_secs(20), "serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
+    while server.port == 0 {
+        let left = Duration::from_secs(30).saturating_sub(t.elapsed());
+        let line = rx.recv_timeout(left).expect("serve printed no address");
+        if let Some(url) = line.split(" at http://").nth(1) {
+            let addr = url.split('/').next().unwrap();
+            let addr: std::net::SocketAddr = addr.parse().unwrap();
+            server.port = addr.port();
+        }
     }
+    assert_eq!(
+        get(server.port, "/").0,
+        200,
+        "serve answers once it printed"
+    );
     server
 }
 
 /// A raw GET: (status, body). Status 0 when the connection failed.
 fn get(port: u16, path: &str) -> (u16, String) {
+    let r = request(port, &format!("GET {path} HTTP/1.1\r\nHost: x\r\n"));
+    (r.status, String::from_utf8_lossy(&r.body).into_owned())
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends a request head (without the final blank line; `Connection: close` is
+/// added) and reads the whole response, undoing chunked transfer coding.
+fn request(port: u16, head: &str) -> Response {
+    let failed = Response {
+        status: 0,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, String::new());
+        return failed;
     };
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let req = format!("{head}Connection: close\r\n\r\n");
     if s.write_all(req.as_bytes()).is_err() {
-        return (0, String::new());
+        return failed;
     }
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return failed;
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let resp = Response {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    if resp.header("transfer-encoding") == Some("chunked") {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap(), 16).unwrap();
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
+            rest = &rest[eol + 2 + size + 2..];
+        }
+        body = out;
+    }
+    Response { body, ..resp }
 }
 
 /// Connects to the event stream; events arrive as "name data" strings.
@@ -250,6 +317,179 @@ fn paths_outside_the_site_are_refused() {
     for path in ["/site-config.toml", "/content/docs/a.md", "/secret.txt"] {
         assert_eq!(get(srv.port, path).0, 404, "{path}");
     }
+}
+
+#[test]
+fn files_have_etags_304s_gzip_head_and_their_types() {
+    let dir = serve_site();
+    let root = dir.path();
+    write(root, "static/a..b.html", "<p>two dots inside a name</p>\n");
+    write(
+        root,
+        "static/img/dot.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n",
+    );
+    let srv = start(root);
+    let port = srv.port;
+
+    // A name with `..` inside is an ordinary file.
+    let r = request(port, "GET /a..b.html HTTP/1.1\r\nHost: x\r\n");
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("two dots inside"));
+
+    // A page: its type, a strong ETag, and a 304 for a request that has it.
+    let page = request(port, "GET /docs/a/ HTTP/1.1\r\nHost: x\r\n");
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(page.header("cache-control"), Some("no-cache"));
+    let etag = page.header("etag").unwrap().to_string();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10,
+        "{etag}"
+    );
+    assert_eq!(
+        page.header("content-length"),
+        Some(page.body.len().to_string().as_str())
+    );
+    let again = request(
+        port,
+        &format!("GET /docs/a/ HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n"),
+    );
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    let other = request(
+        port,
+        "GET /docs/a/ HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"0000\"\r\n",
+    );
+    assert_eq!(other.status, 200);
+
+    // HEAD: the same head, no body.
+    let head = request(port, "HEAD /docs/a/ HTTP/1.1\r\nHost: x\r\n");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
+    assert_eq!(head.header("content-length"), page.header("content-length"));
+
+    // gzip for text when asked for, under its own validator.
+    let gz = request(
+        port,
+        "GET /docs/a/ HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n",
+    );
+    assert_eq!(gz.status, 200);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert_eq!(gz.body[..2], [0x1f, 0x8b], "a gzip stream");
+    assert!(
+        gz.body.len() < page.body.len() / 2,
+        "{} of {}",
+        gz.body.len(),
+        page.body.len()
+    );
+    let gz_etag = gz.header("etag").unwrap().to_string();
+    assert_eq!(gz_etag, format!("{}-gzip\"", etag.trim_end_matches('"')));
+    let gz_again = request(
+        port,
+        &format!("GET /docs/a/ HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nIf-None-Match: {gz_etag}\r\n"),
+    );
+    assert_eq!(gz_again.status, 304);
+
+    // Types from the table.
+    let css = request(port, "GET /extra.css HTTP/1.1\r\nHost: x\r\n");
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    let svg = request(port, "GET /img/dot.svg HTTP/1.1\r\nHost: x\r\n");
+    assert_eq!(
+        svg.header("content-type"),
+        Some("image/svg+xml; charset=utf-8")
+    );
+    let post = request(
+        port,
+        "POST /docs/a/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n",
+    );
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+
+    // After an edit the old validator no longer matches.
+    let rx = events(port);
+    write(
+        root,
+        "content/docs/a.md",
+        &PAGE_A.replace("最初の本文", "変えた本文"),
+    );
+    assert_eq!(next_event(&rx), "reload {}");
+    let changed = request(
+        port,
+        &format!("GET /docs/a/ HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n"),
+    );
+    assert_eq!(changed.status, 200);
+    assert!(String::from_utf8_lossy(&changed.body).contains("変えた本文"));
+    assert_ne!(changed.header("etag"), Some(etag.as_str()));
+}
+
+/// Issue 17 item 7: hundreds of connections that are idle or trickle a request one
+/// byte at a time neither block a normal request nor outlive the header deadline.
+#[test]
+fn slow_and_idle_clients_cannot_starve_others() {
+    let dir = serve_site();
+    let srv = start_with(dir.path(), &[("SREKB_SERVE_HEADER_TIMEOUT_MS", "1000")]);
+    let port = srv.port;
+    // An open page's event stream is a response in progress, not an idle connection.
+    let rx = events(port);
+    let mut slow: Vec<TcpStream> = (0..600)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let req = b"GET /docs/a/ HTTP/1.1\r\nHost: x\r\n\r\n";
+    let started = Instant::now();
+    // Ten rounds over two seconds: every other connection sends one more byte, and a
+    // normal request is answered at once each time.
+    for round in 0..10 {
+        for c in slow.iter_mut().step_by(2) {
+            let _ = c.write_all(&req[round..round + 1]);
+        }
+        let t = Instant::now();
+        assert_eq!(get(port, "/docs/a/").0, 200, "round {round}");
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "round {round}: {:?}",
+            t.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The deadline (1 s) has passed for all of them, trickling or not: the server has
+    // closed every one (a closed socket reads as end-of-file or a reset).
+    if let Some(left) = (started + Duration::from_secs(3)).checked_duration_since(Instant::now()) {
+        std::thread::sleep(left);
+    }
+    let mut open = 0;
+    for c in &mut slow {
+        c.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 1024];
+        loop {
+            match c.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    open += 1;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    assert_eq!(open, 0, "connections still open after the header deadline");
+    assert_eq!(get(port, "/docs/a/").0, 200);
+    write(
+        dir.path(),
+        "content/docs/a.md",
+        &PAGE_A.replace("最初の本文", "遅い接続の後の本文"),
+    );
+    assert_eq!(
+        next_event(&rx),
+        "reload {}",
+        "the event stream outlived the deadline"
+    );
 }
 
 #[test]

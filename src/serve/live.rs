@@ -1,9 +1,6 @@
 //! Live reload: the script `serve` injects into every page, and the hub that sends
 //! build events to every open page over server-sent events.
 
-use std::sync::mpsc::{Receiver, Sender};
-use std::sync::Mutex;
-
 /// Injected before `</body>` in serve mode only. Reloads on `reload`, swaps the
 /// stylesheet on `css`, shows build errors over the page on `build-error`.
 /// `window.srekbServe` tells search.js to ask `/api/search` (the live index).
@@ -57,43 +54,49 @@ pub enum Event {
 }
 
 impl Event {
-    /// The event in the `text/event-stream` format.
-    pub fn wire(&self) -> String {
-        let (name, data) = match self {
+    /// The event's name and its data as one line of JSON.
+    pub fn parts(&self) -> (&'static str, String) {
+        match self {
             Event::Reload => ("reload", "{}".to_string()),
             Event::Css(url) => ("css", serde_json::Value::from(url.as_str()).to_string()),
             Event::Error(text) => (
                 "build-error",
                 serde_json::Value::from(text.as_str()).to_string(),
             ),
-        };
+        }
+    }
+
+    /// The event in the `text/event-stream` format.
+    pub fn wire(&self) -> String {
+        let (name, data) = self.parts();
         format!("event: {name}\ndata: {data}\n\n")
     }
 }
 
-/// Every connected page's channel.
-#[derive(Default)]
+/// Every connected page's subscription: a broadcast channel, so the build thread
+/// sends without waiting and a page that went away costs nothing.
 pub struct Hub {
-    clients: Mutex<Vec<Sender<String>>>,
+    tx: tokio::sync::broadcast::Sender<Event>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        // Builds come at most a few per second; a page 16 events behind is told to
+        // reload (see `http::events`).
+        Hub {
+            tx: tokio::sync::broadcast::channel(16).0,
+        }
+    }
 }
 
 impl Hub {
-    pub fn subscribe(&self) -> Receiver<String> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.clients
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(tx);
-        rx
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.tx.subscribe()
     }
 
-    /// Sends to every page still connected (and forgets the others).
+    /// Sends to every page connected now (none connected is not an error).
     pub fn send(&self, event: &Event) {
-        let wire = event.wire();
-        self.clients
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|c| c.send(wire.clone()).is_ok());
+        let _ = self.tx.send(event.clone());
     }
 }
 
@@ -106,11 +109,14 @@ mod tests {
         let e = Event::Error("a.md:3:1 error\n<b>".into()).wire();
         assert_eq!(e, "event: build-error\ndata: \"a.md:3:1 error\\n<b>\"\n\n");
         let hub = Hub::default();
-        let rx = hub.subscribe();
         hub.send(&Event::Reload);
-        assert_eq!(rx.recv().unwrap(), "event: reload\ndata: {}\n\n");
-        drop(rx);
-        hub.send(&Event::Reload);
-        assert!(hub.clients.lock().unwrap().is_empty());
+        let mut rx = hub.subscribe();
+        hub.send(&Event::Css("/assets/style.1.css".into()));
+        let got = rx.try_recv().unwrap();
+        assert_eq!(got.wire(), "event: css\ndata: \"/assets/style.1.css\"\n\n");
+        assert!(
+            rx.try_recv().is_err(),
+            "events sent before subscribing are not replayed"
+        );
     }
 }

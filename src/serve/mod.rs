@@ -1,13 +1,15 @@
 //! `srekb serve`: the writer's loop. Builds the site into memory, serves it on
 //! loopback, watches the sources, rebuilds what a change touches and tells open pages
 //! to reload (or to swap only the stylesheet) over server-sent events. A failed build
-//! keeps the last good site served and shows its diagnostics over the page.
+//! keeps the last good site served and shows its diagnostics over the page. HTTP runs
+//! on a tokio runtime of its own; builds run on the main thread, off its workers.
 
 pub mod http;
 pub mod live;
 pub mod watch;
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -26,8 +28,9 @@ pub struct ServeOptions {
     pub drafts: bool,
 }
 
-/// Site path → bytes; shared so a scoped rebuild copies pointers, not pages.
-pub type SiteFiles = HashMap<String, Arc<[u8]>>;
+/// Site path → file; shared so a scoped rebuild copies pointers, not pages, and a
+/// response sends the stored bytes without copying them.
+pub type SiteFiles = HashMap<String, Arc<http::SiteFile>>;
 
 /// What the HTTP threads read and the build loop replaces.
 pub struct State {
@@ -63,6 +66,9 @@ pub fn run(opts: ServeOptions) -> Result<i32> {
     let addr = SocketAddr::new(opts.bind, opts.port);
     let listener = TcpListener::bind(addr).with_context(|| format!("listening on {addr}"))?;
     let addr = listener.local_addr().context("reading the bound address")?;
+    listener
+        .set_nonblocking(true)
+        .context("setting up the listener")?;
     if !opts.bind.is_loopback() {
         eprintln!("warning: serving on {addr}, reachable from other machines");
     }
@@ -77,32 +83,40 @@ pub fn run(opts: ServeOptions) -> Result<i32> {
     };
     builder.rebuild(None);
 
-    let http_state = state.clone();
-    std::thread::Builder::new()
-        .name("http".into())
-        .spawn(move || http::serve(listener, http_state))
-        .context("starting the HTTP thread")?;
-    println!(
-        "Serving {} at http://{addr}/ (Ctrl-C to stop)",
-        root.display()
-    );
+    // One worker serves thousands of requests a second from memory; the other cores
+    // stay with the build, whose latency the writer waits on.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("http")
+        .enable_all()
+        .build()
+        .context("starting the HTTP runtime")?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(listener).context("setting up the listener")?
+    };
+    runtime.spawn(http::serve(listener, state.clone()));
+    // One line, flushed, that scripts and tests read the address from (with --port 0
+    // it is the only place the port is told).
+    let url = format!("http://{addr}/");
+    println!("Serving {} at {url} (Ctrl-C to stop)", root.display());
+    let _ = std::io::stdout().flush();
     if opts.open {
-        let url = format!("http://{addr}/");
-        for opener in ["xdg-open", "open"] {
-            if std::process::Command::new(opener).arg(&url).spawn().is_ok() {
-                break;
-            }
+        if let Err(e) = open::that_detached(&url) {
+            eprintln!("warning: could not open a browser at {url}: {e}");
         }
     }
 
     let watcher = watch::Watcher::new(&root).context("watching the sources")?;
-    loop {
-        let changed = watcher.next_batch();
-        if changed.is_empty() {
-            continue;
+    while let Some(batch) = watcher.next_batch() {
+        if batch.rescan {
+            // Events were lost: only a full build is sure to be right.
+            builder.rebuild(None);
+        } else {
+            builder.rebuild(Some(batch.paths));
         }
-        builder.rebuild(Some(changed));
     }
+    anyhow::bail!("the file watcher stopped")
 }
 
 /// The thread keeping the live search index in step with the last good build; when
@@ -185,7 +199,7 @@ impl Builder {
             .memory
             .unwrap_or_default()
             .into_iter()
-            .map(|(k, v)| (k, Arc::<[u8]>::from(v)));
+            .map(|(k, v)| (k, Arc::new(http::SiteFile::new(v))));
         let files: SiteFiles = if report.scoped {
             let mut all = (*self.state.files()).clone();
             all.extend(fresh);
