@@ -169,6 +169,7 @@ fn render(body: &str, config: &SiteConfig) -> String {
         title: "t",
         replacements: &[],
         callout_titles: &Default::default(),
+        lines: Default::default(),
     };
     markdown::render(body, &ctx).0.html
 }
