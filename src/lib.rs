@@ -13,6 +13,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod kinds;
+pub mod line_index;
 pub mod markdown;
 pub mod maturity;
 pub mod render;

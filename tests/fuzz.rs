@@ -219,6 +219,7 @@ fn render(body: &str, config: &SiteConfig) -> String {
         title: "t",
         replacements: &[],
         callout_titles: &Default::default(),
+        lines: Default::default(),
     };
     markdown::render(body, &ctx).0.html
 }

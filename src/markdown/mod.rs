@@ -88,11 +88,15 @@ pub struct Context<'a> {
     /// Titles of callouts made from other tools' syntax (see `import`), by the body
     /// offset of their first line.
     pub callout_titles: &'a std::collections::BTreeMap<usize, String>,
+    /// Line starts of `text`, built on the first location asked for.
+    pub lines: std::sync::OnceLock<crate::line_index::LineIndex>,
 }
 
 impl Context<'_> {
     fn span(&self, body_offset: usize) -> Span {
-        Span::from_offset(self.text, self.body_start + body_offset)
+        self.lines
+            .get_or_init(|| crate::line_index::LineIndex::new(self.text))
+            .span(self.text, self.body_start + body_offset)
     }
 }
 
@@ -660,6 +664,7 @@ mod tests {
             title: "題名",
             replacements: &[],
             callout_titles: &Default::default(),
+            lines: Default::default(),
         };
         render(body, &ctx)
     }

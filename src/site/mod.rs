@@ -581,6 +581,7 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
                 // A kind's table ranges refer to the original text.
                 replacements: if rewritten { &empty } else { replacements },
                 callout_titles: &imported.titles,
+                lines: Default::default(),
             };
             let (rendered, mut ds) = markdown::render(&full[doc.body_start..], &ctx);
             if !imported.unknown.is_empty() {
