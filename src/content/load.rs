@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use unicode_normalization::{is_nfc, UnicodeNormalization};
 use walkdir::WalkDir;
 
 use super::frontmatter::{self, string_list, FrontMatter, SortBy};
@@ -40,6 +41,8 @@ struct Walked {
     others: Vec<(PathBuf, String)>,
 }
 
+/// The content-relative path as written on disk (`/`-separated), or `None` when a
+/// component is not UTF-8.
 fn rel_string(path: &Path, base: &Path) -> Option<String> {
     let rel = path.strip_prefix(base).ok()?;
     let mut parts = Vec::new();
@@ -47,6 +50,41 @@ fn rel_string(path: &Path, base: &Path) -> Option<String> {
         parts.push(c.as_os_str().to_str()?.to_string());
     }
     Some(parts.join("/"))
+}
+
+/// Composed (NFC) spelling of a content-relative path. macOS writes decomposed (NFD)
+/// names (`ホ` + U+309A for `ポ`) while editors and links type composed ones; every
+/// URL, link key and output path is derived from this form so both spellings meet.
+pub fn nfc_rel(rel: &str) -> String {
+    if is_nfc(rel) {
+        rel.to_string()
+    } else {
+        rel.nfc().collect()
+    }
+}
+
+/// Two entries whose names are the same text in different Unicode forms would
+/// publish at one URL; the second is refused, naming both.
+fn normalisation_twin(rel: &str, first: &Path, second: &Path) -> Diagnostic {
+    let form = |p: &Path| {
+        if is_nfc(&p.to_string_lossy()) {
+            "composed, NFC"
+        } else {
+            "decomposed, NFD"
+        }
+    };
+    Diagnostic::error(
+        "duplicate-path",
+        format!(
+            "content/{rel} exists twice: this name ({}) and {} ({}) are the same text in \
+             different Unicode forms and would be published at the same URL",
+            form(second),
+            first.display(),
+            form(first),
+        ),
+    )
+    .in_file(second)
+    .with_help("keep one of them (macOS writes decomposed names; rename the file to the composed spelling)")
 }
 
 fn walk(content: &Path, display_root: &Path, diags: &Diagnostics) -> Walked {
@@ -65,6 +103,8 @@ fn walk(content: &Path, display_root: &Path, diags: &Diagnostics) -> Walked {
             return walked;
         }
     };
+    // NFC path → the on-disk path that first claimed it.
+    let mut spelled: HashMap<String, PathBuf> = HashMap::new();
     let mut it = WalkDir::new(content)
         .follow_links(true)
         .sort_by_file_name()
@@ -134,6 +174,17 @@ fn walk(content: &Path, display_root: &Path, diags: &Diagnostics) -> Walked {
             );
             continue;
         };
+        // The on-disk path still reads the file; everything published uses NFC.
+        let rel = nfc_rel(&rel);
+        let shown = display(entry.path(), display_root);
+        if let Some(first) = spelled.get(&rel) {
+            diags.push(normalisation_twin(&rel, first, &shown));
+            if entry.file_type().is_dir() {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        spelled.insert(rel.clone(), shown);
         if entry.file_type().is_dir() {
             walked.dirs.insert(rel);
         } else if is_markdown(&name) {

@@ -5,6 +5,7 @@
 //! nothing is transliterated (障害対応 stays 障害対応, not `zhang-hai-dui-ying`).
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use unicode_normalization::UnicodeNormalization;
 
 /// Heading anchor: GitHub-compatible, Unicode-preserving.
 pub fn anchor(text: &str) -> String {
@@ -22,11 +23,12 @@ pub fn anchor(text: &str) -> String {
 
 /// A URL path segment from a file name or front matter `slug`: keeps Unicode letters,
 /// lower-cases ASCII, turns white space into `-`, drops characters that are unsafe in
-/// URLs or file names. Never empty.
+/// URLs or file names. Composed to NFC so a decomposed (macOS) spelling of the same
+/// name gives the same URL. Never empty.
 pub fn path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_dash = false;
-    for c in text.trim().chars() {
+    for c in text.trim().nfc() {
         let mapped = if c.is_whitespace() {
             Some('-')
         } else if c.is_control()
@@ -142,6 +144,14 @@ mod tests {
             path_segment("site_reliability_engineer"),
             "site_reliability_engineer"
         );
+    }
+
+    #[test]
+    fn decomposed_names_give_the_composed_segment() {
+        // ポストモーテム with ポ written as ホ + U+309A, and デ as テ + U+3099.
+        let nfd = "\u{30DB}\u{309A}ストモーテム-\u{30C6}\u{3099}ータ";
+        assert_eq!(path_segment(nfd), "ポストモーテム-データ");
+        assert_eq!(path_segment(nfd), path_segment("ポストモーテム-データ"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! relative hrefs; unknown ones are reported; dangerous schemes are neutralised.
 
 use percent_encoding::percent_decode_str;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::content::{slug, Library, Target};
 
@@ -92,7 +93,9 @@ pub fn resolve(dest: &str, current_rel: &str, current_path: &str, lib: &Library)
     }
     let (path, anchor) = split_fragment(dest);
     let path = path.split('?').next().unwrap_or(path);
-    let decoded = percent_decode_str(path).decode_utf8_lossy().into_owned();
+    // Paths are keyed in NFC (see `content::load::nfc_rel`); a link typed or pasted
+    // in decomposed form must find the same file.
+    let decoded: String = percent_decode_str(path).decode_utf8_lossy().nfc().collect();
 
     // Zola's `@/section/page.md` is relative to content/.
     if let Some(rest) = decoded.strip_prefix("@/") {
