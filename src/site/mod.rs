@@ -691,11 +691,14 @@ fn scope_of_change(site: &Site, shape: blake3::Hash, opts: &BuildOptions) -> Opt
     let lib = &site.lib;
     let mut scope = Scope::default();
     for path in changed {
-        let rel = path
-            .strip_prefix("content")
-            .ok()?
-            .to_str()?
-            .replace('\\', "/");
+        // The library is keyed by NFC paths; macOS reports NFD names.
+        let rel = crate::content::load::nfc_rel(
+            &path
+                .strip_prefix("content")
+                .ok()?
+                .to_str()?
+                .replace('\\', "/"),
+        );
         if !rel.ends_with(".md") {
             return None;
         }
