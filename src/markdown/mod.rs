@@ -35,6 +35,8 @@ pub struct AnchorRef {
     pub target: Option<Target>,
     pub anchor: String,
     pub span: Span,
+    /// Byte offset of the link in the file's text (for the diagnostic's window).
+    pub offset: usize,
 }
 
 /// The markdown step's output for one document.
@@ -164,7 +166,7 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
     let mut html_block: Option<String> = None;
     let mut depth: usize = 0;
     let mut summary_at: Option<usize> = None;
-    let mut same_doc_anchors: Vec<(String, Span)> = Vec::new();
+    let mut same_doc_anchors: Vec<(String, Span, usize)> = Vec::new();
     // Whether any block came before (a title heading is only dropped when first).
     let mut seen_block = false;
 
@@ -436,11 +438,12 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
         }
     }
 
-    for (anchor, span) in same_doc_anchors {
+    for (anchor, span, offset) in same_doc_anchors {
         out.anchor_refs.push(AnchorRef {
             target: None,
             anchor,
             span,
+            offset,
         });
     }
     if let Some(at) = summary_at {
@@ -464,7 +467,7 @@ fn rewrite_link(
     root_prefix: &str,
     out: &mut Rendered,
     diags: &mut Vec<Diagnostic>,
-    same_doc: &mut Vec<(String, Span)>,
+    same_doc: &mut Vec<(String, Span, usize)>,
     severity: &dyn Fn(Diagnostic) -> Diagnostic,
 ) -> Option<String> {
     match links::resolve(dest, ctx.rel, ctx.path, ctx.lib) {
@@ -475,12 +478,13 @@ fn rewrite_link(
                     target: Some(target),
                     anchor: anchor.clone(),
                     span: ctx.span(offset),
+                    offset: ctx.body_start + offset,
                 });
             }
             Some(links::href(root_prefix, path, &anchor))
         }
         Resolved::SameDoc { anchor } => {
-            same_doc.push((anchor, ctx.span(offset)));
+            same_doc.push((anchor, ctx.span(offset), ctx.body_start + offset));
             None
         }
         Resolved::File { path } => Some(links::href(root_prefix, &path, "")),
@@ -497,17 +501,24 @@ fn rewrite_link(
                     "unsafe-link",
                     format!("link `{dest}` uses a script URL; it was replaced by `#`"),
                 )
-                .at(ctx.source, ctx.span(offset), ctx.text),
+                .at_offset(
+                    ctx.source,
+                    ctx.span(offset),
+                    ctx.text,
+                    ctx.body_start + offset,
+                ),
             );
             Some("#".to_string())
         }
         Resolved::Broken { reason } => {
             diags.push(severity(
-                Diagnostic::error("broken-link", format!("broken link `{dest}`: {reason}")).at(
-                    ctx.source,
-                    ctx.span(offset),
-                    ctx.text,
-                ),
+                Diagnostic::error("broken-link", format!("broken link `{dest}`: {reason}"))
+                    .at_offset(
+                        ctx.source,
+                        ctx.span(offset),
+                        ctx.text,
+                        ctx.body_start + offset,
+                    ),
             ));
             None
         }

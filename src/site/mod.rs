@@ -749,7 +749,7 @@ fn check_anchors(site: &Site, diags: &Diagnostics) {
                 "broken-anchor",
                 format!("anchor `#{}` does not exist in {where_}", r.anchor),
             )
-            .at(&doc.source, r.span, &doc.text);
+            .at_offset(&doc.source, r.span, &doc.text, r.offset);
             if !known.is_empty() {
                 let list: Vec<String> = known.iter().map(|a| format!("#{a}")).collect();
                 d = d.with_help(format!("ids there include: {}", list.join(", ")));
