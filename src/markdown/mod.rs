@@ -167,6 +167,7 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
     let mut depth: usize = 0;
     let mut summary_at: Option<usize> = None;
     let mut same_doc_anchors: Vec<(String, Span, usize)> = Vec::new();
+    let mut next_suffix: std::collections::HashMap<String, usize> = Default::default();
     // Whether any block came before (a title heading is only dropped when first).
     let mut seen_block = false;
 
@@ -213,11 +214,13 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
                     } else {
                         base
                     };
+                    // Resume numbering where the last heading with this base stopped:
+                    // counting from 1 each time made 20k equal headings quadratic.
                     let mut id = base.clone();
-                    let mut n = 1;
+                    let n = next_suffix.entry(base.clone()).or_insert(1);
                     while out.anchors.contains(&id) {
                         id = format!("{base}-{n}");
-                        n += 1;
+                        *n += 1;
                     }
                     out.anchors.insert(id.clone());
                     let class_attr = if classes.is_empty() {
@@ -693,6 +696,18 @@ mod tests {
         assert_eq!(out.toc.len(), 1);
         assert_eq!(out.toc[0].children.len(), 3);
         assert_eq!(out.toc[0].children[0].children[0].title, "手順");
+    }
+
+    #[test]
+    fn equal_headings_are_numbered_around_explicit_ids() {
+        let (out, _) = r("## a {#a-2}\n## a\n## a\n## a\n## a-1\n");
+        for id in ["a-2", "a", "a-1", "a-3", "a-1-1"] {
+            assert!(
+                out.html.contains(&format!("<h2 id=\"{id}\">")),
+                "{id}: {}",
+                out.html
+            );
+        }
     }
 
     #[test]
