@@ -29,5 +29,7 @@ measure '1.4 MB reference-link loop' \
     "''.join(f'[r{i}][r{(i+1)%42000}] ' for i in range(42000)) + '\n\n' + ''.join(f'[r{i}]: #r{(i+1)%42000}\n' for i in range(42000))"
 # 20,000 headings with the same text (numbered ids).
 measure '20k equal headings' "'## a\n\n' * 20000"
+# A Japanese paragraph of 160,000 lines (line breaks between wide characters dropped).
+measure '160k-line Japanese paragraph' "'あ\n' * 160000"
 # 10,000 broken anchors into a page of 10,000 headings (the ids offered as help).
 measure '10k broken anchors, 10k headings' "''.join(f'## h{i}\n\n' for i in range(10000)) + '[x](#nope) ' * 10000 + '\n'"

@@ -590,9 +590,14 @@ fn is_wide(c: char) -> bool {
 /// A line break inside a Japanese paragraph is not a space: drop soft breaks between
 /// two East Asian wide characters (as goldmark's EastAsianLineBreaks does).
 fn join_east_asian_lines(events: &mut Vec<Event<'_>>) {
-    let mut i = 1;
-    while i + 1 < events.len() {
-        if matches!(events[i], Event::SoftBreak) {
+    // Decided on the original neighbours (a dropped break's neighbours are texts, so
+    // no decision depends on another), then dropped in one pass: removing them one
+    // by one was quadratic in a long Japanese paragraph.
+    let drop: Vec<bool> = (0..events.len())
+        .map(|i| {
+            if i == 0 || i + 1 >= events.len() || !matches!(events[i], Event::SoftBreak) {
+                return false;
+            }
             let before = match &events[i - 1] {
                 Event::Text(t) => t.chars().next_back(),
                 _ => None,
@@ -601,13 +606,14 @@ fn join_east_asian_lines(events: &mut Vec<Event<'_>>) {
                 Event::Text(t) => t.chars().next(),
                 _ => None,
             };
-            if before.is_some_and(is_wide) && after.is_some_and(is_wide) {
-                events.remove(i);
-                continue;
-            }
-        }
+            before.is_some_and(is_wide) && after.is_some_and(is_wide)
+        })
+        .collect();
+    let mut i = 0;
+    events.retain(|_| {
         i += 1;
-    }
+        !drop[i - 1]
+    });
 }
 
 /// Turns a flat list of headings into a tree by level.
@@ -803,6 +809,14 @@ mod tests {
         let (out, _) = r("信頼性を\n高める。\nEnglish\nwords\n");
         assert!(out.html.contains("信頼性を高める。"), "{}", out.html);
         assert!(out.html.contains("English\nwords"), "{}", out.html);
+    }
+
+    #[test]
+    fn a_long_japanese_paragraph_is_joined_in_one_pass() {
+        let (out, _) = r(&"あ\n".repeat(20_000));
+        assert!(out.html.contains(&"あ".repeat(20_000)));
+        let (out, _) = r("あ\nb\nい\nう\n");
+        assert!(out.html.contains("あ\nb\nいう"), "{}", out.html);
     }
 
     #[test]
