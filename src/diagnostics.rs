@@ -146,6 +146,20 @@ impl Diagnostic {
         self
     }
 
+    /// Like [`Diagnostic::at`] for byte `offset` of `text`: the source window is
+    /// found around the offset, not by reading the file up to its line, so that
+    /// thousands of diagnostics in one file (or on one line) stay linear.
+    pub fn at_offset(mut self, file: &Path, span: Span, text: &str, offset: usize) -> Diagnostic {
+        self.file = Some(file.to_path_buf());
+        self.span = span;
+        if span.line > 0 {
+            let (window, col) = window_at(text, offset);
+            self.source_line = Some(window);
+            self.source_col = Some(col);
+        }
+        self
+    }
+
     /// Names the file without a position.
     pub fn in_file(mut self, file: &Path) -> Diagnostic {
         self.file = Some(file.to_path_buf());
@@ -240,6 +254,48 @@ pub fn window(line: &str, col: usize) -> (String, usize) {
             seen += 1;
         }
     }
+    window_around(line, at, false, false)
+}
+
+/// The window of [`window`] for byte `offset` of `text`, found without reading the
+/// line from its start: only a few windows' worth of bytes around `offset` are looked
+/// at, so any number of diagnostics on one long line cost the same each.
+pub fn window_at(text: &str, offset: usize) -> (String, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    // A window holds at most WINDOW characters of at most 4 bytes each.
+    let reach = 4 * WINDOW + 4;
+    let mut lo = offset.saturating_sub(reach);
+    while !text.is_char_boundary(lo) {
+        lo += 1;
+    }
+    let mut hi = (offset + reach).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi -= 1;
+    }
+    let bytes = text.as_bytes();
+    let start = text[lo..offset].rfind('\n').map_or(lo, |i| lo + i + 1);
+    let end = text[offset..hi].find('\n').map_or(hi, |i| offset + i);
+    let cut_left = start == lo && lo > 0 && bytes[lo - 1] != b'\n';
+    let cut_right = end == hi && hi < text.len() && bytes[hi] != b'\n';
+    let mut line = &text[start..end];
+    if !cut_right {
+        line = line.trim_end_matches('\r');
+    }
+    let at = (offset - start).min(line.len());
+    if !cut_left && !cut_right && line.len() <= WINDOW {
+        return (line.to_string(), line[..at].chars().count() + 1);
+    }
+    window_around(line, at, cut_left, cut_right)
+}
+
+/// The window around byte `at` of `line`; `cut_left` / `cut_right` say the line goes
+/// on beyond the slice given.
+fn window_around(line: &str, at: usize, cut_left: bool, cut_right: bool) -> (String, usize) {
+    let bytes = line.as_bytes();
+    let is_start = |i: usize| bytes[i] & 0xC0 != 0x80;
     // Characters after the span, up to a window's worth.
     let forward = |from: usize, n: usize| -> (usize, usize) {
         let (mut i, mut k) = (from, 0);
@@ -264,14 +320,14 @@ pub fn window(line: &str, col: usize) -> (String, usize) {
     }
     let (end, _) = forward(at, WINDOW - before);
     let mut out = String::with_capacity(end - start + 6);
-    if start > 0 {
+    if start > 0 || cut_left {
         out.push('…');
     }
     out.push_str(&line[start..end]);
-    if end < line.len() {
+    if end < line.len() || cut_right {
         out.push('…');
     }
-    (out, before + 1 + usize::from(start > 0))
+    (out, before + 1 + usize::from(start > 0 || cut_left))
 }
 
 /// How `check` (and `build` on failure) prints diagnostics.
@@ -469,6 +525,19 @@ pub fn summary(diags: &[Diagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn window_at_an_offset_equals_the_window_of_its_line() {
+        let long_ja = "障害".repeat(400);
+        let long_ascii = "[x](b.md#b) ".repeat(200);
+        let text = format!("短い行\r\n{long_ja}\n{long_ascii}\r\nx{long_ja}y\n\n末尾");
+        for offset in (0..=text.len() + 3).step_by(7).chain([0, text.len()]) {
+            let span = Span::from_offset(&text, offset);
+            let line = text.lines().nth(span.line - 1).unwrap_or("");
+            let want = window(line.trim_end_matches('\r'), span.col);
+            assert_eq!(window_at(&text, offset), want, "offset {offset}");
+        }
+    }
 
     #[test]
     fn offsets_become_line_and_char_column() {

@@ -35,6 +35,8 @@ pub struct AnchorRef {
     pub target: Option<Target>,
     pub anchor: String,
     pub span: Span,
+    /// Byte offset of the link in the file's text (for the diagnostic's window).
+    pub offset: usize,
 }
 
 /// The markdown step's output for one document.
@@ -164,7 +166,8 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
     let mut html_block: Option<String> = None;
     let mut depth: usize = 0;
     let mut summary_at: Option<usize> = None;
-    let mut same_doc_anchors: Vec<(String, Span)> = Vec::new();
+    let mut same_doc_anchors: Vec<(String, Span, usize)> = Vec::new();
+    let mut next_suffix: std::collections::HashMap<String, usize> = Default::default();
     // Whether any block came before (a title heading is only dropped when first).
     let mut seen_block = false;
 
@@ -211,11 +214,13 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
                     } else {
                         base
                     };
+                    // Resume numbering where the last heading with this base stopped:
+                    // counting from 1 each time made 20k equal headings quadratic.
                     let mut id = base.clone();
-                    let mut n = 1;
+                    let n = next_suffix.entry(base.clone()).or_insert(1);
                     while out.anchors.contains(&id) {
                         id = format!("{base}-{n}");
-                        n += 1;
+                        *n += 1;
                     }
                     out.anchors.insert(id.clone());
                     let class_attr = if classes.is_empty() {
@@ -436,11 +441,12 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
         }
     }
 
-    for (anchor, span) in same_doc_anchors {
+    for (anchor, span, offset) in same_doc_anchors {
         out.anchor_refs.push(AnchorRef {
             target: None,
             anchor,
             span,
+            offset,
         });
     }
     if let Some(at) = summary_at {
@@ -464,7 +470,7 @@ fn rewrite_link(
     root_prefix: &str,
     out: &mut Rendered,
     diags: &mut Vec<Diagnostic>,
-    same_doc: &mut Vec<(String, Span)>,
+    same_doc: &mut Vec<(String, Span, usize)>,
     severity: &dyn Fn(Diagnostic) -> Diagnostic,
 ) -> Option<String> {
     match links::resolve(dest, ctx.rel, ctx.path, ctx.lib) {
@@ -475,12 +481,13 @@ fn rewrite_link(
                     target: Some(target),
                     anchor: anchor.clone(),
                     span: ctx.span(offset),
+                    offset: ctx.body_start + offset,
                 });
             }
             Some(links::href(root_prefix, path, &anchor))
         }
         Resolved::SameDoc { anchor } => {
-            same_doc.push((anchor, ctx.span(offset)));
+            same_doc.push((anchor, ctx.span(offset), ctx.body_start + offset));
             None
         }
         Resolved::File { path } => Some(links::href(root_prefix, &path, "")),
@@ -497,17 +504,24 @@ fn rewrite_link(
                     "unsafe-link",
                     format!("link `{dest}` uses a script URL; it was replaced by `#`"),
                 )
-                .at(ctx.source, ctx.span(offset), ctx.text),
+                .at_offset(
+                    ctx.source,
+                    ctx.span(offset),
+                    ctx.text,
+                    ctx.body_start + offset,
+                ),
             );
             Some("#".to_string())
         }
         Resolved::Broken { reason } => {
             diags.push(severity(
-                Diagnostic::error("broken-link", format!("broken link `{dest}`: {reason}")).at(
-                    ctx.source,
-                    ctx.span(offset),
-                    ctx.text,
-                ),
+                Diagnostic::error("broken-link", format!("broken link `{dest}`: {reason}"))
+                    .at_offset(
+                        ctx.source,
+                        ctx.span(offset),
+                        ctx.text,
+                        ctx.body_start + offset,
+                    ),
             ));
             None
         }
@@ -576,9 +590,14 @@ fn is_wide(c: char) -> bool {
 /// A line break inside a Japanese paragraph is not a space: drop soft breaks between
 /// two East Asian wide characters (as goldmark's EastAsianLineBreaks does).
 fn join_east_asian_lines(events: &mut Vec<Event<'_>>) {
-    let mut i = 1;
-    while i + 1 < events.len() {
-        if matches!(events[i], Event::SoftBreak) {
+    // Decided on the original neighbours (a dropped break's neighbours are texts, so
+    // no decision depends on another), then dropped in one pass: removing them one
+    // by one was quadratic in a long Japanese paragraph.
+    let drop: Vec<bool> = (0..events.len())
+        .map(|i| {
+            if i == 0 || i + 1 >= events.len() || !matches!(events[i], Event::SoftBreak) {
+                return false;
+            }
             let before = match &events[i - 1] {
                 Event::Text(t) => t.chars().next_back(),
                 _ => None,
@@ -587,13 +606,14 @@ fn join_east_asian_lines(events: &mut Vec<Event<'_>>) {
                 Event::Text(t) => t.chars().next(),
                 _ => None,
             };
-            if before.is_some_and(is_wide) && after.is_some_and(is_wide) {
-                events.remove(i);
-                continue;
-            }
-        }
+            before.is_some_and(is_wide) && after.is_some_and(is_wide)
+        })
+        .collect();
+    let mut i = 0;
+    events.retain(|_| {
         i += 1;
-    }
+        !drop[i - 1]
+    });
 }
 
 /// Turns a flat list of headings into a tree by level.
@@ -682,6 +702,18 @@ mod tests {
         assert_eq!(out.toc.len(), 1);
         assert_eq!(out.toc[0].children.len(), 3);
         assert_eq!(out.toc[0].children[0].children[0].title, "手順");
+    }
+
+    #[test]
+    fn equal_headings_are_numbered_around_explicit_ids() {
+        let (out, _) = r("## a {#a-2}\n## a\n## a\n## a\n## a-1\n");
+        for id in ["a-2", "a", "a-1", "a-3", "a-1-1"] {
+            assert!(
+                out.html.contains(&format!("<h2 id=\"{id}\">")),
+                "{id}: {}",
+                out.html
+            );
+        }
     }
 
     #[test]
@@ -777,6 +809,14 @@ mod tests {
         let (out, _) = r("信頼性を\n高める。\nEnglish\nwords\n");
         assert!(out.html.contains("信頼性を高める。"), "{}", out.html);
         assert!(out.html.contains("English\nwords"), "{}", out.html);
+    }
+
+    #[test]
+    fn a_long_japanese_paragraph_is_joined_in_one_pass() {
+        let (out, _) = r(&"あ\n".repeat(20_000));
+        assert!(out.html.contains(&"あ".repeat(20_000)));
+        let (out, _) = r("あ\nb\nい\nう\n");
+        assert!(out.html.contains("あ\nb\nいう"), "{}", out.html);
     }
 
     #[test]

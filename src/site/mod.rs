@@ -733,6 +733,7 @@ fn check_anchors(site: &Site, diags: &Diagnostics) {
     if policy == AnchorPolicy::Ignore {
         return;
     }
+    let mut known_by_page: std::collections::HashMap<usize, Vec<&String>> = Default::default();
     for t in lib.targets() {
         let doc = lib.doc(t);
         for r in &doc.rendered.anchor_refs {
@@ -740,9 +741,15 @@ fn check_anchors(site: &Site, diags: &Diagnostics) {
             if r.anchor == "top" || target.rendered.anchors.contains(&r.anchor) {
                 continue;
             }
-            let mut known: Vec<&String> = target.rendered.anchors.iter().collect();
-            known.sort();
-            known.truncate(8);
+            // Sorted once per target page: per broken anchor it was quadratic.
+            let known = known_by_page
+                .entry(std::ptr::from_ref(target) as usize)
+                .or_insert_with(|| {
+                    let mut known: Vec<&String> = target.rendered.anchors.iter().collect();
+                    known.sort();
+                    known.truncate(8);
+                    known
+                });
             let where_ = if std::ptr::eq(target, doc) {
                 "this page".to_string()
             } else {
@@ -752,7 +759,7 @@ fn check_anchors(site: &Site, diags: &Diagnostics) {
                 "broken-anchor",
                 format!("anchor `#{}` does not exist in {where_}", r.anchor),
             )
-            .at(&doc.source, r.span, &doc.text);
+            .at_offset(&doc.source, r.span, &doc.text, r.offset);
             if !known.is_empty() {
                 let list: Vec<String> = known.iter().map(|a| format!("#{a}")).collect();
                 d = d.with_help(format!("ids there include: {}", list.join(", ")));
