@@ -11,6 +11,16 @@ use std::path::Path;
 
 use common::*;
 
+/// Names beside the output that a build made and should have removed (staging, old
+/// output): after any build, failed or killed, there must be none.
+fn srekb_leftovers(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("srekb-"))
+        .collect()
+}
+
 #[derive(serde::Deserialize)]
 struct Expect {
     code: i32,
@@ -51,11 +61,7 @@ fn run_case(dir: &Path) {
             "{name}: a failed build touched public/"
         );
     }
-    let leftovers: Vec<String> = fs::read_dir(site.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("srekb-"))
-        .collect();
+    let leftovers = srekb_leftovers(site.path());
     assert!(leftovers.is_empty(), "{name}: {leftovers:?}");
 }
 
@@ -174,11 +180,7 @@ fn a_gh_pages_checkout_keeps_its_git_and_history_across_builds() {
         head = git(&public, &["rev-parse", "HEAD"]);
     }
     assert_eq!(git(&public, &["rev-list", "--count", "HEAD"]), "3");
-    let hidden: Vec<String> = fs::read_dir(site.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("srekb-"))
-        .collect();
+    let hidden = srekb_leftovers(site.path());
     assert!(hidden.is_empty(), "{hidden:?}");
 }
 
@@ -264,11 +266,7 @@ fn a_failed_write_leaves_no_hidden_directory() {
         assert!(stderr.contains("left unchanged"), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(walk(&public), before);
-        let hidden: Vec<String> = fs::read_dir(site.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains("srekb-"))
-            .collect();
+        let hidden = srekb_leftovers(site.path());
         assert!(hidden.is_empty(), "{hidden:?}");
     }
     // Once there is room again, the build works.
@@ -376,11 +374,7 @@ fn killed_builds_never_leave_public_broken() {
     assert_eq!(count(&public), expected);
     assert_eq!(read(&public, "CNAME"), "kb.example\n");
     assert_eq!(git(&public, &["rev-list", "--count", "HEAD"]), "1");
-    let leftovers: Vec<String> = fs::read_dir(site.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("srekb-"))
-        .collect();
+    let leftovers = srekb_leftovers(site.path());
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let index_leftovers: Vec<String> = fs::read_dir(site.path().join(".srekb"))
         .unwrap()
