@@ -200,6 +200,7 @@ fn doc_from(text: &str) -> Option<Document> {
         updated: None,
         taxonomies: Default::default(),
         path: "postmortems/x/".into(),
+        imported: None,
         rendered: Default::default(),
     })
 }

@@ -368,6 +368,7 @@ fn parse_document(
         updated,
         taxonomies,
         path: String::new(),
+        imported: None,
         rendered: Rendered::default(),
         text,
     })

@@ -78,12 +78,68 @@ pub struct Document {
     pub taxonomies: BTreeMap<String, Vec<String>>,
     /// Site path without leading slash, always ending in `/` (or empty for the home page).
     pub path: String,
+    /// The body as the import stage rewrote it (other tools' syntax made CommonMark,
+    /// line for line); `None` when nothing needed rewriting.
+    pub imported: Option<Box<ImportedBody>>,
     pub rendered: Rendered,
 }
 
+/// A body rewritten by the import stage. Lines are kept, so line numbers agree with
+/// the original file; columns are mapped back by [`Document::body_span`].
+#[derive(Debug, Clone, Default)]
+pub struct ImportedBody {
+    pub body: String,
+    /// Byte offset (in `body`) of a callout's first line → its title.
+    pub callout_titles: BTreeMap<usize, String>,
+}
+
 impl Document {
+    /// The body every stage after import reads: the rewritten body if there is one.
     pub fn body(&self) -> &str {
+        self.imported
+            .as_ref()
+            .map_or(&self.text[self.body_start..], |i| i.body.as_str())
+    }
+
+    /// The body as the author wrote it.
+    pub fn original_body(&self) -> &str {
         &self.text[self.body_start..]
+    }
+
+    /// Where byte `offset` of [`Document::body`] is in the original file. The
+    /// import rewrite keeps lines, so the line is exact; within a rewritten line the
+    /// column is counted from the line's end (rewrites change line starts, such as
+    /// `!!! note` → `> [!NOTE]`), or is the line's first column when the offset falls
+    /// in rewritten text.
+    pub fn body_span(&self, offset: usize) -> Span {
+        let Some(imp) = &self.imported else {
+            return Span::from_offset(&self.text, self.body_start + offset);
+        };
+        let at = Span::from_offset(&imp.body, offset);
+        let line_no = self.body_line + at.line;
+        let rew_line = imp.body.split('\n').nth(at.line - 1).unwrap_or("");
+        let orig_line = self
+            .original_body()
+            .split('\n')
+            .nth(at.line - 1)
+            .unwrap_or("");
+        if rew_line == orig_line {
+            return Span::new(line_no, at.col);
+        }
+        let rew_chars = rew_line.chars().count();
+        let from_end = rew_chars.saturating_sub(at.col - 1);
+        let common = rew_line
+            .chars()
+            .rev()
+            .zip(orig_line.chars().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let col = if from_end <= common {
+            orig_line.chars().count() - from_end + 1
+        } else {
+            1
+        };
+        Span::new(line_no, col)
     }
 
     /// Where front matter `key` is written.
@@ -114,6 +170,7 @@ impl Document {
             updated: None,
             taxonomies: BTreeMap::new(),
             path,
+            imported: None,
             rendered: Rendered::default(),
         }
     }

@@ -360,7 +360,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn body_span(&self, offset: usize) -> Span {
-        Span::from_offset(&self.page.doc.text, self.page.doc.body_start + offset)
+        self.page.doc.body_span(offset)
     }
 
     fn push(&mut self, d: Diagnostic, span: Span) {
@@ -1112,8 +1112,8 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
             for term in terms {
                 if let Some(byte) = lower.find(&term.to_lowercase()) {
                     let col = lower[..byte].chars().count();
-                    let line_no =
-                        Span::from_offset(&cx.page.doc.text, cx.page.doc.body_start + start).line;
+                    let in_line = line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
+                    let at = cx.page.doc.body_span(start + in_line);
                     let msg = format!(
                         "`{term}`: {}",
                         if code == "blame-language" {
@@ -1125,7 +1125,7 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
                     let d = Diagnostic::warning(code, msg).with_help(format!(
                         "{help} (silence with <!-- srekb-ignore --> on the line before)"
                     ));
-                    cx.push(d, Span::new(line_no, col + 1));
+                    cx.push(d, at);
                 }
             }
         }

@@ -140,7 +140,7 @@ pub fn analyze(page: &Page, config: &SiteConfig, today: NaiveDate) -> (Runbook, 
     for line in body.split_inclusive('\n') {
         for marker in &config.runbook.placeholder_markers {
             if let Some(i) = line.find(marker.as_str()) {
-                let span = Span::from_offset(&doc.text, doc.body_start + offset + i);
+                let span = doc.body_span(offset + i);
                 push(
                     Diagnostic::warning(
                         "placeholder",

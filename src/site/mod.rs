@@ -2,6 +2,7 @@
 //! config → theme → load → markdown → links → taxonomies → render → feeds → static → commit.
 
 pub mod feeds;
+pub(crate) mod import;
 pub mod maturity;
 pub mod output;
 pub mod postmortems;
@@ -313,6 +314,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let today = today(config.offset());
     let mut lib = lib;
     let shape = site_shape(&lib);
+    steps.run("import", || import::run(&mut lib, &diags));
     steps.run("kinds", || {
         let cache = opts.cache.as_ref().map(|c| (&c.kinds, shape));
         crate::kinds::analyze_cached(&mut lib, &config, today, &diags, cache)
@@ -529,9 +531,6 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
         h.finalize()
     });
     let cached = cache.map(|c| c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
-    // Unknown shortcodes over the whole site: name → (occurrences, files).
-    type Tally = BTreeMap<String, (usize, std::collections::BTreeSet<PathBuf>)>;
-    let shortcodes: std::sync::Mutex<Tally> = Default::default();
     let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>)> = targets
         .par_iter()
         .filter_map(|&t| {
@@ -559,14 +558,12 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
                     }
                 }
             }
-            // Other tools' syntax (shortcodes, admonitions) rewritten line for line.
-            let imported = markdown::import::rewrite(doc.body());
-            let rewritten = imported.body != doc.body();
-            let full: std::borrow::Cow<str> = if rewritten {
-                format!("{}{}", &doc.text[..doc.body_start], imported.body).into()
-            } else {
-                doc.text.as_str().into()
+            // The import stage rewrote other tools' syntax line for line.
+            let full: std::borrow::Cow<str> = match &doc.imported {
+                Some(imp) => format!("{}{}", &doc.text[..doc.body_start], imp.body).into(),
+                None => doc.text.as_str().into(),
             };
+            let no_titles = BTreeMap::new();
             let ctx = markdown::Context {
                 config,
                 lib,
@@ -578,38 +575,15 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
                 path: &doc.path,
                 copy_label: &copy_label,
                 title: &doc.title,
-                // A kind's table ranges refer to the original text.
-                replacements: if rewritten { &empty } else { replacements },
-                callout_titles: &imported.titles,
+                // A kind's table ranges refer to the imported body, like `full`.
+                replacements,
+                callout_titles: doc
+                    .imported
+                    .as_ref()
+                    .map_or(&no_titles, |i| &i.callout_titles),
                 lines: Default::default(),
             };
-            let (rendered, mut ds) = markdown::render(&full[doc.body_start..], &ctx);
-            if !imported.unknown.is_empty() {
-                let mut t = shortcodes.lock().unwrap_or_else(|e| e.into_inner());
-                for (name, lines) in &imported.unknown {
-                    let e = t.entry(name.clone()).or_default();
-                    e.0 += lines.len();
-                    e.1.insert(doc.source.clone());
-                }
-            }
-            for (name, lines) in &imported.unknown {
-                let times = if lines.len() > 1 {
-                    format!(" ({} times in this file)", lines.len())
-                } else {
-                    String::new()
-                };
-                ds.push(
-                    Diagnostic::warning(
-                        "shortcode",
-                        format!("unknown shortcode `{name}`{times}: shown as its inner text"),
-                    )
-                    .at(
-                        &doc.source,
-                        crate::diagnostics::Span::new(doc.body_line + lines[0], 1),
-                        &doc.text,
-                    ),
-                );
-            }
+            let (rendered, ds) = markdown::render(&full[doc.body_start..], &ctx);
             // Documents with diagnostics are not cached, so their messages come back.
             let cacheable = ds.is_empty();
             diags.extend(ds);
@@ -617,26 +591,6 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
         })
         .collect();
     drop(cached);
-    let tally = shortcodes.into_inner().unwrap_or_else(|e| e.into_inner());
-    if !tally.is_empty() {
-        let total: usize = tally.values().map(|v| v.0).sum();
-        let files: std::collections::BTreeSet<&PathBuf> =
-            tally.values().flat_map(|v| v.1.iter()).collect();
-        let mut by_count: Vec<(&String, usize)> = tally.iter().map(|(k, v)| (k, v.0)).collect();
-        by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let list: Vec<String> = by_count.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
-        diags.push(
-            Diagnostic::warning(
-                "shortcode",
-                format!(
-                    "{total} unknown shortcodes in {} files: {}",
-                    files.len(),
-                    list.join(", ")
-                ),
-            )
-            .with_help("their inner markdown is rendered; the shortcodes themselves are not"),
-        );
-    }
     let mut fresh = HashMap::new();
     for (t, r, key) in results {
         if let Some(key) = key {
