@@ -1,7 +1,6 @@
 //! Command-line interface (clap derive). Parsing only; the work is in `cmd/`.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -9,24 +8,7 @@ use crate::diagnostics::{ColorChoice, Format};
 
 /// `--config FILE`, recorded once by `run` so every reader of the site configuration
 /// (build, check, serve, new) uses the same file without threading it through each.
-static CONFIG_FILE: OnceLock<PathBuf> = OnceLock::new();
-
-/// Records `--config FILE` for [`config_file`].
-pub fn set_config_file(path: PathBuf) {
-    let _ = CONFIG_FILE.set(path);
-}
-
-/// The site configuration to read for `root`: `--config FILE` when given, else
-/// `root/site-config.toml`. Returns (path to read, path shown in diagnostics).
-pub fn config_file(root: &Path) -> (PathBuf, PathBuf) {
-    match CONFIG_FILE.get() {
-        Some(p) => (p.clone(), p.clone()),
-        None => (
-            root.join("site-config.toml"),
-            PathBuf::from("site-config.toml"),
-        ),
-    }
-}
+pub use crate::config::{config_file, set_config_file};
 
 /// Exit status of a run that found nothing wrong.
 pub const EXIT_OK: i32 = 0;
@@ -291,12 +273,8 @@ mod tests {
 
     #[test]
     fn search_kinds_are_the_indexed_kinds() {
-        for k in crate::content::Kind::ALL {
-            assert!(
-                SearchKind::from_str(k.as_str(), false).is_ok(),
-                "{}",
-                k.as_str()
-            );
+        for k in crate::kinds::names() {
+            assert!(SearchKind::from_str(k, false).is_ok(), "{k}");
         }
         for k in SearchKind::value_variants() {
             let name = k.to_possible_value().unwrap();

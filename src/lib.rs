@@ -11,15 +11,17 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod content;
+pub mod date;
 pub mod diagnostics;
 pub mod kinds;
 pub mod line_index;
 pub mod markdown;
-pub mod maturity;
+pub mod output;
 pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod taxonomy;
 pub mod theme;
 
 use anyhow::Result;

@@ -4,10 +4,8 @@
 pub mod feeds;
 pub(crate) mod import;
 pub mod maturity;
-pub mod output;
 pub mod postmortems;
 pub mod runbooks;
-pub mod taxonomy;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,11 +22,11 @@ use crate::content::load::{self, LoadOptions};
 use crate::content::{Kind, Library, Page, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::markdown::{self, links};
+use crate::output::{self, Output};
 use crate::render::views::{self, Crumb, NavItem, SiteView};
 use crate::render::Renderer;
+use crate::taxonomy::{self, Taxonomy};
 use crate::theme::Theme;
-use output::Output;
-use taxonomy::Taxonomy;
 
 /// Where the build goes.
 #[derive(Debug, Clone)]
@@ -189,29 +187,9 @@ pub struct Site {
     pub lib: Library,
     pub taxonomies: Vec<Taxonomy>,
     /// Alerting rules from `[runbook] alert_rules` (for the coverage report).
-    pub rules: Vec<crate::kinds::alert_rules::Rule>,
+    pub rules: Vec<crate::kinds::runbook::alert_rules::Rule>,
     /// The build's date in the site's time zone (staleness, overdue items).
     pub today: chrono::NaiveDate,
-}
-
-/// JSON for files and pages: pretty, with `<`, `>` and `&` written as `\u003c`-style
-/// escapes (still the same JSON value) so the output is inert even inside HTML.
-pub fn json_bytes<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Vec<u8>> {
-    let text = if pretty {
-        serde_json::to_string_pretty(value)?
-    } else {
-        serde_json::to_string(value)?
-    };
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
-    }
-    Ok(out.into_bytes())
 }
 
 /// Today in the site's time zone; `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds
@@ -307,6 +285,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             &config,
             LoadOptions {
                 drafts: opts.drafts,
+                sections: crate::kinds::sections(&config, &diags),
             },
             &diags,
         )
@@ -330,13 +309,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         today,
     };
     steps.run("alert-rules", || {
-        let load = |path: &Path, shown: &Path| match crate::kinds::alert_rules::load(path, shown) {
-            Ok(r) => r,
-            Err(d) => {
-                diags.push(*d);
-                Vec::new()
-            }
-        };
+        let load =
+            |path: &Path, shown: &Path| match crate::kinds::runbook::alert_rules::load(path, shown)
+            {
+                Ok(r) => r,
+                Err(d) => {
+                    diags.push(*d);
+                    Vec::new()
+                }
+            };
         for f in &site.config.runbook.alert_rules {
             let r = load(&root.join(f), Path::new(f));
             site.rules.extend(r);
@@ -909,8 +890,13 @@ fn render_all(
             let root = links::root_prefix(&page.doc.path);
             let mut c = ctx.base(&page.doc.path, &root, &config.base_url);
             c.insert("page", &views::page_view(page, &site.taxonomies));
-            if page.kind == Kind::Assessment {
-                c.insert("model", &lib.maturity);
+            if page.kind == crate::kinds::assessment::KIND {
+                c.insert(
+                    "model",
+                    &lib.state::<crate::kinds::assessment::model::Model>(
+                        crate::kinds::assessment::KIND,
+                    ),
+                );
             }
             c.insert("section", &views::section_ref(lib, page.section));
             let crumbs: Vec<Crumb> =
@@ -1050,14 +1036,21 @@ fn render_all(
         })?;
     }
 
-    if Scope::touches(scope, &[Kind::Postmortem]) {
+    if Scope::touches(scope, &[crate::kinds::postmortem::KIND]) {
         postmortems::render(site, renderer, &ctx, out, diags, &home)?;
     }
-    if Scope::touches(scope, &[Kind::Runbook]) {
+    if Scope::touches(scope, &[crate::kinds::runbook::KIND]) {
         runbooks::render(site, renderer, &ctx, out, diags, &home)?;
     }
     // Scorecards show postmortem and runbook evidence beside the assessments.
-    if Scope::touches(scope, &[Kind::Assessment, Kind::Postmortem, Kind::Runbook]) {
+    if Scope::touches(
+        scope,
+        &[
+            crate::kinds::assessment::KIND,
+            crate::kinds::postmortem::KIND,
+            crate::kinds::runbook::KIND,
+        ],
+    ) {
         maturity::render(site, renderer, &ctx, out, diags, &home, site.today)?;
     }
     if scope.is_some() {
@@ -1202,10 +1195,10 @@ fn write_feeds(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<()> {
             .as_bytes(),
         )?;
     }
-    if Scope::touches(scope, &[Kind::Postmortem]) {
+    if Scope::touches(scope, &[crate::kinds::postmortem::KIND]) {
         postmortems::write_json(site, out)?;
     }
-    if Scope::touches(scope, &[Kind::Runbook]) {
+    if Scope::touches(scope, &[crate::kinds::runbook::KIND]) {
         runbooks::write_json(site, out)?;
     }
     if scope.is_some() {
