@@ -10,10 +10,10 @@ use unicode_normalization::{is_nfc, UnicodeNormalization};
 use walkdir::WalkDir;
 
 use super::frontmatter::{self, string_list, FrontMatter, SortBy};
+use super::Rendered;
 use super::{slug, Asset, Date, Document, FmLocation, Kind, Library, Page, Section, Target};
 use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, Diagnostics, Span};
-use crate::markdown::Rendered;
 
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {

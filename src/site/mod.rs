@@ -205,7 +205,7 @@ pub fn today(offset: chrono::FixedOffset) -> chrono::NaiveDate {
 
 /// Reads and validates `root/site-config.toml`.
 pub fn load_config(root: &Path, diags: &Diagnostics) -> Option<SiteConfig> {
-    let (path, shown) = crate::cli::config_file(root);
+    let (path, shown) = crate::config::config_file(root);
     if !path.is_file() {
         diags.push(
             Diagnostic::error(
