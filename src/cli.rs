@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use crate::diagnostics::{ColorChoice, Format};
 
@@ -107,9 +107,9 @@ pub enum Command {
     Search {
         /// Words to find; all must match, a Japanese word matches as a phrase.
         query: String,
-        /// Only pages of this kind.
-        #[arg(long, value_enum)]
-        kind: Option<SearchKind>,
+        /// Only pages of this kind (a registered kind, `page` or `section`).
+        #[arg(long, value_parser = search_kinds())]
+        kind: Option<String>,
         /// Most hits to print (1 to 10000).
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=MAX_LIMIT))]
         limit: u64,
@@ -206,35 +206,13 @@ pub enum NewCommand {
 /// Largest `search --limit`: more hits than anyone reads, small enough to allocate.
 pub const MAX_LIMIT: u64 = 10_000;
 
-/// Kinds of documents in the search index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SearchKind {
-    /// Ordinary pages.
-    Page,
-    /// Career guides.
-    Career,
-    /// Postmortems.
-    Postmortem,
-    /// Runbooks.
-    Runbook,
-    /// Maturity self-assessments.
-    Assessment,
-    /// Section index pages.
-    Section,
-}
-
-impl SearchKind {
-    /// The kind as the index stores it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SearchKind::Page => "page",
-            SearchKind::Career => "career",
-            SearchKind::Postmortem => "postmortem",
-            SearchKind::Runbook => "runbook",
-            SearchKind::Assessment => "assessment",
-            SearchKind::Section => "section",
-        }
-    }
+/// Kinds of documents in the search index: `page`, every registered kind, and
+/// `section` (section index pages). A new kind is searchable by its name without
+/// a change here.
+fn search_kinds() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::kinds::names().chain(std::iter::once("section")),
+    )
 }
 
 #[cfg(test)]
@@ -273,12 +251,19 @@ mod tests {
 
     #[test]
     fn search_kinds_are_the_indexed_kinds() {
-        for k in crate::kinds::names() {
-            assert!(SearchKind::from_str(k, false).is_ok(), "{k}");
-        }
-        for k in SearchKind::value_variants() {
-            let name = k.to_possible_value().unwrap();
-            assert_eq!(name.get_name(), k.as_str());
+        let cmd = Cli::command();
+        let search = cmd.find_subcommand("search").unwrap();
+        let kind = search
+            .get_arguments()
+            .find(|a| a.get_id() == "kind")
+            .unwrap();
+        let values: Vec<String> = kind
+            .get_possible_values()
+            .iter()
+            .map(|v| v.get_name().to_string())
+            .collect();
+        for k in crate::kinds::names().chain(["section"]) {
+            assert!(values.iter().any(|v| v == k), "{k}: {values:?}");
         }
     }
 

@@ -84,13 +84,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             kind,
             limit,
             json,
-        } => cmd::search::run(
-            &root,
-            &query,
-            kind.map(cli::SearchKind::as_str),
-            limit,
-            json,
-        ),
+        } => cmd::search::run(&root, &query, kind.as_deref(), limit, json),
         Command::Completions { shell } => cmd::print_completions(shell),
         Command::Man => cmd::print_man(),
         Command::Dev { what } => match what {

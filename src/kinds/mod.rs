@@ -26,9 +26,9 @@ pub use crate::content::Replacements;
 
 /// Every registered kind, one line each. Plain pages (`kind = "page"`) need none.
 pub static REGISTRY: &[&dyn ContentKind] = &[
+    &career::CareerKind,
     &postmortem::PostmortemKind,
     &runbook::RunbookKind,
-    &career::CareerKind,
     &assessment::AssessmentKind,
 ];
 
