@@ -1,11 +1,13 @@
 //! srekb compiles a git repository of SRE markdown into a static knowledge base.
 //!
-//! The pipeline, one module per stage: `config` reads `site-config.toml`; `content`
-//! loads and parses every markdown file (front matter in TOML, YAML or JSON) into
-//! pages and sections; `markdown` renders bodies to HTML with anchors, a table of
-//! contents and checked links; `render` feeds borrowed views to the theme's tera
-//! templates; `site` runs these as a flat list of timed steps and writes the result
-//! atomically. `diagnostics` collects every problem of a run with file:line:col.
+//! The pipeline, one module per stage (see README "Layout of the code"): `config`
+//! reads `site-config.toml`; `content` loads every markdown file into pages and
+//! sections (it knows no kind); `markdown::import` rewrites other tools' syntax;
+//! `kinds` analyses pages through the `ContentKind` registry; `markdown` renders
+//! bodies; `render` feeds borrowed views to the theme's templates; `site` runs these
+//! as a flat list of timed stages and `output` writes the result atomically.
+//! `diagnostics` collects every problem of a run with file:line:col. Top-level
+//! modules form layers without cycles (`tests/architecture.rs`).
 
 pub mod cli;
 pub mod cmd;
