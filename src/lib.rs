@@ -28,7 +28,7 @@ pub mod theme;
 
 use anyhow::Result;
 
-use cli::{Cli, Command, DevCommand, NewCommand};
+use cli::{Cli, Command, DevCommand};
 
 /// Runs a parsed command line; returns the process exit code (see `cli::EXIT_*`).
 pub fn run(cli: Cli) -> Result<i32> {
@@ -52,22 +52,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             drafts,
             alert_rules,
         } => cmd::check::run(root, format, strict, drafts, alert_rules, cli.verbose),
-        Command::New { what } => match what {
-            NewCommand::Page { path, title } => cmd::new::page(&root, &path, title),
-            NewCommand::Postmortem {
-                title,
-                slug,
-                severity,
-                services,
-            } => cmd::new::postmortem(&root, &title, slug, severity, services),
-            NewCommand::Assessment { team, date } => cmd::new::assessment(&root, &team, date),
-            NewCommand::Runbook {
-                title,
-                service,
-                alerts,
-                slug,
-            } => cmd::new::runbook(&root, &title, service, alerts, slug),
-        },
+        Command::New { what } => cmd::new::run(&root, &what),
         Command::Serve {
             port,
             bind,

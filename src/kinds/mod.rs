@@ -11,6 +11,7 @@ pub mod assessment;
 pub mod career;
 pub mod postmortem;
 pub mod runbook;
+pub mod scaffold;
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use rayon::prelude::*;
 use crate::config::SiteConfig;
 use crate::content::{Kind, KindData, Library, Page};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+pub use crate::render::site::{Pages, SiteRef};
 
 pub use crate::content::Replacements;
 
@@ -47,7 +49,7 @@ pub trait ContentKind: Send + Sync {
     /// Site-wide state read before any page is analysed (a data file such as
     /// `content/maturity/model.toml`). It is stored in `Library::kind_state` under the
     /// kind's name; analysis and later stages read it with `lib.state::<T>(KIND)`.
-    fn prepare(&self, _lib: &Library, _diags: &Diagnostics) -> Option<Prepared> {
+    fn prepare(&self, _cx: &PrepareCx<'_>, _diags: &Diagnostics) -> Option<Prepared> {
         None
     }
 
@@ -63,6 +65,66 @@ pub trait ContentKind: Send + Sync {
     fn search_fields<'a>(&self, _page: &'a Page) -> SearchFields<'a> {
         SearchFields::default()
     }
+
+    /// Checks that need the whole built site (rule files against runbooks), after
+    /// taxonomies and before rendering.
+    fn check(&self, _site: &SiteRef<'_>, _diags: &Diagnostics) {}
+
+    /// Values a page of this kind adds to its template's context (beside `page`).
+    fn page_context(&self, _site: &SiteRef<'_>, _page: &Page, _c: &mut tera::Context) {}
+
+    /// Values the section `si` adds to its index template's context (filters).
+    fn section_context(
+        &self,
+        _site: &SiteRef<'_>,
+        _renderer: &crate::render::Renderer,
+        _si: usize,
+        _c: &mut tera::Context,
+    ) {
+    }
+
+    /// Whether this kind renders section `si`'s index itself in [`Self::outputs`]
+    /// (the generic section page is then not written).
+    fn owns_section(&self, _site: &SiteRef<'_>, _si: usize) -> bool {
+        false
+    }
+
+    /// Site-wide files of this kind: reports, indexes, extra pages through
+    /// `pages` (the theme), JSON through `pages.out`. Runs after every page is
+    /// rendered, in registry order.
+    fn outputs(&self, _site: &SiteRef<'_>, _pages: &Pages<'_>) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Kinds whose pages [`Self::outputs`] reads: a scoped rebuild (`serve`) writes
+    /// the outputs again only when a page of one of them changed.
+    fn outputs_read(&self) -> Vec<Kind> {
+        vec![self.kind()]
+    }
+
+    /// `srekb new <kind>`: the subcommand's arguments, named after the kind. `None`:
+    /// the kind has no scaffold.
+    fn new_command(&self) -> Option<clap::Command> {
+        None
+    }
+
+    /// Writes a new page of this kind from the arguments of [`Self::new_command`]
+    /// and prints what it created; returns the process exit code.
+    fn scaffold(
+        &self,
+        _cx: &scaffold::ScaffoldCx<'_>,
+        _args: &clap::ArgMatches,
+    ) -> anyhow::Result<i32> {
+        anyhow::bail!("`srekb new {}` is not available", self.kind().as_str())
+    }
+}
+
+/// What a kind's [`ContentKind::prepare`] may read.
+pub struct PrepareCx<'a> {
+    pub lib: &'a Library,
+    pub config: &'a SiteConfig,
+    /// The site's root directory (files named in site-config.toml are relative to it).
+    pub root: &'a std::path::Path,
 }
 
 /// State a kind prepared, with the bytes that identify it for `serve`'s cache.
@@ -188,10 +250,11 @@ pub type AnalysisCache =
 pub fn analyze(
     lib: &mut Library,
     config: &SiteConfig,
+    root: &std::path::Path,
     today: chrono::NaiveDate,
     diags: &Diagnostics,
 ) {
-    analyze_cached(lib, config, today, diags, None)
+    analyze_cached(lib, config, root, today, diags, None)
 }
 
 /// [`analyze`], reusing the analysis of pages whose text is unchanged when `cache`
@@ -200,6 +263,7 @@ pub fn analyze(
 pub fn analyze_cached(
     lib: &mut Library,
     config: &SiteConfig,
+    root: &std::path::Path,
     today: chrono::NaiveDate,
     diags: &Diagnostics,
     cache: Option<(&AnalysisCache, blake3::Hash)>,
@@ -208,7 +272,7 @@ pub fn analyze_cached(
     let mut prepared_key = blake3::Hasher::new();
     lib.kind_state.clear();
     for k in REGISTRY {
-        if let Some(p) = k.prepare(lib, diags) {
+        if let Some(p) = k.prepare(&PrepareCx { lib, config, root }, diags) {
             prepared_key.update(k.kind().as_str().as_bytes());
             prepared_key.update(&p.cache_key);
             lib.kind_state.insert(k.kind().as_str(), p.state);

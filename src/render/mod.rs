@@ -2,6 +2,7 @@
 //! call that turns tera's errors into diagnostics naming the template.
 
 pub mod charts;
+pub mod site;
 pub mod views;
 
 use std::collections::HashMap;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::content::{slug, Date, Page};
+use crate::content::{Date, Page};
 
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -23,10 +23,7 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// Absolute URL of a site path.
-pub fn absolute(base_url: &str, path: &str) -> String {
-    format!("{base_url}/{}", slug::encode_path(path))
-}
+pub use crate::render::views::absolute_url as absolute;
 
 pub struct FeedInfo<'a> {
     pub title: &'a str,

@@ -3,9 +3,6 @@
 
 pub mod feeds;
 pub(crate) mod import;
-pub mod maturity;
-pub mod postmortems;
-pub mod runbooks;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,6 +20,7 @@ use crate::content::{Kind, Library, Page, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::markdown::{self, links};
 use crate::output::{self, Output};
+use crate::render::site::{out_file, PageCx, Pages, SiteRef};
 use crate::render::views::{self, Crumb, NavItem, SiteView};
 use crate::render::Renderer;
 use crate::taxonomy::{self, Taxonomy};
@@ -186,10 +184,21 @@ pub struct Site {
     pub theme: std::sync::Arc<Theme>,
     pub lib: Library,
     pub taxonomies: Vec<Taxonomy>,
-    /// Alerting rules from `[runbook] alert_rules` (for the coverage report).
-    pub rules: Vec<crate::kinds::runbook::alert_rules::Rule>,
     /// The build's date in the site's time zone (staleness, overdue items).
     pub today: chrono::NaiveDate,
+}
+
+impl Site {
+    /// The read-only view kinds' checks and outputs get.
+    pub fn view(&self) -> SiteRef<'_> {
+        SiteRef {
+            root: &self.root,
+            config: &self.config,
+            lib: &self.lib,
+            taxonomies: &self.taxonomies,
+            today: self.today,
+        }
+    }
 }
 
 /// Today in the site's time zone; `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds
@@ -296,7 +305,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     steps.run("import", || import::run(&mut lib, &diags));
     steps.run("kinds", || {
         let cache = opts.cache.as_ref().map(|c| (&c.kinds, shape));
-        crate::kinds::analyze_cached(&mut lib, &config, today, &diags, cache)
+        crate::kinds::analyze_cached(&mut lib, &config, root, today, &diags, cache)
     });
     let mut site = Site {
         root: root.clone(),
@@ -305,29 +314,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         theme,
         lib,
         taxonomies: Vec::new(),
-        rules: Vec::new(),
         today,
     };
-    steps.run("alert-rules", || {
-        let load =
-            |path: &Path, shown: &Path| match crate::kinds::runbook::alert_rules::load(path, shown)
-            {
-                Ok(r) => r,
-                Err(d) => {
-                    diags.push(*d);
-                    Vec::new()
-                }
-            };
-        for f in &site.config.runbook.alert_rules {
-            let r = load(&root.join(f), Path::new(f));
-            site.rules.extend(r);
-        }
-        runbooks::check_rules(&site, &site.rules, false, &diags);
-        let cli: Vec<_> = opts.alert_rules.iter().flat_map(|f| load(f, f)).collect();
-        if !opts.alert_rules.is_empty() {
-            runbooks::check_rules(&site, &cli, true, &diags);
-        }
-    });
     steps.run("markdown", || {
         render_markdown(&mut site, opts.cache.as_deref(), &diags)
     });
@@ -350,6 +338,23 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             }
         }
         t
+    });
+    steps.run("kind-checks", || {
+        let view = site.view();
+        for k in crate::kinds::REGISTRY {
+            k.check(&view, &diags);
+        }
+        // `check --alert-rules FILE`: every alert there must have a runbook.
+        if !opts.alert_rules.is_empty() {
+            let mut rules = Vec::new();
+            for f in &opts.alert_rules {
+                match crate::kinds::runbook::alert_rules::load(f, f) {
+                    Ok(r) => rules.extend(r),
+                    Err(d) => diags.push(*d),
+                }
+            }
+            crate::kinds::runbook::outputs::check_rules(&view, &rules, true, &diags);
+        }
     });
 
     let scope = steps.run("scope", || scope_of_change(&site, shape, opts));
@@ -763,58 +768,6 @@ fn write_theme_assets(site: &Site, out: &Output) -> Result<Assets> {
     Ok(assets)
 }
 
-/// Renders `template` into `file`; a template error becomes a diagnostic (the build
-/// goes on to find the others) instead of aborting.
-pub(crate) fn render_page(
-    renderer: &Renderer,
-    out: &Output,
-    diags: &Diagnostics,
-    template: &str,
-    c: &tera::Context,
-    file: &str,
-) -> Result<()> {
-    match renderer.render(template, c) {
-        Ok(html) => out.write(file, html.as_bytes()),
-        Err(d) => {
-            diags.push(*d);
-            Ok(())
-        }
-    }
-}
-
-/// The first top-level section whose pages are of `kind` (`postmortems/` …).
-pub(crate) fn top_section(site: &Site, kind: Kind) -> Option<usize> {
-    site.lib.sections.iter().position(|s| {
-        s.kind == kind
-            && s.parent
-                .is_some_and(|p| site.lib.sections[p].parent.is_none())
-    })
-}
-
-/// Common template context: site, UI strings, relative root, canonical URL.
-pub(crate) struct Ctx<'a> {
-    site_view: SiteView<'a>,
-    strings: &'a serde_json::Map<String, serde_json::Value>,
-    live_reload: Option<&'a str>,
-}
-
-impl Ctx<'_> {
-    pub(crate) fn base(&self, path: &str, root: &str, base_url: &str) -> tera::Context {
-        let mut c = tera::Context::new();
-        c.insert("site", &self.site_view);
-        c.insert("t", self.strings);
-        c.insert("root", root);
-        c.insert("canonical", &feeds::absolute(base_url, path));
-        c.insert("live_reload", &self.live_reload);
-        let top = path.split('/').next().filter(|s| !s.is_empty());
-        c.insert(
-            "current_section",
-            &top.map(|t| views::href(&format!("{t}/"))),
-        );
-        c
-    }
-}
-
 fn page_template(renderer: &Renderer, page: &Page) -> String {
     if let Some(t) = &page.doc.meta.template {
         return t.clone();
@@ -825,10 +778,6 @@ fn page_template(renderer: &Renderer, page: &Page) -> String {
     } else {
         "page.html".into()
     }
-}
-
-fn out_file(path: &str) -> String {
-    format!("{path}index.html")
 }
 
 fn render_all(
@@ -842,6 +791,7 @@ fn render_all(
 ) -> Result<()> {
     let lib = &site.lib;
     let config = &site.config;
+    let view = site.view();
     let home = renderer.t("home").to_string();
     let mut top: Vec<usize> = lib.sections[lib.root()].subsections.clone();
     views::sort_sections(lib, &mut top);
@@ -853,7 +803,7 @@ fn render_all(
             href: views::href(&lib.sections[si].doc.path),
         })
         .collect();
-    let ctx = Ctx {
+    let ctx = PageCx {
         site_view: SiteView {
             title: &config.title,
             description: &config.description,
@@ -890,13 +840,8 @@ fn render_all(
             let root = links::root_prefix(&page.doc.path);
             let mut c = ctx.base(&page.doc.path, &root, &config.base_url);
             c.insert("page", &views::page_view(page, &site.taxonomies));
-            if page.kind == crate::kinds::assessment::KIND {
-                c.insert(
-                    "model",
-                    &lib.state::<crate::kinds::assessment::model::Model>(
-                        crate::kinds::assessment::KIND,
-                    ),
-                );
+            if let Some(k) = crate::kinds::get(page.kind) {
+                k.page_context(&view, page, &mut c);
             }
             c.insert("section", &views::section_ref(lib, page.section));
             let crumbs: Vec<Crumb> =
@@ -918,7 +863,9 @@ fn render_all(
         .into_par_iter()
         .try_for_each(|si| -> Result<()> {
             let s = &lib.sections[si];
-            if maturity::owns_section(site, si)
+            if crate::kinds::REGISTRY
+                .iter()
+                .any(|k| k.owns_section(&view, si))
                 || scope.is_some_and(|sc| !sc.sections.contains(&si))
             {
                 return Ok(());
@@ -928,7 +875,9 @@ fn render_all(
             c.insert("section", &views::section_view(lib, si, &site.taxonomies));
             let crumbs = views::breadcrumbs(lib, Some(si), &home, None);
             c.insert("breadcrumbs", &crumbs);
-            postmortems::index_context(site, renderer, &mut c, si);
+            for k in crate::kinds::REGISTRY {
+                k.section_context(&view, renderer, si, &mut c);
+            }
             let template = if s.parent.is_none() {
                 let mut recent: Vec<&Page> =
                     lib.pages.iter().filter(|p| p.doc.date.is_some()).collect();
@@ -1036,22 +985,17 @@ fn render_all(
         })?;
     }
 
-    if Scope::touches(scope, &[crate::kinds::postmortem::KIND]) {
-        postmortems::render(site, renderer, &ctx, out, diags, &home)?;
-    }
-    if Scope::touches(scope, &[crate::kinds::runbook::KIND]) {
-        runbooks::render(site, renderer, &ctx, out, diags, &home)?;
-    }
-    // Scorecards show postmortem and runbook evidence beside the assessments.
-    if Scope::touches(
-        scope,
-        &[
-            crate::kinds::assessment::KIND,
-            crate::kinds::postmortem::KIND,
-            crate::kinds::runbook::KIND,
-        ],
-    ) {
-        maturity::render(site, renderer, &ctx, out, diags, &home, site.today)?;
+    let pages = Pages {
+        renderer,
+        out,
+        diags,
+        home: &home,
+        cx: &ctx,
+    };
+    for k in crate::kinds::REGISTRY {
+        if Scope::touches(scope, &k.outputs_read()) {
+            k.outputs(&view, &pages)?;
+        }
     }
     if scope.is_some() {
         return Ok(());
@@ -1077,7 +1021,7 @@ fn render_all(
 fn render_search_page(
     site: &Site,
     renderer: &Renderer,
-    ctx: &Ctx<'_>,
+    ctx: &PageCx<'_>,
     home: &str,
     render_to: &dyn Fn(&str, &tera::Context, &str) -> Result<()>,
 ) -> Result<()> {
@@ -1194,12 +1138,6 @@ fn write_feeds(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<()> {
             )
             .as_bytes(),
         )?;
-    }
-    if Scope::touches(scope, &[crate::kinds::postmortem::KIND]) {
-        postmortems::write_json(site, out)?;
-    }
-    if Scope::touches(scope, &[crate::kinds::runbook::KIND]) {
-        runbooks::write_json(site, out)?;
     }
     if scope.is_some() {
         return Ok(());

@@ -4,13 +4,16 @@
 //! (draft → in-review → reviewed → closed), blameless-language hints, and the
 //! derived durations that the reports aggregate.
 
+pub(crate) mod outputs;
+mod scaffold;
+
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Analysis, AnalyzeCx, ContentKind, Replacements, SearchFields};
+use super::{Analysis, AnalyzeCx, ContentKind, Pages, Replacements, SearchFields, SiteRef};
 use crate::config::SiteConfig;
 use crate::content::frontmatter::one_or_many;
 use crate::content::{Date, Document, Kind, KindData, Library, Page, Target};
@@ -1209,6 +1212,54 @@ impl ContentKind for PostmortemKind {
             data: Box::new(pm),
             replacements,
         }
+    }
+
+    fn section_context(
+        &self,
+        site: &SiteRef<'_>,
+        renderer: &crate::render::Renderer,
+        si: usize,
+        c: &mut tera::Context,
+    ) {
+        outputs::index_context(site, renderer, c, si);
+    }
+
+    fn outputs(&self, site: &SiteRef<'_>, pages: &Pages<'_>) -> anyhow::Result<()> {
+        outputs::render(site, pages)?;
+        outputs::write_json(site, pages.out)
+    }
+
+    fn new_command(&self) -> Option<clap::Command> {
+        use clap::{Arg, ArgAction};
+        Some(
+            clap::Command::new("postmortem")
+                .about("A postmortem: `srekb new postmortem \"決済APIのタイムアウト多発\" --severity SEV2 --service payments-api`.")
+                .arg(Arg::new("title").value_name("TITLE").required(true).help("Title of the incident."))
+                .arg(Arg::new("slug").long("slug").value_name("SLUG").help("File name part after the date (default: from the title)."))
+                .arg(Arg::new("severity").long("severity").value_name("SEVERITY").help("Severity (one of `[postmortem] severities`)."))
+                .arg(Arg::new("service").long("service").value_name("SERVICES").action(ArgAction::Append).help("Affected service (repeatable).")),
+        )
+    }
+
+    fn scaffold(
+        &self,
+        cx: &super::scaffold::ScaffoldCx<'_>,
+        args: &clap::ArgMatches,
+    ) -> anyhow::Result<i32> {
+        let s = |id: &str| args.get_one::<String>(id).cloned();
+        let services: Vec<String> = args
+            .get_many::<String>("service")
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        scaffold::postmortem(
+            cx,
+            &s("title").unwrap_or_default(),
+            s("slug"),
+            s("severity"),
+            services,
+        )
     }
 
     fn search_fields<'a>(&self, page: &'a Page) -> SearchFields<'a> {
