@@ -20,7 +20,7 @@ pub fn config_for(root: &Path) -> Result<SiteConfig> {
     }
 }
 
-pub use crate::kinds::scaffold::{create_new, plain_segment, today, toml_str};
+pub use crate::kinds::scaffold::{create_new, today, toml_str};
 
 /// Resolves a path given on the command line to a file under content/.
 pub fn content_path(root: &Path, given: &str) -> Result<PathBuf> {
@@ -93,6 +93,7 @@ pub fn page(root: &Path, path: &str, title: Option<String>) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::scaffold::plain_segment;
 
     #[test]
     fn content_paths() {

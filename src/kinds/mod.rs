@@ -246,18 +246,7 @@ pub type AnalysisCache =
     std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, CachedAnalysis>>;
 
 /// Parses and checks every page of a registered kind, in parallel, then the checks
-/// that span pages.
-pub fn analyze(
-    lib: &mut Library,
-    config: &SiteConfig,
-    root: &std::path::Path,
-    today: chrono::NaiveDate,
-    diags: &Diagnostics,
-) {
-    analyze_cached(lib, config, root, today, diags, None)
-}
-
-/// [`analyze`], reusing the analysis of pages whose text is unchanged when `cache`
+/// that span pages; reuses the analysis of pages whose text is unchanged when `cache`
 /// comes with a key covering everything but the page's own text (the site's shape,
 /// the config, the date, the kinds' prepared state).
 pub fn analyze_cached(

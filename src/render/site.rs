@@ -3,8 +3,6 @@
 //! ([`Pages`]) that renders a theme template into the output with the context every
 //! page shares. The driver (`site`) builds both; kinds, below it, only read them.
 
-use std::path::Path;
-
 use anyhow::Result;
 
 use super::views::{self, SiteView};
@@ -12,14 +10,12 @@ use super::Renderer;
 use crate::config::SiteConfig;
 use crate::content::{Kind, Library};
 use crate::diagnostics::Diagnostics;
-use crate::markdown::links;
 use crate::output::Output;
 use crate::taxonomy::Taxonomy;
 
 /// Everything loaded and analysed for one build, read-only.
 #[derive(Clone, Copy)]
 pub struct SiteRef<'a> {
-    pub root: &'a Path,
     pub config: &'a SiteConfig,
     pub lib: &'a Library,
     pub taxonomies: &'a [Taxonomy],
@@ -83,11 +79,6 @@ pub struct Pages<'a> {
 }
 
 impl Pages<'_> {
-    /// The shared context of the page at `path` (relative root computed from it).
-    pub fn context(&self, path: &str, base_url: &str) -> tera::Context {
-        self.cx.base(path, &links::root_prefix(path), base_url)
-    }
-
     /// Renders `template` into `file`; a template error becomes a diagnostic (the
     /// build goes on to find the others) instead of aborting.
     pub fn render(&self, template: &str, c: &tera::Context, file: &str) -> Result<()> {

@@ -192,7 +192,6 @@ impl Site {
     /// The read-only view kinds' checks and outputs get.
     pub fn view(&self) -> SiteRef<'_> {
         SiteRef {
-            root: &self.root,
             config: &self.config,
             lib: &self.lib,
             taxonomies: &self.taxonomies,
@@ -556,7 +555,6 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
                 source: &doc.source,
                 text: &full,
                 body_start: doc.body_start,
-                body_line: doc.body_line,
                 rel: &doc.rel,
                 path: &doc.path,
                 copy_label: &copy_label,

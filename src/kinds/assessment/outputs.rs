@@ -54,8 +54,7 @@ struct Axis<'a> {
 }
 
 pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
-    let (renderer, ctx, out, diags, home) =
-        (pages.renderer, pages.cx, pages.out, pages.diags, pages.home);
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
     let today = site.today;
     let (Some(si), Some(model)) = (
         maturity_section(site),
@@ -68,7 +67,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     let base = section.doc.path.clone();
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        crate::render::site::render_page(renderer, out, diags, template, c, file)
+        pages.render(template, c, file)
     };
     let axes: Vec<Axis> = model
         .assessed()

@@ -298,10 +298,6 @@ const SECTION_ALIASES: &[(&str, &[&str])] = &[
     ),
 ];
 
-pub fn section_ids() -> impl Iterator<Item = &'static str> {
-    SECTION_ALIASES.iter().map(|(id, _)| *id)
-}
-
 /// Lower-case, without numbering ("1. ", "１．") or trailing punctuation.
 fn normalize_heading(s: &str) -> String {
     let t = s.trim();

@@ -75,8 +75,7 @@ fn month_range(pms: &[(&Page, &Postmortem)]) -> Vec<String> {
 }
 
 pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
-    let (renderer, ctx, out, diags, home) =
-        (pages.renderer, pages.cx, pages.out, pages.diags, pages.home);
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
     let Some(si) = pm_section(site) else {
         return Ok(());
     };
@@ -85,7 +84,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     let pms = postmortems(site);
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        crate::render::site::render_page(renderer, out, diags, template, c, file)
+        pages.render(template, c, file)
     };
     let crumbs =
         |title: &str, path: &str| views::trail(home, &[(&section.doc.title, &base), (title, path)]);
@@ -616,7 +615,7 @@ pub(crate) fn write_json(site: &SiteRef<'_>, out: &Output) -> Result<()> {
         .iter()
         .map(|(p, pm)| Entry {
             title: &p.doc.title,
-            url: crate::render::views::absolute_url(&site.config.base_url, &p.doc.path),
+            url: site.url(&p.doc.path),
             path: format!("/{}", p.doc.path),
             date: p.doc.date.map(|d| d.to_string_short()),
             pm,

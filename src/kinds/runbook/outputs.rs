@@ -73,10 +73,10 @@ fn entries<'a>(site: &'a SiteRef<'a>, rbs: &[(&'a Page, &'a Runbook)]) -> Vec<Al
             v.push(AlertEntry {
                 alert: a,
                 href: views::href(&path),
-                url: crate::render::views::absolute_url(&site.config.base_url, &path),
+                url: site.url(&path),
                 runbook: &p.doc.title,
                 runbook_href: views::href(&p.doc.path),
-                runbook_url: crate::render::views::absolute_url(&site.config.base_url, &p.doc.path),
+                runbook_url: site.url(&p.doc.path),
                 service: rb.service.as_deref(),
                 owner: rb.owner.as_deref(),
                 severity: rb.severity.as_deref(),
@@ -89,8 +89,7 @@ fn entries<'a>(site: &'a SiteRef<'a>, rbs: &[(&'a Page, &'a Runbook)]) -> Vec<Al
 }
 
 pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
-    let (renderer, ctx, out, diags, home) =
-        (pages.renderer, pages.cx, pages.out, pages.diags, pages.home);
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
     let Some(si) = rb_section(site) else {
         return Ok(());
     };
@@ -104,7 +103,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     let all = entries(site, &rbs);
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        crate::render::site::render_page(renderer, out, diags, template, c, file)
+        pages.render(template, c, file)
     };
     let crumbs = |extra: &[(&str, String)]| {
         let mut t: Vec<(&str, &str)> = vec![(&section.doc.title, &base)];
