@@ -23,6 +23,7 @@ use crate::config::SiteConfig;
 use crate::content::{Kind, KindData, Library, Page};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 pub use crate::render::site::{Pages, SiteRef};
+use crate::render::Renderer;
 
 pub use crate::content::Replacements;
 
@@ -65,6 +66,10 @@ pub trait ContentKind: Send + Sync {
     fn search_fields<'a>(&self, _page: &'a Page) -> SearchFields<'a> {
         SearchFields::default()
     }
+
+    /// What a page's fragment templates ([`Analysis::fragments`]) see besides `t`
+    /// (the UI strings): a borrowed view of the page's data.
+    fn fragment_context(&self, _page: &Page, _c: &mut tera::Context) {}
 
     /// Checks that need the whole built site (rule files against runbooks), after
     /// taxonomies and before rendering.
@@ -144,14 +149,20 @@ pub struct AnalyzeCx<'a> {
 /// A page's analysis.
 pub struct Analysis {
     pub data: Box<dyn KindData>,
-    pub replacements: Replacements,
+    /// Body ranges the theme renders instead of the markdown there.
+    pub fragments: Fragments,
 }
+
+/// Body ranges (a timeline table) and the theme template that replaces each, fed by
+/// [`ContentKind::fragment_context`]; `partials/…` by convention, overridable by a
+/// site's theme like every template.
+pub type Fragments = Vec<(std::ops::Range<usize>, &'static str)>;
 
 impl Analysis {
     pub fn data(data: impl KindData) -> Analysis {
         Analysis {
             data: Box::new(data),
-            replacements: Vec::new(),
+            fragments: Vec::new(),
         }
     }
 }
@@ -238,7 +249,7 @@ pub fn read_meta<T: serde::de::DeserializeOwned + Default>(
 pub type CachedAnalysis = (
     blake3::Hash,
     Option<Box<dyn KindData>>,
-    Replacements,
+    Fragments,
     Vec<crate::diagnostics::Diagnostic>,
 );
 
@@ -254,6 +265,7 @@ pub fn analyze_cached(
     config: &SiteConfig,
     root: &std::path::Path,
     today: chrono::NaiveDate,
+    renderer: Option<&Renderer>,
     diags: &Diagnostics,
     cache: Option<(&AnalysisCache, blake3::Hash)>,
 ) {
@@ -285,7 +297,7 @@ pub fn analyze_cached(
         })
     };
     let cx = AnalyzeCx { lib, config, today };
-    type Out = (usize, Option<Box<dyn KindData>>, Replacements);
+    type Out = (usize, Option<Box<dyn KindData>>, Fragments);
     let results: Vec<Out> = lib
         .pages
         .par_iter()
@@ -303,7 +315,7 @@ pub fn analyze_cached(
             }
             let local = Diagnostics::default();
             let a = kind.analyze(page, &cx, &local);
-            let out = (i, Some(a.data), a.replacements);
+            let out = (i, Some(a.data), a.fragments);
             let ds = local.into_sorted();
             if let (Some(key), Some((c, _))) = (key, cache) {
                 c.lock().unwrap_or_else(|e| e.into_inner()).insert(
@@ -325,12 +337,51 @@ pub fn analyze_cached(
             }
         }
     }
-    for (i, data, repl) in results {
+    let mut pending = Vec::new();
+    for (i, data, fragments) in results {
         lib.pages[i].data = data;
-        lib.pages[i].replacements = repl;
+        if !fragments.is_empty() {
+            pending.push((i, fragments));
+        }
     }
     for k in REGISTRY {
         k.link(lib, diags);
+    }
+    if let Some(renderer) = renderer {
+        render_fragments(lib, renderer, pending, diags);
+    }
+}
+
+/// Renders each page's fragments through the theme into the HTML that markdown puts
+/// in place of the body ranges. Without a theme (its templates have errors, already
+/// reported) the body is rendered as written.
+fn render_fragments(
+    lib: &mut Library,
+    renderer: &Renderer,
+    pending: Vec<(usize, Fragments)>,
+    diags: &Diagnostics,
+) {
+    let rendered: Vec<(usize, Replacements)> = pending
+        .into_par_iter()
+        .map(|(i, fragments)| {
+            let page = &lib.pages[i];
+            let mut c = tera::Context::new();
+            c.insert("t", &renderer.strings);
+            if let Some(k) = get(page.kind) {
+                k.fragment_context(page, &mut c);
+            }
+            let mut out = Vec::new();
+            for (range, template) in fragments {
+                match renderer.render(template, &c) {
+                    Ok(html) => out.push((range, html)),
+                    Err(d) => diags.push(*d),
+                }
+            }
+            (i, out)
+        })
+        .collect();
+    for (i, r) in rendered {
+        lib.pages[i].replacements = r;
     }
 }
 

@@ -304,7 +304,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     steps.run("import", || import::run(&mut lib, &diags));
     steps.run("kinds", || {
         let cache = opts.cache.as_ref().map(|c| (&c.kinds, shape));
-        crate::kinds::analyze_cached(&mut lib, &config, root, today, &diags, cache)
+        crate::kinds::analyze_cached(
+            &mut lib,
+            &config,
+            root,
+            today,
+            renderer.as_deref(),
+            &diags,
+            cache,
+        )
     });
     let mut site = Site {
         root: root.clone(),
