@@ -31,7 +31,7 @@ pub struct Cli {
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub root: PathBuf,
 
-    /// Print each build step with its time.
+    /// Print each build stage with its wall and CPU time.
     #[arg(long, short, global = true)]
     pub verbose: bool,
 

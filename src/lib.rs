@@ -39,7 +39,7 @@ pub use search::index::Hit;
 /// The development server.
 pub use serve::{run as serve, ServeOptions};
 /// `build` and `check` (a build with [`OutputMode::Check`]): one run of the pipeline.
-pub use site::{build, BuildCache, BuildOptions, BuildReport, OutputMode};
+pub use site::{build, BuildCache, BuildOptions, BuildReport, OutputMode, StageTime};
 
 /// Searches the index `build` wrote under `root` (`srekb search`): at most `limit`
 /// hits for `query`, of kind `kind` when given.

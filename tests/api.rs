@@ -23,7 +23,7 @@ fn check_build_and_search_through_the_api() {
     .expect("build runs");
     assert!(report.ok, "{:?}", report.diagnostics);
     assert!(out.join("index.html").is_file());
-    let names: Vec<&str> = report.steps.iter().map(|s| s.0).collect();
+    let names: Vec<&str> = report.steps.iter().map(|s| s.name).collect();
     assert!(
         names.contains(&"kinds") && names.contains(&"render"),
         "{names:?}"
@@ -54,4 +54,45 @@ fn check_reports_problems_with_their_place() {
         .find(|d| d.severity == srekb::Severity::Error)
         .expect("an error");
     assert!(format!("{d:?}").contains("a.md"), "{d:?}");
+}
+
+/// Issue 20: `srekb build -v` prints every stage of the driver in order with its
+/// wall and CPU time.
+#[test]
+fn build_verbose_lists_each_stage_with_wall_and_cpu_time() {
+    let dir = common::fixture("handbook-ja");
+    let (code, _out, err) = common::run({
+        let mut c = common::srekb(dir.path());
+        c.args(["build", "-v"]);
+        c
+    });
+    assert_eq!(code, 0, "{err}");
+    let stages: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(" ms wall ") && l.contains(" ms CPU"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let want = [
+        "config",
+        "theme",
+        "load",
+        "import",
+        "kinds",
+        "markdown",
+        "links",
+        "taxonomies",
+        "render",
+        "outputs",
+        "feeds",
+        "commit",
+        "search-index",
+    ];
+    let mut at = 0;
+    for w in want {
+        let i = stages[at..]
+            .iter()
+            .position(|s| *s == w)
+            .unwrap_or_else(|| panic!("stage {w} missing or out of order in {stages:?}"));
+        at += i + 1;
+    }
 }

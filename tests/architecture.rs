@@ -27,6 +27,8 @@ const LAYERS: &[&str] = &[
     "serve",
     "cli",
     "cmd",
+    // Property tests of the parsers (`#[cfg(test)]`, beside the code they reach into).
+    "fuzz",
     "lib",
 ];
 
