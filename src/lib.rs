@@ -15,6 +15,7 @@ pub(crate) mod config;
 pub(crate) mod content;
 pub(crate) mod date;
 pub(crate) mod diagnostics;
+pub(crate) mod escape;
 pub(crate) mod kinds;
 pub(crate) mod line_index;
 pub(crate) mod markdown;

@@ -346,7 +346,7 @@ pub fn merge_ranges(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
 /// Renders `text` escaped, with the (merged) ranges in `<mark>`.
 pub fn highlight_html(text: &str, ranges: &[Range<usize>]) -> String {
     let merged = merge_ranges(ranges);
-    let esc = crate::render::escape_html;
+    let esc = crate::escape::html;
     let mut out = String::new();
     let mut at = 0;
     for r in &merged {

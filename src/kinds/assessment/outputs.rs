@@ -130,7 +130,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
         c.insert("radar", &radar);
         c.insert("axes", &axes);
         c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
-        c.insert("base_href", &views::href(&base));
+        c.insert("base_href", &views::site_href(&base));
         c.insert(
             "breadcrumbs",
             &views::trail(home, &[(&section.doc.title, &base), (&card.name, &path)]),
@@ -258,7 +258,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     c.insert("axes", &axes);
     c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
     c.insert("today", &today.to_string());
-    c.insert("base_href", &views::href(&base));
+    c.insert("base_href", &views::site_href(&base));
     c.insert(
         "breadcrumbs",
         &views::trail(

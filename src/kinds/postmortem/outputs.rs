@@ -166,7 +166,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
                     group,
                     value: value.clone(),
                     label: label.clone(),
-                    href: views::href(&format!("{base}{group}/{value}/")),
+                    href: views::site_href(&format!("{base}{group}/{value}/")),
                     count,
                     active: active == Some((group, value.as_str())),
                 });
@@ -192,7 +192,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
                 "filter",
                 &serde_json::json!({ "group": group, "value": value, "label": label }),
             );
-            c.insert("base_href", &views::href(&base));
+            c.insert("base_href", &views::site_href(&base));
             c.insert("breadcrumbs", &crumbs(label, &path));
             render_to("postmortem-section.html", &c, &out_file(&path))?;
         }
@@ -205,7 +205,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     let report = report(site, renderer, &pms);
     c.insert("report", &report);
     c.insert("section", &section_view);
-    c.insert("base_href", &views::href(&base));
+    c.insert("base_href", &views::site_href(&base));
     c.insert("breadcrumbs", &crumbs(renderer.t("pm.report"), &path));
     render_to("postmortem-report.html", &c, &out_file(&path))?;
 
@@ -237,7 +237,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
                 status: &a.status,
                 ticket: a.ticket.as_deref(),
                 postmortem: &p.doc.title,
-                href: views::href(&p.doc.path),
+                href: views::site_href(&p.doc.path),
                 severity: pm.severity.as_deref(),
             });
         }
@@ -254,7 +254,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     let mut c = ctx.base(&path, &root, &config.base_url);
     c.insert("owners", &owners);
     c.insert("total", &by_owner.values().map(Vec::len).sum::<usize>());
-    c.insert("base_href", &views::href(&base));
+    c.insert("base_href", &views::site_href(&base));
     c.insert("breadcrumbs", &crumbs(renderer.t("pm.action_items"), &path));
     render_to("postmortem-actions.html", &c, &out_file(&path))?;
     Ok(())
@@ -290,7 +290,7 @@ pub(crate) fn index_context(
             .count();
         filters.push(Filter {
             group: "severity",
-            href: views::href(&format!("{base}severity/{v}/")),
+            href: views::site_href(&format!("{base}severity/{v}/")),
             value: v,
             label: sev.clone(),
             count,
@@ -304,7 +304,7 @@ pub(crate) fn index_context(
             .to_string();
         filters.push(Filter {
             group: "status",
-            href: views::href(&format!("{base}status/{}/", st.as_str())),
+            href: views::site_href(&format!("{base}status/{}/", st.as_str())),
             value: st.as_str().into(),
             label,
             count,
@@ -330,7 +330,7 @@ pub(crate) fn index_context(
             .count();
         filters.push(Filter {
             group: "year",
-            href: views::href(&format!("{base}year/{y}/")),
+            href: views::site_href(&format!("{base}year/{y}/")),
             value: y.clone(),
             label: y,
             count,
@@ -343,7 +343,7 @@ pub(crate) fn index_context(
         let count = pms.iter().filter(|(_, pm)| pm.services.contains(s)).count();
         filters.push(Filter {
             group: "service",
-            href: views::href(&format!("{base}service/{v}/")),
+            href: views::site_href(&format!("{base}service/{v}/")),
             value: v,
             label: s.clone(),
             count,
@@ -351,7 +351,7 @@ pub(crate) fn index_context(
         });
     }
     c.insert("filters", &filters);
-    c.insert("base_href", &views::href(base));
+    c.insert("base_href", &views::site_href(base));
 }
 
 #[derive(Serialize)]
@@ -570,7 +570,7 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
     let (median_ttr, p90_ttr) = median_p90(&mut all_ttr);
     let review_rows = pms
         .iter()
-        .map(|(p, pm)| serde_json::json!({ "title": p.doc.title, "href": views::href(&p.doc.path), "status": pm.status.as_str(), "days": pm.review_latency_days }))
+        .map(|(p, pm)| serde_json::json!({ "title": p.doc.title, "href": views::site_href(&p.doc.path), "status": pm.status.as_str(), "days": pm.review_latency_days }))
         .collect();
     Report {
         total: pms.len(),
