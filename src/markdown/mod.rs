@@ -106,6 +106,10 @@ fn is_more_marker(html: &str) -> bool {
 }
 
 /// Renders one document body. Returns its HTML and data plus diagnostics.
+///
+/// Long on purpose: one pass over pulldown-cmark's events whose arms share the open
+/// heading, code block, HTML block, table and anchor state; split into functions,
+/// every arm would take that whole state as arguments.
 pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
     let mut out = Rendered::default();
     let mut diags = Vec::new();

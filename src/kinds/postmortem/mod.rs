@@ -591,15 +591,8 @@ pub fn analyze(
     let body = doc.body();
     let (sections, found) = find_sections(&mut cx, &mut pm, body, status);
     let mut replacements: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-    action_items(
-        &mut cx,
-        &mut pm,
-        &sections,
-        &found,
-        status,
-        today,
-        &mut replacements,
-    );
+    action_items(&mut cx, &mut pm, &sections, &found, &mut replacements);
+    action_item_checks(&mut cx, &mut pm, &sections, &found, status, today);
     timeline(&mut cx, &mut pm, &sections, &found, &mut replacements);
     // Blameless language.
     blame_hints(&mut cx, body);
@@ -756,18 +749,14 @@ fn find_sections(
     (sections, found)
 }
 
-/// Action items: tables with recognised columns, or task-list items; owners, due dates, overdue and open counts.
-#[allow(clippy::too_many_arguments)]
+/// Action items: tables with recognised columns, or task-list items.
 fn action_items(
     cx: &mut Ctx<'_>,
     pm: &mut Postmortem,
     sections: &[Section],
     found: &BTreeMap<String, usize>,
-    status: Status,
-    today: NaiveDate,
     replacements: &mut Vec<(std::ops::Range<usize>, String)>,
 ) {
-    let (doc, config) = (&cx.page.doc, cx.config);
     if let Some(&i) = found.get("action_items") {
         for s in with_children(sections, i) {
             for table in &s.tables {
@@ -842,6 +831,19 @@ fn action_items(
             }
         }
     }
+}
+
+/// Action items once read: open, overdue and age; missing owners, vague items and a
+/// closed postmortem with open items reported.
+fn action_item_checks(
+    cx: &mut Ctx<'_>,
+    pm: &mut Postmortem,
+    sections: &[Section],
+    found: &BTreeMap<String, usize>,
+    status: Status,
+    today: NaiveDate,
+) {
+    let (doc, config) = (&cx.page.doc, cx.config);
     let opened = doc.date.or(pm.resolved_at).map(|d| d.at.date_naive());
     for item in &mut pm.action_items {
         item.open = item.status.is_open();

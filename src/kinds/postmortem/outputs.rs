@@ -209,7 +209,23 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     c.insert("breadcrumbs", &crumbs(renderer.t("pm.report"), &path));
     render_to("postmortem-report.html", &c, &out_file(&path))?;
 
-    // Open action items by owner.
+    let (owners, total) = open_items_by_owner(renderer, &pms);
+    let path = format!("{base}action-items/");
+    let root = links::root_prefix(&path);
+    let mut c = ctx.base(&path, &root, &config.base_url);
+    c.insert("owners", &owners);
+    c.insert("total", &total);
+    c.insert("base_href", &views::site_href(&base));
+    c.insert("breadcrumbs", &crumbs(renderer.t("pm.action_items"), &path));
+    render_to("postmortem-actions.html", &c, &out_file(&path))?;
+    Ok(())
+}
+
+/// Open action items grouped by owner (overdue and oldest first), and their count.
+fn open_items_by_owner(
+    renderer: &Renderer,
+    pms: &[(&Page, &Postmortem)],
+) -> (Vec<serde_json::Value>, usize) {
     #[derive(Serialize)]
     struct OpenItem<'a> {
         action: &'a str,
@@ -225,7 +241,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     }
     let mut by_owner: BTreeMap<&str, Vec<OpenItem>> = BTreeMap::new();
     let unassigned = renderer.t("pm.unassigned");
-    for (p, pm) in &pms {
+    for (p, pm) in pms {
         for a in pm.action_items.iter().filter(|a| a.open) {
             let owner = a.owner.as_deref().unwrap_or(unassigned);
             by_owner.entry(owner).or_default().push(OpenItem {
@@ -249,15 +265,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
         .iter()
         .map(|(o, items)| serde_json::json!({ "owner": o, "count": items.len(), "overdue": items.iter().filter(|i| i.overdue).count(), "items": items }))
         .collect();
-    let path = format!("{base}action-items/");
-    let root = links::root_prefix(&path);
-    let mut c = ctx.base(&path, &root, &config.base_url);
-    c.insert("owners", &owners);
-    c.insert("total", &by_owner.values().map(Vec::len).sum::<usize>());
-    c.insert("base_href", &views::site_href(&base));
-    c.insert("breadcrumbs", &crumbs(renderer.t("pm.action_items"), &path));
-    render_to("postmortem-actions.html", &c, &out_file(&path))?;
-    Ok(())
+    (owners, by_owner.values().map(Vec::len).sum())
 }
 
 /// Filters for the section's own index page.
@@ -473,7 +481,57 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         })
         .collect();
 
-    // Services and service × severity.
+    let (service_svg, heatmap, heatmap_max) = service_charts(renderer, sevs, pms);
+    let (detection_svg, detection, user_report_share) = detection_charts(renderer, pms);
+
+    let mut all_ttd: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.minutes_to_detect.map(|x| x as f64))
+        .collect();
+    let mut all_ttr: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.minutes_to_resolve.map(|x| x as f64))
+        .collect();
+    let mut review: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.review_latency_days.map(|x| x as f64))
+        .collect();
+    let (median_ttr, p90_ttr) = median_p90(&mut all_ttr);
+    let review_rows = pms
+        .iter()
+        .map(|(p, pm)| serde_json::json!({ "title": p.doc.title, "href": views::site_href(&p.doc.path), "status": pm.status.as_str(), "days": pm.review_latency_days }))
+        .collect();
+    Report {
+        total: pms.len(),
+        months,
+        per_month_svg,
+        ttr_svg,
+        ttd_svg,
+        service_svg,
+        detection_svg,
+        month_rows,
+        severities: sevs.clone(),
+        heatmap,
+        heatmap_max,
+        detection,
+        user_report_share,
+        median_ttd: median_p90(&mut all_ttd).0,
+        median_ttr,
+        p90_ttr,
+        median_review_days: median_p90(&mut review).0,
+        open_action_items: pms.iter().map(|(_, pm)| pm.open_action_items).sum(),
+        overdue_action_items: pms.iter().map(|(_, pm)| pm.overdue_action_items).sum(),
+        review_rows,
+    }
+}
+
+/// Incidents per service (bars) and per service × severity (the heatmap's rows and
+/// its largest cell).
+fn service_charts(
+    renderer: &Renderer,
+    sevs: &[String],
+    pms: &[(&Page, &Postmortem)],
+) -> (String, Vec<serde_json::Value>, usize) {
     let mut services: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (_, pm) in pms {
         for s in &pm.services {
@@ -508,8 +566,14 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
             serde_json::json!({ "service": s, "cells": cells, "total": row.iter().sum::<usize>() })
         })
         .collect();
+    (service_svg, heatmap, heatmap_max)
+}
 
-    // Detection sources.
+/// How incidents were first noticed (bars and rows), and the share users reported.
+fn detection_charts(
+    renderer: &Renderer,
+    pms: &[(&Page, &Postmortem)],
+) -> (String, Vec<serde_json::Value>, Option<f64>) {
     let with_source: Vec<DetectionSource> = pms
         .iter()
         .filter_map(|(_, pm)| pm.detection.as_ref().map(|d| d.source))
@@ -554,46 +618,7 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
                 / 10.0,
         )
     };
-
-    let mut all_ttd: Vec<f64> = pms
-        .iter()
-        .filter_map(|(_, pm)| pm.minutes_to_detect.map(|x| x as f64))
-        .collect();
-    let mut all_ttr: Vec<f64> = pms
-        .iter()
-        .filter_map(|(_, pm)| pm.minutes_to_resolve.map(|x| x as f64))
-        .collect();
-    let mut review: Vec<f64> = pms
-        .iter()
-        .filter_map(|(_, pm)| pm.review_latency_days.map(|x| x as f64))
-        .collect();
-    let (median_ttr, p90_ttr) = median_p90(&mut all_ttr);
-    let review_rows = pms
-        .iter()
-        .map(|(p, pm)| serde_json::json!({ "title": p.doc.title, "href": views::site_href(&p.doc.path), "status": pm.status.as_str(), "days": pm.review_latency_days }))
-        .collect();
-    Report {
-        total: pms.len(),
-        months,
-        per_month_svg,
-        ttr_svg,
-        ttd_svg,
-        service_svg,
-        detection_svg,
-        month_rows,
-        severities: sevs.clone(),
-        heatmap,
-        heatmap_max,
-        detection,
-        user_report_share,
-        median_ttd: median_p90(&mut all_ttd).0,
-        median_ttr,
-        p90_ttr,
-        median_review_days: median_p90(&mut review).0,
-        open_action_items: pms.iter().map(|(_, pm)| pm.open_action_items).sum(),
-        overdue_action_items: pms.iter().map(|(_, pm)| pm.overdue_action_items).sum(),
-        review_rows,
-    }
+    (detection_svg, detection, user_report_share)
 }
 
 /// `postmortems.json`: every postmortem with its front matter and derived metrics.
