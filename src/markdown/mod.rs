@@ -579,7 +579,7 @@ fn code_block(lang: &str, text: &str, ctx: &Context<'_>) -> String {
         format!(" class=\"language-{lang_attr}\"")
     };
     format!(
-        "<div class=\"code-block\"><div class=\"code-head\">{label}<button type=\"button\" class=\"copy-button\" hidden>{}</button></div><pre class=\"code\"><code{class}>{inner}</code></pre></div>\n",
+        "<div class=\"code-block\"><div class=\"code-head\">{label}<button type=\"button\" class=\"copy-button\" hidden>{}</button></div><pre class=\"code\" tabindex=\"0\"><code{class}>{inner}</code></pre></div>\n",
         escape(ctx.copy_label)
     )
 }

@@ -56,7 +56,7 @@
 
   // Copy buttons on code blocks.
   var copied = doc.getAttribute("data-copied") || (doc.lang === "ja" ? "コピーしました" : "Copied");
-  var failed = doc.lang === "ja" ? "コピーできませんでした" : "Copy failed";
+  var failed = doc.getAttribute("data-copy-failed") || (doc.lang === "ja" ? "コピーできませんでした" : "Copy failed");
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
       return navigator.clipboard.writeText(text);

@@ -1,0 +1,295 @@
+//! Layout, i18n and accessibility of the default theme, checked in headless Chromium:
+//! every page type of the sample site at 390, 1280 and 1440 px in light and dark —
+//! no horizontal overflow, a one-row header (≤ 64 px), chart text at least 11 px on a
+//! phone and 12 px on desktop, no English UI string on the Japanese site (and no
+//! Japanese on an English one), and axe-core with no serious or critical violation.
+//! Also the page-title rule and CJK emphasis on a fixture (no browser needed).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use common::browser::{self, Browser};
+use common::*;
+
+/// One of each page type of the sample site.
+const PAGES: &[(&str, &str)] = &[
+    ("home", ""),
+    ("section", "docs/"),
+    (
+        "postmortem",
+        "postmortems/2026-11-05-checkout-payment-timeouts/",
+    ),
+    ("report", "postmortems/report/"),
+    ("action items", "postmortems/action-items/"),
+    ("runbook", "runbooks/checkout-error-budget-burn/"),
+    ("alert page", "runbooks/alerts/"),
+    ("coverage", "runbooks/coverage/"),
+    ("career", "careers/site_reliability_engineer/"),
+    ("scorecard", "maturity/payments/"),
+    ("organisation", "maturity/"),
+    ("self-assessment", "maturity/self-assessment/"),
+    ("search", "search/?q=SLO"),
+    ("404", "404.html"),
+];
+
+const WIDTHS: [u32; 3] = [390, 1280, 1440];
+
+const AXE_SHA256: &str = "880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb";
+
+fn browser() -> Option<Browser> {
+    let chromium = chromium()?;
+    let driver = browser::chromedriver()?;
+    Some(Browser::start(&chromium, &driver))
+}
+
+/// The vendored axe-core, after checking it is the pinned file.
+fn axe_source() -> String {
+    let path = repo_root().join("tests/vendor/axe-core/axe.min.js");
+    let out = std::process::Command::new("sha256sum")
+        .arg(&path)
+        .output()
+        .expect("running sha256sum");
+    let sum = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        sum.starts_with(AXE_SHA256),
+        "tests/vendor/axe-core/axe.min.js is not the pinned axe-core 4.10.3: {sum}"
+    );
+    std::fs::read_to_string(&path).unwrap()
+}
+
+/// Leaf strings of an i18n file by dotted key.
+fn strings(path: &Path) -> Vec<(String, String)> {
+    fn walk(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
+        match v {
+            toml::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    walk("", &v, &mut out);
+    out
+}
+
+/// English UI phrases that must not show on the Japanese site: each en.toml string
+/// whose Japanese differs, cut at placeholders, keeping parts of two letters or more.
+fn english_phrases() -> Vec<String> {
+    let dir = repo_root().join("themes/default/i18n");
+    let ja: std::collections::HashMap<String, String> =
+        strings(&dir.join("ja.toml")).into_iter().collect();
+    let mut out = BTreeSet::new();
+    for (k, en) in strings(&dir.join("en.toml")) {
+        if ja.get(&k) == Some(&en) {
+            continue;
+        }
+        for part in en.split(['{', '}']).step_by(2) {
+            let part = part.trim_matches(|c: char| !c.is_alphanumeric());
+            if part.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 {
+                out.insert(part.to_string());
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Whether `phrase` occurs in `text` as whole words.
+fn has_words(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + phrase.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// The page's UI text: visible and assistive text and the labelling attributes,
+/// without the authors' content (the article body, code, titles of listed pages and
+/// the content-derived names in tables and charts).
+const UI_TEXT: &str = r#"
+var c = document.body.cloneNode(true);
+c.querySelectorAll('script,style,noscript,template,.prose,pre,code,.page-item-title,.page-item-desc,.card-title,.card p,.tag,.search-hit-title,.search-hit-snippet,.search-hit-meta a,.breadcrumbs li,h1,svg title,svg desc,#maturity-model').forEach(function (e) { e.remove(); });
+var attrs = [];
+document.querySelectorAll('[aria-label],[title],[placeholder],[alt],[data-full]').forEach(function (e) {
+  ['aria-label', 'title', 'placeholder', 'alt', 'data-full'].forEach(function (a) { if (e.hasAttribute(a) && !e.closest('svg')) attrs.push(e.getAttribute(a)); });
+});
+return c.textContent + '\n' + attrs.join('\n');
+"#;
+
+/// Geometry checks of the current page at the current width, as a list of problems.
+const GEOMETRY: &str = r#"
+var min = arguments[0], problems = [];
+var doc = document.documentElement;
+if (doc.scrollWidth > window.innerWidth + 1) {
+  var wide = [];
+  document.querySelectorAll('body *').forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.right > window.innerWidth + 1 && !e.closest('.table-wrap') && wide.length < 5) wide.push(e.tagName + '.' + e.className + ' right=' + Math.round(r.right));
+  });
+  problems.push('document ' + doc.scrollWidth + ' px wide in a ' + window.innerWidth + ' px window: ' + wide.join(', '));
+}
+var header = document.querySelector('.site-header').getBoundingClientRect();
+if (header.height > 64) problems.push('header ' + Math.round(header.height) + ' px tall');
+var row = [];
+['.site-title', '.site-nav', '.site-search', '.theme-toggle', '.nav-menu > summary'].forEach(function (s) {
+  var e = document.querySelector(s);
+  if (e && e.getClientRects().length) { var r = e.getBoundingClientRect(); row.push([s, r.top + r.height / 2]); }
+});
+row.forEach(function (a) { if (Math.abs(a[1] - row[0][1]) > 8) problems.push(a[0] + ' is not on the header row'); });
+document.querySelectorAll('svg text').forEach(function (t) {
+  if (!t.textContent.trim() || !t.getClientRects().length) return;
+  var ctm = t.getScreenCTM();
+  if (!ctm) return;
+  var px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(ctm.a, ctm.b);
+  if (px < min - 0.05) problems.push('chart text "' + t.textContent.slice(0, 20) + '" is ' + px.toFixed(1) + ' px');
+});
+return problems;
+"#;
+
+fn set_theme(b: &Browser, theme: &str) {
+    b.eval(&format!(
+        "document.documentElement.setAttribute('data-theme', '{theme}'); return 1;"
+    ));
+}
+
+fn load(b: &Browser, url: &str) {
+    b.goto(url);
+    b.wait_for(
+        "document.readyState === 'complete'",
+        Duration::from_secs(20),
+    );
+}
+
+#[test]
+fn every_page_type_holds_its_layout_speaks_japanese_and_passes_axe() {
+    let Some(b) = browser() else { return };
+    let (_site, public) = build_sample();
+    let base = browser::static_server(&public);
+    let english = english_phrases();
+    assert!(english.iter().any(|p| p == "Incident report"));
+    let axe = axe_source();
+    let mut problems = Vec::new();
+    for &width in &WIDTHS {
+        b.resize(width, 900);
+        let min = if width < 600 { 11.0 } else { 12.0 };
+        for &(kind, path) in PAGES {
+            load(&b, &format!("{base}/{path}"));
+            if kind == "search" {
+                b.wait_for(
+                    "document.querySelectorAll('#search-results li').length > 0",
+                    Duration::from_secs(20),
+                );
+            }
+            let inner = b.eval("return window.innerWidth;");
+            assert_eq!(inner, serde_json::json!(width), "viewport width");
+            for theme in ["light", "dark"] {
+                set_theme(&b, theme);
+                let found = b.call_script(GEOMETRY, &[serde_json::json!(min)]);
+                for p in found.as_array().unwrap() {
+                    problems.push(format!("{kind} @{width} {theme}: {}", p.as_str().unwrap()));
+                }
+                if width == 1280 {
+                    for v in axe_violations(&b, &axe) {
+                        problems.push(format!("{kind} {theme}: axe {v}"));
+                    }
+                }
+            }
+            if width == 1280 {
+                let text = b.eval(UI_TEXT);
+                let text = text.as_str().unwrap();
+                for phrase in &english {
+                    if has_words(text, phrase) {
+                        problems.push(format!("{kind}: English UI string \"{phrase}\""));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Serious and critical axe-core violations of the page, one line each.
+fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
+    if b.eval("return typeof window.axe;") != serde_json::json!("object") {
+        b.eval(&format!("{axe}\nreturn 1;"));
+    }
+    let v = b.eval_async(
+        "var done = arguments[arguments.length - 1];
+         axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
+           done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+             .map(function (v) { return v.impact + ' ' + v.id + ': ' + v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(' | '); }));
+         }, function (e) { done(['axe failed: ' + e]); });",
+    );
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn the_english_site_shows_no_japanese_ui_text() {
+    let Some(b) = browser() else { return };
+    let (site, _) = build_fixture_once("postmortem-english");
+    let base = browser::static_server(&site.path().join("public"));
+    b.resize(1280, 900);
+    let mut problems = Vec::new();
+    for path in [
+        "",
+        "postmortems/",
+        "postmortems/2025-02-01-dns/",
+        "postmortems/report/",
+        "postmortems/action-items/",
+        "404.html",
+    ] {
+        load(&b, &format!("{base}/{path}"));
+        let text = b.eval(UI_TEXT);
+        let japanese: String = text
+            .as_str()
+            .unwrap()
+            .chars()
+            .filter(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+            .collect();
+        if !japanese.is_empty() {
+            problems.push(format!("/{path}: {japanese}"));
+        }
+        let found = b.call_script(GEOMETRY, &[serde_json::json!(12.0)]);
+        for p in found.as_array().unwrap() {
+            problems.push(format!("/{path}: {}", p.as_str().unwrap()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn titles_come_from_front_matter_then_a_leading_h1_then_the_file_name() {
+    let (site, _) = build_fixture_once("layout-titles");
+    let public = site.path().join("public");
+    let title = |page: &str| {
+        let html = read(&public, &format!("docs/{page}/index.html"));
+        let start = html.find("<title>").unwrap() + 7;
+        html[start..start + html[start..].find(" | ").unwrap()].to_string()
+    };
+    assert_eq!(title("front-matter"), "前付けのタイトル");
+    assert_eq!(title("with-h1"), "見出しのタイトル");
+    // The first heading is `## 概要`: never the title; a later `#` is not leading.
+    assert_eq!(title("sre-primer"), "sre-primer");
+    let primer = read(&public, "docs/sre-primer/index.html");
+    assert!(
+        primer.contains("<strong>Site Reliability Engineer（SRE）</strong>です"),
+        "CJK-friendly emphasis"
+    );
+    assert!(primer.contains("これは<strong>「重要」</strong>な役割"));
+}
