@@ -107,11 +107,14 @@ fn english_phrases() -> Vec<String> {
 
 /// Whether `phrase` occurs in `text` as whole words.
 fn has_words(text: &str, phrase: &str) -> bool {
+    // Case-insensitive: CSS may upper-case a label (`started` shows as STARTED).
+    let (text, phrase) = (text.to_lowercase(), phrase.to_lowercase());
+    let phrase = phrase.as_str();
     text.match_indices(phrase).any(|(i, _)| {
         let before = text[..i].chars().next_back();
         let after = text[i + phrase.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_alphanumeric())
-            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        !before.is_some_and(word) && !after.is_some_and(word)
     })
 }
 
@@ -119,13 +122,17 @@ fn has_words(text: &str, phrase: &str) -> bool {
 /// without the authors' content (the article body, code, titles of listed pages and
 /// the content-derived names in tables and charts).
 const UI_TEXT: &str = r#"
+// UI inside generated article HTML (action table head, statuses, badges, timeline
+// marks) counts; the rest of the article is the authors' content.
+var inside = [];
+document.querySelectorAll('.prose .action-items thead, .prose .ai-status, .prose .badge, .prose .tl-mark').forEach(function (e) { inside.push(e.textContent); });
 var c = document.body.cloneNode(true);
-c.querySelectorAll('script,style,noscript,template,.prose,pre,code,.page-item-title,.page-item-desc,.card-title,.card p,.tag,.search-hit-title,.search-hit-snippet,.search-hit-meta a,.breadcrumbs li,h1,svg title,svg desc,#maturity-model').forEach(function (e) { e.remove(); });
+c.querySelectorAll('script,style,noscript,template,textarea,.prose,pre,code,.page-item-title,.page-item-desc,.card-title,.card p,.tag,.search-hit-title,.search-hit-snippet,.search-hit-meta a,.breadcrumbs li,h1,svg title,svg desc,#maturity-model').forEach(function (e) { e.remove(); });
 var attrs = [];
 document.querySelectorAll('[aria-label],[title],[placeholder],[alt],[data-full]').forEach(function (e) {
   ['aria-label', 'title', 'placeholder', 'alt', 'data-full'].forEach(function (a) { if (e.hasAttribute(a) && !e.closest('svg')) attrs.push(e.getAttribute(a)); });
 });
-return c.textContent + '\n' + attrs.join('\n');
+return c.textContent + '\n' + inside.join('\n') + '\n' + attrs.join('\n');
 "#;
 
 /// Geometry checks of the current page at the current width, as a list of problems.

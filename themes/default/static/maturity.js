@@ -39,8 +39,27 @@
     if (text !== undefined) { e.textContent = text; }
     return e;
   }
+  // Display columns of a character: wide (CJK, full-width) 2, others 1.
+  function cols(c) { return /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(c) ? 2 : 1; }
+  function wrap(label, max) {
+    var used = 0, first = "", brk = -1, chars = Array.from(label);
+    if (chars.reduce(function (s, c) { return s + cols(c); }, 0) <= max) { return [label]; }
+    for (var i = 0; i < chars.length && used + cols(chars[i]) <= max; i++) {
+      used += cols(chars[i]); first += chars[i];
+      if (/[ \/・-]/.test(chars[i])) { brk = first.length; }
+    }
+    var cut = brk * 2 >= first.length ? brk : first.length;
+    var rest = label.slice(cut).trim(), restChars = Array.from(rest), out = "", w = 0;
+    for (var j = 0; j < restChars.length; j++) {
+      if (w + cols(restChars[j]) > max - (j < restChars.length - 1 ? 1 : 0)) { out += "…"; break; }
+      w += cols(restChars[j]); out += restChars[j];
+    }
+    return [label.slice(0, cut).trim(), out];
+  }
   function drawRadar() {
-    var n = areas.length, cx = 280, cy = 210, r = 120;
+    // Same geometry as the build-time radar (render/charts.rs): labels wrap to two
+    // lines of about six wide characters.
+    var n = areas.length, cx = 280, r = 120, line = 22, cy = r + 30 + 2 * line;
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     for (var l = 1; l <= max; l++) {
       var ring = [];
@@ -50,8 +69,14 @@
     areas.forEach(function (a, i) {
       var p = point(i, max, n, cx, cy, r), lp = point(i, max + 0.55, n, cx, cy, r);
       svg.appendChild(el("line", { "class": "grid", x1: cx, y1: cy, x2: p[0].toFixed(1), y2: p[1].toFixed(1) }));
-      var anchor = Math.abs(lp[0] - cx) < 10 ? "middle" : (lp[0] > cx ? "start" : "end");
-      svg.appendChild(el("text", { "class": "axis radar-label", x: lp[0].toFixed(1), y: (lp[1] + 4).toFixed(1), "text-anchor": anchor }, a.name));
+      var ang = -Math.PI / 2 + 2 * Math.PI * i / n, lx = cx + (r + 14) * Math.cos(ang), ly = cy + (r + 14) * Math.sin(ang);
+      var anchor = Math.abs(Math.cos(ang)) < 0.2 ? "middle" : (Math.cos(ang) > 0 ? "start" : "end");
+      var lines = wrap(a.name, 12), h = line * lines.length;
+      var top = Math.sin(ang) < -0.5 ? ly - h + 4 : (Math.sin(ang) > 0.5 ? ly + line - 2 : ly - h / 2 + line - 4);
+      var t = el("text", { "class": "axis radar-label", x: lx.toFixed(1), y: top.toFixed(1), "text-anchor": anchor });
+      t.appendChild(el("title", {}, a.name));
+      lines.forEach(function (l, k) { t.appendChild(el("tspan", { x: lx.toFixed(1), dy: k ? line : 0 }, l)); });
+      svg.appendChild(t);
     });
     var target = areas.map(function (a) { return a.target_level || max; });
     [[target, "s-target"], [levels(), "s-current"]].forEach(function (s) {
@@ -92,7 +117,9 @@
     out.textContent = fileText();
     out.value = out.textContent;
     var team = value("team") || "<team>";
-    document.getElementById("save-path").textContent = (form.getAttribute("data-save-as") || "") + ": content/maturity/" + team + "/" + fileName();
+    var save = document.getElementById("save-path");
+    save.textContent = (form.getAttribute("data-save-as") || "") + ": ";
+    save.appendChild(document.createElement("code")).textContent = "content/maturity/" + team + "/" + fileName();
   }
 
   // Pre-fill from the URL fragment: #team=payments&slo=2&monitoring=3 (shareable links).
