@@ -1,7 +1,7 @@
 //! Layout, i18n and accessibility of the default theme, checked in headless Chromium:
 //! every page type of the sample site at 390, 1280 and 1440 px in light and dark —
 //! no horizontal overflow, a one-row header (≤ 64 px), chart text at least 11 px on a
-//! phone and 12 px on desktop, no English UI string on the Japanese site (and no
+//! phone and 12 px on desktop and inside its chart, no English UI string on the Japanese site (and no
 //! Japanese on an English one), and axe-core with no serious or critical violation.
 //! Also the page-title rule and CJK emphasis on a fixture (no browser needed).
 
@@ -161,6 +161,9 @@ document.querySelectorAll('svg text').forEach(function (t) {
   if (!ctm) return;
   var px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(ctm.a, ctm.b);
   if (px < min - 0.05) problems.push('chart text "' + t.textContent.slice(0, 20) + '" is ' + px.toFixed(1) + ' px');
+  var box = t.ownerSVGElement.getBoundingClientRect(), r = t.getBoundingClientRect();
+  if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+    problems.push('chart text "' + t.textContent.slice(0, 20) + '" is cut off by its chart');
 });
 return problems;
 "#;

@@ -25,7 +25,7 @@ const W: f64 = 540.0;
 const H: f64 = 320.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 14.0;
-const TOP: f64 = 18.0;
+const TOP: f64 = 26.0;
 const BOTTOM: f64 = 70.0;
 /// Largest font size the theme gives chart text, in SVG units.
 const FONT: f64 = 18.0;
@@ -166,7 +166,10 @@ fn x_labels(out: &mut String, labels: &[String], band: f64) {
         if i % every != 0 {
             continue;
         }
-        let x = LEFT + band * (i as f64 + 0.5);
+        // Centred under its band, but never past the viewBox edges.
+        let half = text_width(l) / 2.0;
+        let x =
+            (LEFT + band * (i as f64 + 0.5)).clamp(half + 2.0, (W - half - 2.0).max(half + 2.0));
         let _ = write!(
             out,
             "<text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
