@@ -431,30 +431,50 @@ pub fn median_p90(v: &mut [f64]) -> (Option<f64>, Option<f64>) {
     (Some(median), Some(v[rank - 1]))
 }
 
-/// Splits a radar label into at most two lines of about `cols` display columns,
-/// preferring a break at a space, slash or middle dot; a longer rest ends with "…".
+/// Splits a radar label into at most two lines of at most `cols` display columns:
+/// at a word boundary near the middle (space, slash, middle dot, the particles の
+/// and と, or where katakana meets kanji), else at the column nearest the middle,
+/// never starting a line with a prolonged-sound mark, small kana or closing
+/// punctuation; a rest too long for the second line ends with "…".
 fn wrap_label(label: &str, cols: usize) -> Vec<String> {
-    use unicode_width::UnicodeWidthStr;
-    if label.width() <= cols {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let total = label.width();
+    if total <= cols {
         return vec![label.to_string()];
     }
-    let mut first = String::new();
+    let katakana = |c: char| matches!(c, '\u{30A0}'..='\u{30FF}');
+    let kanji = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}');
+    let half = total.min(2 * cols) / 2;
+    // (byte offset of a possible line end, width before it, word boundary?)
+    let mut ends = Vec::new();
     let mut used = 0;
-    let mut last_break = None;
-    for (i, c) in label.char_indices() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > cols {
+    let chars: Vec<(usize, char)> = label.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        used += c.width().unwrap_or(0);
+        let Some(&(_, next)) = chars.get(k + 1) else {
+            break;
+        };
+        if used > cols {
             break;
         }
-        used += w;
-        first.push(c);
-        if matches!(c, ' ' | '/' | '・' | '-') {
-            last_break = Some(i + c.len_utf8());
+        if "ーぁぃぅぇぉっゃゅょァィゥェォッャュョ、。）」".contains(next) {
+            continue;
         }
+        let word = matches!(c, ' ' | '/' | '・' | '-' | 'の' | 'と')
+            || (katakana(c) && kanji(next))
+            || (kanji(c) && katakana(next));
+        ends.push((i + c.len_utf8(), used, word));
     }
-    let cut = match last_break {
-        Some(b) if b * 2 >= first.len() => b,
-        _ => first.len(),
+    let nearest = |words: bool| {
+        ends.iter()
+            .filter(|e| !words || e.2)
+            .min_by_key(|e| e.1.abs_diff(half))
+            .copied()
+    };
+    let cut = match (nearest(true), nearest(false)) {
+        (Some(w), _) if w.1.abs_diff(half) <= 4 && total - w.1 <= cols => w.0,
+        (_, Some(any)) => any.0,
+        _ => label.len(),
     };
     let rest = label[cut..].trim();
     let second = if rest.width() > cols {
@@ -703,6 +723,10 @@ mod tests {
             wrap_label("キャパシティプランニング", 12),
             ["キャパシティ", "プランニング"]
         );
+        assert_eq!(wrap_label("開発効率の向上", 12), ["開発効率の", "向上"]);
+        assert_eq!(wrap_label("ポストモーテム", 12), ["ポスト", "モーテム"]);
+        assert_eq!(wrap_label("インシデント対応", 12), ["インシデント", "対応"]);
+        assert_eq!(wrap_label("ドキュメント管理", 12), ["ドキュメント", "管理"]);
         assert_eq!(
             wrap_label("Incident response", 12),
             ["Incident", "response"]

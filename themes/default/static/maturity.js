@@ -41,18 +41,34 @@
   }
   // Display columns of a character: wide (CJK, full-width) 2, others 1.
   function cols(c) { return /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(c) ? 2 : 1; }
+  // As wrap_label in render/charts.rs: two lines at a word boundary near the middle
+  // (space, slash, ・, の, と, katakana↔kanji), else the column nearest the middle.
   function wrap(label, max) {
-    var used = 0, first = "", brk = -1, chars = Array.from(label);
-    if (chars.reduce(function (s, c) { return s + cols(c); }, 0) <= max) { return [label]; }
-    for (var i = 0; i < chars.length && used + cols(chars[i]) <= max; i++) {
-      used += cols(chars[i]); first += chars[i];
-      if (/[ \/・-]/.test(chars[i])) { brk = first.length; }
+    var chars = Array.from(label), total = 0, ends = [], used = 0;
+    chars.forEach(function (c) { total += cols(c); });
+    if (total <= max) { return [label]; }
+    var half = Math.floor(Math.min(total, 2 * max) / 2), pos = 0;
+    var kata = /[\u30a0-\u30ff]/, kanji = /[\u4e00-\u9fff]/;
+    for (var k = 0; k < chars.length - 1; k++) {
+      var c = chars[k], next = chars[k + 1];
+      used += cols(c); pos += c.length;
+      if (used > max) { break; }
+      if ("ーぁぃぅぇぉっゃゅょァィゥェォッャュョ、。）」".indexOf(next) >= 0) { continue; }
+      var word = /[ \/・\-のと]/.test(c) || (kata.test(c) && kanji.test(next)) || (kanji.test(c) && kata.test(next));
+      ends.push([pos, used, word]);
     }
-    var cut = brk * 2 >= first.length ? brk : first.length;
-    var rest = label.slice(cut).trim(), restChars = Array.from(rest), out = "", w = 0;
-    for (var j = 0; j < restChars.length; j++) {
-      if (w + cols(restChars[j]) > max - (j < restChars.length - 1 ? 1 : 0)) { out += "…"; break; }
-      w += cols(restChars[j]); out += restChars[j];
+    function nearest(words) {
+      var best = null;
+      ends.forEach(function (e) { if ((!words || e[2]) && (!best || Math.abs(e[1] - half) < Math.abs(best[1] - half))) { best = e; } });
+      return best;
+    }
+    var w = nearest(true), any = nearest(false);
+    var cut = w && Math.abs(w[1] - half) <= 4 && total - w[1] <= max ? w[0] : (any ? any[0] : label.length);
+    var rest = Array.from(label.slice(cut).trim()), out = "", width = 0, restWidth = 0;
+    rest.forEach(function (c) { restWidth += cols(c); });
+    for (var j = 0; j < rest.length; j++) {
+      if (restWidth > max && width + cols(rest[j]) + 1 > max) { out += "…"; break; }
+      width += cols(rest[j]); out += rest[j];
     }
     return [label.slice(0, cut).trim(), out];
   }
