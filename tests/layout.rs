@@ -1,7 +1,7 @@
 //! Layout, i18n and accessibility of the default theme, checked in headless Chromium:
 //! every page type of the sample site at 390, 1280 and 1440 px in light and dark —
 //! no horizontal overflow, a one-row header (≤ 64 px), chart text at least 11 px on a
-//! phone and 12 px on desktop and inside its chart, no English UI string on the Japanese site (and no
+//! phone and 12 px on desktop, inside its chart and not over other text, no English UI string on the Japanese site (and no
 //! Japanese on an English one), and axe-core with no serious or critical violation.
 //! Also the page-title rule and CJK emphasis on a fixture (no browser needed).
 
@@ -164,6 +164,15 @@ document.querySelectorAll('svg text').forEach(function (t) {
   var box = t.ownerSVGElement.getBoundingClientRect(), r = t.getBoundingClientRect();
   if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
     problems.push('chart text "' + t.textContent.slice(0, 20) + '" is cut off by its chart');
+});
+document.querySelectorAll('svg').forEach(function (svg) {
+  var rects = [];
+  svg.querySelectorAll('text').forEach(function (t) { if (t.getClientRects().length && t.textContent.trim()) rects.push([t.textContent, t.getBoundingClientRect()]); });
+  for (var i = 0; i < rects.length; i++) for (var j = i + 1; j < rects.length; j++) {
+    var a = rects[i][1], b = rects[j][1];
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+      problems.push('chart texts "' + rects[i][0].slice(0, 12) + '" and "' + rects[j][0].slice(0, 12) + '" overlap');
+  }
 });
 return problems;
 "#;

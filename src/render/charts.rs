@@ -26,7 +26,7 @@ const H: f64 = 320.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 14.0;
 const TOP: f64 = 26.0;
-const BOTTOM: f64 = 70.0;
+const BOTTOM: f64 = 76.0;
 /// Largest font size the theme gives chart text, in SVG units.
 const FONT: f64 = 18.0;
 
@@ -161,9 +161,12 @@ fn y_axis(out: &mut String, scale: &Scale) {
 fn x_labels(out: &mut String, labels: &[String], band: f64) {
     // Every n-th label, so that labels never overlap.
     let widest = labels.iter().map(|l| text_width(l)).fold(0.0, f64::max);
-    let every = ((widest + 8.0) / band).ceil().max(1.0) as usize;
+    // Counted from the last label (the latest month), which edge clamping may pull
+    // inwards by up to half a label: hence the margin.
+    let every = ((widest + 24.0) / band).ceil().max(1.0) as usize;
+    let last = labels.len().saturating_sub(1);
     for (i, l) in labels.iter().enumerate() {
-        if i % every != 0 {
+        if (last - i) % every != 0 {
             continue;
         }
         // Centred under its band, but never past the viewBox edges.
@@ -173,7 +176,7 @@ fn x_labels(out: &mut String, labels: &[String], band: f64) {
         let _ = write!(
             out,
             "<text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            H - BOTTOM + 22.0,
+            H - BOTTOM + 30.0,
             esc(l)
         );
     }
