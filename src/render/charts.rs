@@ -166,7 +166,7 @@ fn x_labels(out: &mut String, labels: &[String], band: f64) {
     let every = ((widest + 24.0) / band).ceil().max(1.0) as usize;
     let last = labels.len().saturating_sub(1);
     for (i, l) in labels.iter().enumerate() {
-        if (last - i) % every != 0 {
+        if !(last - i).is_multiple_of(every) {
             continue;
         }
         // Centred under its band, but never past the viewBox edges.
