@@ -312,3 +312,35 @@ fn titles_come_from_front_matter_then_a_leading_h1_then_the_file_name() {
     );
     assert!(primer.contains("これは<strong>「重要」</strong>な役割"));
 }
+
+#[test]
+fn the_report_shows_time_to_mitigate_and_times_by_severity() {
+    let (_site, public) = build_sample();
+    let html = read(&public, "postmortems/report/index.html");
+    assert!(html.contains("id=\"pm-ttm-h\">緩和までの時間</h2>"));
+    assert!(html.contains("<dt>緩和まで (中央値)</dt><dd>33分</dd>"));
+    let table = &html[html.find("<table class=\"times-by-severity\">").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    // SEV2: three incidents; TTD, TTM, TTR median and p90 in that order.
+    let sev2 = &table[table.find(">SEV2</span>").unwrap()..];
+    let sev2 = &sev2[..sev2.find("</tr>").unwrap()];
+    let cells: Vec<&str> = sev2
+        .split("<td")
+        .skip(1)
+        .map(|c| &c[c.find('>').unwrap() + 1..c.find("</td>").unwrap()])
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "3",
+            "7分",
+            "42分",
+            "33分",
+            "1時間15分",
+            "1時間30分",
+            "1時間38分"
+        ]
+    );
+    // Clock ticks on the duration axes, integer ticks on the counts.
+    assert!(html.contains(">4h</text>") && !html.contains(".8h<"));
+}
