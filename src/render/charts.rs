@@ -78,9 +78,17 @@ impl Scale {
             };
         }
         let data_max = data_max.max(1.0);
+        // Durations past an hour (a day) tick on whole hours (days): "1h 30m" is
+        // wider than the axis gutter and harder to read.
+        let unit = match kind {
+            ScaleKind::Minutes if data_max > 1440.0 => 1440.0,
+            ScaleKind::Minutes if data_max > 60.0 => 60.0,
+            _ => 1.0,
+        };
         let step = steps
             .iter()
             .copied()
+            .filter(|s| s % unit == 0.0)
             .find(|s| (data_max / s).ceil() <= 5.0)
             .unwrap_or_else(|| nice_max(data_max / 5.0));
         Scale {
@@ -686,6 +694,10 @@ mod tests {
         assert_eq!(labels, ["0m", "1h", "2h", "3h", "4h"]);
         let s = Scale::new(50.0, ScaleKind::Minutes);
         assert_eq!((s.max, s.step), (50.0, 10.0));
+        let s = Scale::new(150.0, ScaleKind::Minutes);
+        assert_eq!((s.max, s.step), (180.0, 60.0));
+        let s = Scale::new(3000.0, ScaleKind::Minutes);
+        assert_eq!((s.max, s.step), (4320.0, 1440.0));
         assert_eq!(fmt_minutes(90.0), "1h 30m");
         assert_eq!(fmt_minutes(1800.0), "1d 6h");
     }
