@@ -81,8 +81,9 @@
   window.addEventListener("resize", scrollableTables);
 
   // Copy buttons on code blocks.
-  var copied = doc.getAttribute("data-copied") || (doc.lang === "ja" ? "コピーしました" : "Copied");
-  var failed = doc.getAttribute("data-copy-failed") || (doc.lang === "ja" ? "コピーできませんでした" : "Copy failed");
+  // The theme's strings in the site's language (base.html puts them on <body>).
+  var copied = document.body.getAttribute("data-copied") || (doc.lang === "ja" ? "コピーしました" : "Copied");
+  var failed = document.body.getAttribute("data-copy-failed") || (doc.lang === "ja" ? "コピーできませんでした" : "Copy failed");
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
       return navigator.clipboard.writeText(text);
