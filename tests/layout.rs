@@ -362,3 +362,69 @@ fn the_report_shows_time_to_mitigate_and_times_by_severity() {
     // Clock ticks on the duration axes, integer ticks on the counts.
     assert!(html.contains(">4h</text>") && !html.contains(".8h<"));
 }
+
+#[test]
+fn the_self_assessment_starts_from_the_teams_last_levels_and_shows_the_change() {
+    let Some(b) = browser() else { return };
+    let (_site, public) = build_sample();
+    // The payments team's latest levels, as its scorecard shows them.
+    let card = read(&public, "maturity/payments/index.html");
+    let expected: Vec<(String, String)> = card
+        .split("<tr id=\"area-")
+        .skip(1)
+        .map(|row| {
+            let id = row[..row.find('"').unwrap()].to_string();
+            let cell = &row[row.find("class=\"lvl lvl-").unwrap() + 15..];
+            (id, cell[..cell.find('"').unwrap()].to_string())
+        })
+        .collect();
+    assert_eq!(expected.len(), 9);
+    let base = browser::static_server(&public);
+    b.resize(1280, 900);
+    // A level in the link wins over the pre-filled one.
+    load(
+        &b,
+        &format!("{base}/maturity/self-assessment/#team=payments&slo=1"),
+    );
+    let checked = |id: &str| {
+        b.eval(&format!(
+            "var r = document.querySelector(\"input[name='level-{id}']:checked\"); return r ? r.value : '0';"
+        ))
+    };
+    for (id, level) in &expected {
+        let want = if id == "slo" { "1" } else { level.as_str() };
+        assert_eq!(checked(id), serde_json::json!(want), "{id}");
+    }
+    let note = b.eval(
+        "var n = document.getElementById('prefill-note'); return n.hidden ? '' : n.textContent;",
+    );
+    assert!(
+        note.as_str()
+            .unwrap()
+            .contains("2026年6月15日の評価で記入済み"),
+        "{note}"
+    );
+    // Raising monitoring shows the change against the last assessment.
+    let monitoring = &expected.iter().find(|e| e.0 == "monitoring").unwrap().1;
+    assert_eq!(monitoring, "3");
+    b.eval(
+        "document.querySelector(\"input[name='level-monitoring'][value='2']\").click(); return 1;",
+    );
+    let change = b.eval(
+        "var s = document.querySelector(\".level-change[data-area='monitoring']\"); return s.className + '|' + s.textContent;",
+    );
+    assert_eq!(
+        change,
+        serde_json::json!("level-change change-down|前回 3 → 2 ↓")
+    );
+    let file = b.eval("return document.getElementById('assessment-output').value;");
+    assert!(
+        file.as_str().unwrap().contains("monitoring = 2\n"),
+        "{file}"
+    );
+    // The radar shows the previous assessment too.
+    assert_eq!(
+        b.eval("return document.querySelectorAll('#live-radar .s-previous').length;"),
+        serde_json::json!(1)
+    );
+}

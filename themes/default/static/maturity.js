@@ -95,9 +95,60 @@
       svg.appendChild(t);
     });
     var target = areas.map(function (a) { return a.target_level || max; });
-    [[target, "s-target"], [levels(), "s-current"]].forEach(function (s) {
+    var p = prev();
+    var series = [[target, "s-target"]];
+    if (p) { series.push([areas.map(function (a) { return p.levels[a.id] || 0; }), "s-previous"]); }
+    series.push([levels(), "s-current"]);
+    series.forEach(function (s) {
       var pts = s[0].map(function (v, i) { return point(i, v, n, cx, cy, r).map(function (x) { return x.toFixed(1); }).join(","); });
       svg.appendChild(el("polygon", { "class": "series " + s[1], points: pts.join(" ") }));
+    });
+  }
+
+  // The team's latest assessment (built into the page): pre-fills the levels and
+  // delegation the user has not chosen, and each area shows the change against it.
+  var previous = {};
+  try { previous = JSON.parse(document.getElementById("maturity-previous").textContent) || {}; } catch (e) { previous = {}; }
+  var touched = {}, filledFor = null;
+  function localDate(iso) {
+    var d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    if (!d) { return iso || ""; }
+    try {
+      return new Date(+d[1], d[2] - 1, +d[3]).toLocaleDateString(document.documentElement.lang || undefined, { year: "numeric", month: "long", day: "numeric" });
+    } catch (e) { return iso; }
+  }
+  function prev() { return previous[value("team")] || null; }
+  function applyPrevious() {
+    var team = value("team"), p = previous[team], note = document.getElementById("prefill-note");
+    if (team === filledFor) { return; }
+    filledFor = team;
+    areas.forEach(function (a) {
+      if (touched[a.id]) { return; }
+      var checked = form.querySelector("input[name='level-" + a.id + "']:checked");
+      if (checked) { checked.checked = false; }
+      var l = p && p.levels[a.id];
+      var radio = l && form.querySelector("input[name='level-" + a.id + "'][value='" + l + "']");
+      if (radio) { radio.checked = true; }
+      var sel = form.elements["delegation-" + a.id];
+      if (sel) { sel.value = (p && p.delegation[a.id]) || ""; }
+    });
+    if (note) {
+      note.hidden = !p;
+      if (p) { note.textContent = (form.getAttribute("data-prefilled") || "").replace("{date}", localDate(p.date)); }
+    }
+  }
+  function showChanges() {
+    var p = prev(), lv = levels();
+    areas.forEach(function (a, i) {
+      var span = form.querySelector(".level-change[data-area='" + a.id + "']");
+      if (!span) { return; }
+      var before = p && p.levels[a.id];
+      if (!before) { span.textContent = ""; span.className = "level-change"; return; }
+      var now = lv[i], kind = !now ? "" : (now > before ? "up" : (now < before ? "down" : "same"));
+      span.className = "level-change" + (kind ? " change-" + kind : "");
+      span.textContent = (form.getAttribute("data-previous") || "") + " " + before +
+        (now ? " → " + now + " " + (kind === "up" ? "↑" : kind === "down" ? "↓" : "=") : "");
+      span.setAttribute("title", kind ? form.getAttribute("data-" + kind) || "" : "");
     });
   }
 
@@ -129,6 +180,7 @@
 
   function update() {
     drawRadar();
+    showChanges();
     // textContent (not only value) so the file is also in the DOM.
     out.textContent = fileText();
     out.value = out.textContent;
@@ -146,7 +198,7 @@
       var kv = pair.split("="), k = decodeURIComponent(kv[0] || ""), v = decodeURIComponent(kv[1] || "");
       if (k === "team" || k === "date" || k === "assessors") { form.elements[k].value = v; return; }
       var radio = form.querySelector("input[name='level-" + k.replace(/[^a-z0-9_-]/gi, "") + "'][value='" + v.replace(/[^0-9]/g, "") + "']");
-      if (radio) { radio.checked = true; }
+      if (radio) { radio.checked = true; touched[k] = true; }
     });
   }
 
@@ -165,9 +217,16 @@
     if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(out.value).then(done); }
     else { try { document.execCommand("copy"); done(); } catch (e) { /* selected for manual copy */ } }
   });
-  form.addEventListener("input", update);
-  form.addEventListener("change", update);
-  window.addEventListener("hashchange", function () { prefill(); update(); });
+  function changed(e) {
+    var name = (e.target && e.target.name) || "";
+    if (/^(level|delegation)-/.test(name)) { touched[name.replace(/^(level|delegation)-/, "")] = true; }
+    if (name === "team") { applyPrevious(); }
+    update();
+  }
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  window.addEventListener("hashchange", function () { prefill(); applyPrevious(); update(); });
   prefill();
+  applyPrevious();
   update();
 })();
