@@ -428,3 +428,18 @@ fn the_self_assessment_starts_from_the_teams_last_levels_and_shows_the_change() 
         serde_json::json!(1)
     );
 }
+
+#[test]
+fn the_organisation_page_shows_delegation_gaps_per_team() {
+    let (_site, public) = build_sample();
+    let html = read(&public, "maturity/index.html");
+    let table = &html[html.find("<table class=\"delegation-gaps\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(table.contains("<th scope=\"col\">決済チーム</th>"));
+    let slo = &table[table.find("<th scope=\"row\">SLI/SLO</th>").unwrap()..];
+    let slo = &slo[..slo.find("</tr>").unwrap()];
+    assert!(
+        slo.contains("<td class=\"gap-open\">同意する → 尋ねる <span class=\"badge badge-stale\">あと2段階</span></td>"),
+        "{slo}"
+    );
+}
