@@ -286,7 +286,7 @@ pub(crate) fn render(
             )
         })
         .collect();
-    let previous = serde_json::to_string(&previous)?.replace("</", "<\\/");
+    let previous = String::from_utf8(crate::output::json_bytes(&previous, false)?)?;
     c.insert("previous_json", &previous);
     c.insert("axes", &axes);
     c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
