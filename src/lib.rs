@@ -10,25 +10,56 @@
 //! modules form layers without cycles (`tests/architecture.rs`).
 
 pub mod cli;
-pub mod cmd;
-pub mod config;
-pub mod content;
-pub mod date;
-pub mod diagnostics;
-pub mod kinds;
-pub mod line_index;
-pub mod markdown;
-pub mod output;
-pub mod render;
-pub mod search;
-pub mod serve;
-pub mod site;
-pub mod taxonomy;
-pub mod theme;
+pub(crate) mod cmd;
+pub(crate) mod config;
+pub(crate) mod content;
+pub(crate) mod date;
+pub(crate) mod diagnostics;
+pub(crate) mod kinds;
+pub(crate) mod line_index;
+pub(crate) mod markdown;
+pub(crate) mod output;
+pub(crate) mod render;
+pub(crate) mod search;
+pub(crate) mod serve;
+pub(crate) mod site;
+pub(crate) mod taxonomy;
+pub(crate) mod theme;
+
+#[cfg(test)]
+mod fuzz;
+
+// The library's API: what the `srekb` binary, the integration tests and the
+// benches use. Everything else is internal to the crate.
+
+/// Problems found in a run, each with file:line:col.
+pub use diagnostics::{Diagnostic, Severity};
+/// Hits of the index `build` wrote.
+pub use search::index::Hit;
+/// The development server.
+pub use serve::{run as serve, ServeOptions};
+/// `build` and `check` (a build with [`OutputMode::Check`]): one run of the pipeline.
+pub use site::{build, BuildCache, BuildOptions, BuildReport, OutputMode, StageTime};
+
+/// Searches the index `build` wrote under `root` (`srekb search`): at most `limit`
+/// hits for `query`, of kind `kind` when given.
+pub fn search(
+    root: &std::path::Path,
+    query: &str,
+    kind: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Hit>> {
+    search::index::search(root, query, kind, limit)
+}
+
+/// Checks the knowledge base at `root` without writing anything (`srekb check`).
+pub fn check(root: std::path::PathBuf) -> Result<BuildReport> {
+    build(&BuildOptions::new(root, OutputMode::Check))
+}
 
 use anyhow::Result;
 
-use cli::{Cli, Command, DevCommand, NewCommand};
+use cli::{Cli, Command, DevCommand};
 
 /// Runs a parsed command line; returns the process exit code (see `cli::EXIT_*`).
 pub fn run(cli: Cli) -> Result<i32> {
@@ -52,22 +83,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             drafts,
             alert_rules,
         } => cmd::check::run(root, format, strict, drafts, alert_rules, cli.verbose),
-        Command::New { what } => match what {
-            NewCommand::Page { path, title } => cmd::new::page(&root, &path, title),
-            NewCommand::Postmortem {
-                title,
-                slug,
-                severity,
-                services,
-            } => cmd::new::postmortem(&root, &title, slug, severity, services),
-            NewCommand::Assessment { team, date } => cmd::new::assessment(&root, &team, date),
-            NewCommand::Runbook {
-                title,
-                service,
-                alerts,
-                slug,
-            } => cmd::new::runbook(&root, &title, service, alerts, slug),
-        },
+        Command::New { what } => cmd::new::run(&root, &what),
         Command::Serve {
             port,
             bind,

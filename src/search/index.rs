@@ -231,14 +231,6 @@ fn make_doc(f: &Fields, sd: super::SearchDoc<'_>) -> TantivyDocument {
     d
 }
 
-/// An index in memory (for `serve`'s `/api/search`).
-pub fn in_ram(docs: &[super::OwnedDoc]) -> Result<Index> {
-    let (schema, f) = schema();
-    let index = Index::create_in_ram(schema);
-    fill(&index, &f, docs.iter().map(super::OwnedDoc::as_doc))?;
-    Ok(index)
-}
-
 /// Writes the index of every page and section with content; returns the number of documents.
 pub fn write(lib: &Library, root: &Path) -> Result<usize> {
     let target = index_dir(root);

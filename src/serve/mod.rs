@@ -246,8 +246,8 @@ impl Builder {
             report.pages_by_kind.values().sum::<usize>()
         );
         if std::env::var_os("SREKB_TIMINGS").is_some() {
-            for (name, d) in &report.steps {
-                println!("  {name:<14} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+            for s in &report.steps {
+                println!("{}", s.line());
             }
         }
         // The live search index is updated off the reload path.
