@@ -80,12 +80,18 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Search {
             query,
             kind,
+            service,
+            tag,
             limit,
             json,
         } => cmd::search::run(
             &root,
             &query,
-            kind.map(cli::SearchKind::as_str),
+            &search::engine::Filters {
+                kind: kind.map(|k| k.as_str().to_string()),
+                service,
+                tag,
+            },
             limit,
             json,
         ),
