@@ -642,7 +642,23 @@ pub fn snippet(text: &str, total: usize, words: &[Matched]) -> Snippet {
         }
     }
     let mut pieces = Vec::new();
-    let s = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+    // White space runs become one space.
+    let s = |a: usize, b: usize| {
+        let mut out = String::new();
+        let mut space = false;
+        for &c in &chars[a..b] {
+            if c.is_whitespace() {
+                if !space {
+                    out.push(' ');
+                }
+                space = true;
+            } else {
+                out.push(c);
+                space = false;
+            }
+        }
+        out
+    };
     if start > 0 {
         pieces.push(("…".to_string(), false));
     }

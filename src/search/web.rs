@@ -240,7 +240,7 @@ impl Exporter {
                 Ok(("d".to_string(), script("docs", &[p], &json(&docs)?)))
             })
             .collect::<Result<_>>()?;
-        let facets_file = script("facets", &[], &json(facets)?);
+        let facets_file = script("facets", &[], &json(&WebFacets::new(facets))?);
 
         let named = |dir: &str, i: usize, bytes: &[u8]| -> (String, String) {
             let h = hash_name(bytes);
@@ -317,6 +317,40 @@ struct Meta<'a> {
     sh: &'a str,
     ph: &'a str,
     fh: &'a str,
+}
+
+/// Services and tags with the ids of their documents (delta-coded): small when
+/// a site has few, and the kinds need no file (ids are grouped by kind).
+#[derive(Serialize)]
+struct WebFacets<'a> {
+    services: &'a [String],
+    sd: Vec<Vec<u32>>,
+    tags: &'a [String],
+    td: Vec<Vec<u32>>,
+}
+
+impl WebFacets<'_> {
+    fn new(f: &super::engine::Facets) -> WebFacets<'_> {
+        let invert = |names: usize, per_doc: &[Vec<u32>]| {
+            let mut out: Vec<Vec<u32>> = vec![Vec::new(); names];
+            let mut last: Vec<Option<u32>> = vec![None; names];
+            for (doc, list) in per_doc.iter().enumerate() {
+                for &i in list {
+                    let i = i as usize;
+                    let doc = doc as u32;
+                    out[i].push(last[i].map_or(doc, |l| doc - l));
+                    last[i] = Some(doc);
+                }
+            }
+            out
+        };
+        WebFacets {
+            services: &f.services,
+            sd: invert(f.services.len(), &f.ds),
+            tags: &f.tags,
+            td: invert(f.tags.len(), &f.dt),
+        }
+    }
 }
 
 #[derive(Serialize)]
