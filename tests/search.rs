@@ -1,5 +1,7 @@
 //! Search from the CLI on the sample site: the query set in tests/search_queries.toml
-//! (expected page in the top 10), kind filter, JSON and escaping.
+//! (expected page in the top 10), kind filter, JSON and escaping; the shared vectors
+//! (tests/search_vectors.json) over the fixture site, answered identically by
+//! `srekb search` and by search.js in headless Chromium.
 
 mod common;
 
@@ -31,6 +33,154 @@ fn hits(site: &std::path::Path, args: &[&str]) -> Vec<serde_json::Value> {
     });
     assert_eq!(code, 0, "{err}");
     serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap()
+}
+
+// ---- The shared vectors: query → ranked pages, count and first snippet ----
+
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+struct VQuery {
+    q: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(default)]
+    urls: Vec<String>,
+    #[serde(default)]
+    total: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    snippet: Option<String>,
+}
+
+fn vectors() -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("tests/search_vectors.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn vector_queries() -> Vec<VQuery> {
+    serde_json::from_value(vectors()["queries"].clone()).unwrap()
+}
+
+/// The fixture site of the vectors, built once.
+fn vector_site() -> SharedSite {
+    let (site, _) = build_fixture_once("search-site");
+    site
+}
+
+const VECTOR_LIMIT: &str = "100";
+
+/// What `srekb search --json` answers for a vector's query.
+fn cli_answer(site: &std::path::Path, v: &VQuery) -> VQuery {
+    let mut args: Vec<&str> = vec![&v.q, "--limit", VECTOR_LIMIT];
+    for (flag, value) in [
+        ("--kind", &v.kind),
+        ("--service", &v.service),
+        ("--tag", &v.tag),
+    ] {
+        if let Some(value) = value {
+            args.push(flag);
+            args.push(value);
+        }
+    }
+    let h = hits(site, &args);
+    VQuery {
+        urls: h
+            .iter()
+            .map(|h| h["url"].as_str().unwrap().to_string())
+            .collect(),
+        total: h
+            .first()
+            .map_or(0, |h| h["total"].as_u64().unwrap() as usize),
+        snippet: h
+            .first()
+            .map(|h| h["snippet_html"].as_str().unwrap().to_string()),
+        ..v.clone()
+    }
+}
+
+#[test]
+fn vectors_the_cli_answers_every_shared_query_exactly() {
+    let site = vector_site();
+    let queries = vector_queries();
+    assert!(queries.len() >= 30);
+    let got: Vec<VQuery> = queries.iter().map(|v| cli_answer(site.path(), v)).collect();
+    if std::env::var_os("SREKB_BLESS").is_some() {
+        let mut all = vectors();
+        all["queries"] = serde_json::to_value(&got).unwrap();
+        std::fs::write(
+            repo_root().join("tests/search_vectors.json"),
+            serde_json::to_string_pretty(&all).unwrap() + "\n",
+        )
+        .unwrap();
+        return;
+    }
+    for (v, g) in queries.iter().zip(&got) {
+        assert_eq!(v, g, "srekb search {:?}", v.q);
+    }
+    // What the vectors pin, said outright.
+    let find = |q: &str| queries.iter().find(|v| v.q == q).unwrap();
+    assert_eq!(find("サーバー").urls, ["/docs/server-migration/"]);
+    assert_eq!(find("ｻｰﾊﾞｰ").urls, find("サーバー").urls);
+    assert_eq!(find("サーバ移行").urls, ["/docs/server-migration/"]);
+    assert_eq!(find("レプリカ遅延").urls, ["/docs/replica-lag/"]);
+    assert_eq!(find("決済が失敗").urls, ["/docs/payments/"]);
+    assert_eq!(find("証明書期限切れ").urls, ["/docs/certificates/"]);
+    assert_eq!(find("障害 対応").urls[0], "/docs/incident-near/");
+    assert!(find("postgres")
+        .urls
+        .contains(&"/docs/replica-lag/".to_string()));
+    assert!(find("latency")
+        .urls
+        .contains(&"/docs/replica-lag/".to_string()));
+    assert_eq!(find("新幹線").total, 0);
+    let escaped = find("比較").snippet.clone().unwrap_or_default();
+    assert!(
+        escaped.contains("a &lt; b &amp;&amp; c &gt; &quot;d&quot;"),
+        "{escaped}"
+    );
+}
+
+#[test]
+fn vectors_the_browser_answers_every_shared_query_exactly() {
+    let Some(b) = browser() else { return };
+    let site = vector_site();
+    let base = browser::static_server(&site.path().join("public"));
+    b.goto(&format!("{base}/search/"));
+    b.wait_for("window.srekbSearch && true", Duration::from_secs(10));
+    let queries = vector_queries();
+    let got = b.eval_async(&format!(
+        "var done = arguments[arguments.length - 1];
+         var qs = {};
+         var out = [];
+         (function next(i) {{
+           if (i === qs.length) {{ done(out); return; }}
+           var v = qs[i];
+           var f = {{}};
+           ['kind', 'service', 'tag'].forEach(function (k) {{ if (v[k]) {{ f[k] = v[k]; }} }});
+           srekbSearch.search(v.q, f, {VECTOR_LIMIT}).then(function (ds) {{
+             out.push({{ urls: ds.map(function (d) {{ return d.u; }}), total: ds.total,
+                         snippet: ds.length ? ds[0].snippet_html : null }});
+             next(i + 1);
+           }}, function (e) {{ done(String(e)); }});
+         }})(0);",
+        serde_json::to_string(&queries).unwrap()
+    ));
+    let got = got.as_array().unwrap_or_else(|| panic!("{got}"));
+    for (v, g) in queries.iter().zip(got) {
+        let urls: Vec<String> = serde_json::from_value(g["urls"].clone()).unwrap();
+        assert_eq!(urls, v.urls, "search.js {:?}", v.q);
+        assert_eq!(g["total"].as_u64().unwrap() as usize, v.total, "{:?}", v.q);
+        assert_eq!(
+            g["snippet"].as_str().map(str::to_string),
+            v.snippet,
+            "{:?}",
+            v.q
+        );
+    }
 }
 
 #[test]
@@ -100,10 +250,8 @@ fn browser_analyser_and_query_set_agree_with_the_index() {
     b.wait_for("window.srekbSearch && true", Duration::from_secs(10));
 
     // Shared vectors: search.js analyses exactly as the Rust analyser.
-    let vectors: Vec<serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("tests/search_vectors.json")).unwrap(),
-    )
-    .unwrap();
+    let vectors: Vec<serde_json::Value> =
+        serde_json::from_value(vectors()["analyser"].clone()).unwrap();
     let got = b.eval(&format!(
         "return {}.map(function (v) {{ return srekbSearch.terms(v.text); }});",
         serde_json::to_string(&vectors).unwrap()

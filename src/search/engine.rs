@@ -12,6 +12,9 @@
 //! occur (証明書期限切れ → 証明書 + 期限切れ); its parts must all match and it
 //! scores half, more when the parts stand close.
 
+// Field loops index several parallel arrays, as search.js does line by line.
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 

@@ -181,20 +181,20 @@ pub fn read_meta(root: &Path) -> Option<Meta> {
         .filter(|m| m.format == FORMAT)
 }
 
-fn make_doc(f: &Fields, d: &SearchDoc<'_>, a: &Analysed) -> TantivyDocument {
+fn make_doc(f: &Fields, d: &SearchDoc<'_>, a: &Analysed, limit: usize) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     let tags = d.tags.join("\n");
     let texts = [d.title, d.headings.as_str(), tags.as_str(), d.body];
-    for i in 0..FIELDS {
+    for ((field, text), tokens) in f.text.iter().zip(texts).zip(&a.fields) {
         doc.add_pre_tokenized_text(
-            f.text[i],
+            *field,
             PreTokenizedString {
-                text: texts[i].to_string(),
-                tokens: ttokens(&a.fields[i]),
+                text: text.to_string(),
+                tokens: ttokens(tokens),
             },
         );
     }
-    let (snippet, chars) = super::snippet_text(d.body);
+    let (snippet, chars) = super::snippet_text(d.body, limit);
     doc.add_text(f.title, d.title);
     doc.add_text(f.url, &d.url);
     doc.add_text(f.kind, d.kind);
@@ -224,10 +224,12 @@ pub struct Writer {
     target: PathBuf,
     writer: IndexWriter,
     fields: Fields,
+    limit: usize,
 }
 
 impl Writer {
-    pub fn new(root: &Path) -> Result<Writer> {
+    /// `limit`: characters of each body kept for snippets.
+    pub fn new(root: &Path, limit: usize) -> Result<Writer> {
         let target = index_dir(root);
         let parent = target.parent().expect("has parent").to_path_buf();
         fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
@@ -260,12 +262,13 @@ impl Writer {
             target,
             writer,
             fields,
+            limit,
         })
     }
 
     pub fn add(&self, d: &SearchDoc<'_>, a: &Analysed) -> Result<()> {
         self.writer
-            .add_document(make_doc(&self.fields, d, a))
+            .add_document(make_doc(&self.fields, d, a, self.limit))
             .context("adding a document to the index")?;
         Ok(())
     }
@@ -341,6 +344,7 @@ impl LiveIndex {
 
     /// Makes the index hold exactly `docs`, touching only what differs.
     pub fn update(&mut self, docs: Vec<super::OwnedDoc>) -> Result<usize> {
+        let limit = super::snippet_limit(docs.len());
         let mut next: HashMap<String, super::OwnedDoc> =
             docs.into_iter().map(|d| (d.url.clone(), d)).collect();
         let mut touched = 0;
@@ -356,7 +360,7 @@ impl LiveIndex {
                 let sd = d.as_doc();
                 let a = super::analyse(&sd);
                 self.writer
-                    .add_document(make_doc(&self.fields, &sd, &a))
+                    .add_document(make_doc(&self.fields, &sd, &a, limit))
                     .context("adding a document to the index")?;
                 touched += 1;
             }

@@ -156,8 +156,17 @@ pub const KIND_ORDER: [&str; 7] = [
     "section",
 ];
 
-/// Characters of a body kept for snippets (the browser ships no more).
-pub const SNIPPET_TEXT_CHARS: usize = 600;
+/// Characters of body text kept for snippets over the whole site (the browser ships
+/// no more), and the bounds per document: a small site keeps whole bodies, a large
+/// one the first [`SNIPPET_TEXT_MIN`] characters of each.
+pub const SNIPPET_TEXT_BUDGET: usize = 3_000_000;
+pub const SNIPPET_TEXT_MIN: usize = 600;
+pub const SNIPPET_TEXT_MAX: usize = 100_000;
+
+/// Characters of each body kept for snippets on a site of `docs` documents.
+pub fn snippet_limit(docs: usize) -> usize {
+    (SNIPPET_TEXT_BUDGET / docs.max(1)).clamp(SNIPPET_TEXT_MIN, SNIPPET_TEXT_MAX)
+}
 
 fn kind_rank(kind: &str) -> usize {
     KIND_ORDER
@@ -244,11 +253,11 @@ pub fn analyse(d: &SearchDoc<'_>) -> Analysed {
 }
 
 /// The part of a body snippets are cut from, and the body's length in characters.
-pub fn snippet_text(body: &str) -> (&str, usize) {
+pub fn snippet_text(body: &str, limit: usize) -> (&str, usize) {
     let mut end = body.len();
     let mut n = 0;
     for (i, _) in body.char_indices() {
-        if n == SNIPPET_TEXT_CHARS {
+        if n == limit {
             end = i;
         }
         n += 1;
@@ -273,8 +282,9 @@ pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result
     order(&mut docs);
     let hash = index::content_hash(&docs);
     let index_kept = root.is_some_and(|r| index::read_meta(r).is_some_and(|m| m.hash == hash));
+    let limit = snippet_limit(docs.len());
     let writer = match root {
-        Some(r) if !index_kept => Some(index::Writer::new(r)?),
+        Some(r) if !index_kept => Some(index::Writer::new(r, limit)?),
         _ => None,
     };
     if out.is_none() && writer.is_none() {
@@ -299,7 +309,7 @@ pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result
     }
     let meta = index::Meta::new(&docs, hash);
     let stats = match (exporter, out) {
-        (Some(e), Some(out)) => Some(e.write(&docs, &meta.facets, out)?),
+        (Some(e), Some(out)) => Some(e.write(&docs, &meta.facets, limit, out)?),
         _ => None,
     };
     let staged = writer.map(|w| w.finish(&meta)).transpose()?;

@@ -10,7 +10,7 @@
 //!   the count and the position deltas, as base-32 varints written with a 64-letter
 //!   alphabet (letter value & 31 is the payload, & 32 means more follow);
 //! - `search/d/<p>.<hash>.js`: title, URL, kind, date and the first
-//!   [`super::SNIPPET_TEXT_CHARS`] characters of the body of the documents of pack `p`;
+//!   [`super::snippet_limit`] characters of the body of the documents of pack `p`;
 //! - `search/f.<hash>.js`: the facets (kind, services, tags of every document).
 
 use std::collections::{BTreeMap, HashMap};
@@ -179,6 +179,7 @@ impl Exporter {
         self,
         docs: &[SearchDoc<'_>],
         facets: &super::engine::Facets,
+        snippet_limit: usize,
         out: &Output,
     ) -> Result<Stats> {
         let n = docs.len();
@@ -226,7 +227,7 @@ impl Exporter {
                 let docs: Vec<DocEntry> = docs[p * per_pack..((p + 1) * per_pack).min(n)]
                     .iter()
                     .map(|d| {
-                        let (x, chars) = super::snippet_text(d.body);
+                        let (x, chars) = super::snippet_text(d.body, snippet_limit);
                         DocEntry {
                             t: d.title,
                             u: &d.url,
