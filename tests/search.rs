@@ -385,3 +385,78 @@ fn hostile_text_stays_text_in_browser_results() {
     );
     assert_eq!(counts, serde_json::json!([0, 0]));
 }
+
+/// Pages a query typed into the header box shows on the search page, in order.
+fn header_box_results(b: &Browser, home: &str, q: &str) -> Vec<String> {
+    b.goto(home);
+    b.type_into("#site-search-q", &format!("{q}\u{E007}"));
+    b.wait_for(
+        &format!(
+            "document.getElementById('search-results') && document.getElementById('search-results').getAttribute('data-done') === {}",
+            serde_json::to_string(q).unwrap()
+        ),
+        Duration::from_secs(10),
+    );
+    let urls = b.eval(
+        "return Array.from(document.querySelectorAll('.search-hit-title')).map(function (a) { return new URL(a.href).pathname; });",
+    );
+    serde_json::from_value(urls).unwrap()
+}
+
+#[test]
+fn header_box_finds_katakana_variants_compounds_and_english_prefixes() {
+    let Some(b) = browser() else { return };
+    let site = built_sample();
+    let base = browser::static_server(&site.path().join("public"));
+    let home = format!("{base}/");
+    // サーバ移行 finds the page titled サーバー移行…, first.
+    let got = header_box_results(&b, &home, "サーバ移行");
+    assert_eq!(
+        got.first().map(String::as_str),
+        Some("/docs/server-migration/"),
+        "{got:?}"
+    );
+    // レプリカ遅延: the text says レプリカの遅延; the runbook and the postmortem come first.
+    let got = header_box_results(&b, &home, "レプリカ遅延");
+    assert!(got.len() >= 2, "{got:?}");
+    for want in [
+        "/runbooks/postgres-replication-lag/",
+        "/postmortems/2025-03-14-payments-db-replication-lag/",
+    ] {
+        assert!(got[..2].contains(&want.to_string()), "{got:?}");
+    }
+    // postgres: a prefix of PostgreSQL.
+    let got = header_box_results(&b, &home, "postgres");
+    assert_eq!(
+        got.first().map(String::as_str),
+        Some("/runbooks/postgres-replication-lag/"),
+        "{got:?}"
+    );
+    // The same pages, in the same order, as `srekb search`.
+    for q in ["サーバ移行", "レプリカ遅延", "postgres"] {
+        let cli: Vec<String> = hits(site.path(), &[q, "--limit", "10"])
+            .iter()
+            .map(|h| h["url"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(header_box_results(&b, &home, q), cli, "{q}");
+    }
+    // Keyboard: `/` focuses the box, ↓ selects the first hit, Enter opens it.
+    b.eval("document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', { key: '/', bubbles: true }));");
+    assert_eq!(
+        b.eval("return document.activeElement.id;"),
+        serde_json::json!("search-q")
+    );
+    b.type_into("#search-q", "\u{E015}");
+    assert_eq!(
+        b.eval(
+            "return document.querySelector('.search-hit.selected a') === document.activeElement;"
+        ),
+        serde_json::json!(true)
+    );
+    b.eval("document.getElementById('search-q').focus();");
+    b.type_into("#search-q", "\u{E007}");
+    b.wait_for(
+        "location.pathname.indexOf('/runbooks/postgres-replication-lag/') >= 0",
+        Duration::from_secs(10),
+    );
+}

@@ -28,7 +28,7 @@ pub const DIR: &str = "search";
 const SHARD_BYTES: usize = 12_000;
 const MAX_SHARDS: usize = 1 << 10;
 /// Most document packs; a pack holds at least one document.
-const MAX_PACKS: usize = 512;
+const MAX_PACKS: usize = 448;
 /// Characters of a term that choose its shard.
 pub const SHARD_KEY_CHARS: usize = 3;
 
