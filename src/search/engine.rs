@@ -144,7 +144,9 @@ struct Occ {
 
 type Occurrences = BTreeMap<u32, Occ>;
 
-fn phrase<S: Source>(src: &mut S, u: &Unit) -> Result<Occurrences> {
+/// Occurrences of `u`; without `positions` (a query of one single-token word) only
+/// the counts per field, the start lists left empty.
+fn phrase<S: Source>(src: &mut S, u: &Unit, positions: bool) -> Result<Occurrences> {
     let mut out = Occurrences::new();
     if u.tokens.len() == 1 {
         let t = &u.tokens[0];
@@ -160,7 +162,9 @@ fn phrase<S: Source>(src: &mut S, u: &Unit) -> Result<Occurrences> {
                 let o = out.entry(*doc).or_default();
                 for f in 0..FIELDS {
                     o.tf[f] += w * fields[f].len() as f64;
-                    o.starts[f].extend_from_slice(&fields[f]);
+                    if positions {
+                        o.starts[f].extend_from_slice(&fields[f]);
+                    }
                 }
             }
         }
@@ -281,7 +285,7 @@ fn tokens_of(text: &str) -> Vec<String> {
 /// The parts a word is matched by when it matches nowhere as a phrase: each piece
 /// whole when it occurs, else cut greedily into the longest prefixes that occur
 /// (two characters at least; a rest that never occurs stays whole and fails).
-fn split<S: Source>(src: &mut S, word: &str) -> Result<Vec<Unit>> {
+fn split<S: Source>(src: &mut S, word: &str, positions: bool) -> Result<Vec<Unit>> {
     let mut units: Vec<Unit> = Vec::new();
     for piece in pieces(word) {
         let chars: Vec<char> = piece.chars().collect();
@@ -295,7 +299,7 @@ fn split<S: Source>(src: &mut S, word: &str) -> Result<Vec<Unit>> {
                     if u.tokens.is_empty() {
                         continue;
                     }
-                    if !phrase(src, &u)?.is_empty() {
+                    if !phrase(src, &u, positions)?.is_empty() {
                         chosen = Some((end, u));
                         break;
                     }
@@ -389,8 +393,11 @@ pub fn search<S: Source>(
 ) -> Result<Results> {
     let n = facets.kind.len();
     let mut words: Vec<WordMatch> = Vec::new();
-    for (text, u) in parse(query) {
-        let whole = phrase(src, &u)?;
+    let parsed = parse(query);
+    // Positions matter for phrases and proximity: not for one single-token word.
+    let positions = !(parsed.len() == 1 && parsed[0].1.tokens.len() == 1);
+    for (text, u) in parsed {
+        let whole = phrase(src, &u, positions)?;
         if !whole.is_empty() {
             words.push(WordMatch {
                 matched: Matched {
@@ -402,12 +409,12 @@ pub fn search<S: Source>(
             });
             continue;
         }
-        let parts_units = split(src, &text)?;
+        let parts_units = split(src, &text, positions)?;
         let is_split = parts_units.len() >= 2 || parts_units.first().is_some_and(|p| *p != u);
         let parts: Vec<Occurrences> = if is_split {
             parts_units
                 .iter()
-                .map(|p| phrase(src, p))
+                .map(|p| phrase(src, p, positions))
                 .collect::<Result<_>>()?
         } else {
             Vec::new()

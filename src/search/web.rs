@@ -7,8 +7,10 @@
 //! - `search/s/<k>.<hash>.js`: the terms whose first three characters hash (FNV-1a)
 //!   to shard `k` (so a prefix of three or more characters is in one shard), each with
 //!   its complete postings: per document the id delta, a field mask, then per field
-//!   the count and the position deltas, as base-32 varints written with a 64-letter
-//!   alphabet (letter value & 31 is the payload, & 32 means more follow);
+//!   the count, as base-32 varints written with a 64-letter alphabet (letter value
+//!   & 31 is the payload, & 32 means more follow);
+//! - `search/p/<k>.<hash>.js`: the same terms' positions, per document and field the
+//!   position deltas (loaded only for phrases and queries of several words);
 //! - `search/d/<p>.<hash>.js`: title, URL, kind, date and the first
 //!   [`super::snippet_limit`] characters of the body of the documents of pack `p`;
 //! - `search/f.<hash>.js`: the facets (kind, services, tags of every document).
@@ -26,7 +28,7 @@ use crate::site::output::Output;
 pub const DIR: &str = "search";
 /// The shard size aimed for, in bytes, and the most shards.
 const SHARD_BYTES: usize = 12_000;
-const MAX_SHARDS: usize = 1 << 10;
+const MAX_SHARDS: usize = 1 << 9;
 /// Most document packs; a pack holds at least one document.
 const MAX_PACKS: usize = 448;
 /// Characters of a term that choose its shard.
@@ -74,19 +76,30 @@ fn varint(out: &mut String, mut v: u32) {
     }
 }
 
-/// Decodes a postings string (for tests and the vectors check).
-pub fn decode(s: &str) -> Vec<(u32, [Vec<u32>; FIELDS])> {
-    let digits: Vec<u32> = s
-        .bytes()
-        .map(|b| ALPHABET.iter().position(|a| *a == b).unwrap_or(0) as u32)
-        .collect();
-    let i = std::cell::Cell::new(0);
-    let next = || {
+struct Digits {
+    digits: Vec<u32>,
+    at: usize,
+}
+
+impl Digits {
+    fn new(s: &str) -> Digits {
+        Digits {
+            digits: s
+                .bytes()
+                .map(|b| ALPHABET.iter().position(|a| *a == b).unwrap_or(0) as u32)
+                .collect(),
+            at: 0,
+        }
+    }
+    fn more(&self) -> bool {
+        self.at < self.digits.len()
+    }
+    fn next(&mut self) -> u32 {
         let mut v = 0u32;
         let mut shift = 0;
-        while i.get() < digits.len() {
-            let d = digits[i.get()];
-            i.set(i.get() + 1);
+        while self.at < self.digits.len() {
+            let d = self.digits[self.at];
+            self.at += 1;
             v |= (d & 31) << shift;
             shift += 5;
             if d & 32 == 0 {
@@ -94,25 +107,34 @@ pub fn decode(s: &str) -> Vec<(u32, [Vec<u32>; FIELDS])> {
             }
         }
         v
-    };
+    }
+}
+
+/// Decodes a term's postings (documents and counts, then positions).
+pub fn decode(docs: &str, positions: &str) -> Vec<(u32, [Vec<u32>; FIELDS])> {
+    let mut d = Digits::new(docs);
+    let mut p = Digits::new(positions);
     let mut out = Vec::new();
     let mut doc = 0u32;
     let mut first = true;
-    while i.get() < digits.len() {
-        let delta = next();
+    while d.more() {
+        let delta = d.next();
         doc = if first { delta } else { doc + delta };
         first = false;
-        let mask = next();
+        let mask = d.next();
+        let mut counts = [0u32; FIELDS];
+        for (f, c) in counts.iter_mut().enumerate() {
+            if mask & (1 << f) != 0 {
+                *c = d.next();
+            }
+        }
         let mut fields: [Vec<u32>; FIELDS] = Default::default();
         for (f, list) in fields.iter_mut().enumerate() {
-            if mask & (1 << f) != 0 {
-                let n = next();
-                let mut p = 0;
-                for k in 0..n {
-                    let d = next();
-                    p = if k == 0 { d } else { p + d };
-                    list.push(p);
-                }
+            let mut at = 0;
+            for k in 0..counts[f] {
+                let delta = p.next();
+                at = if k == 0 { delta } else { at + delta };
+                list.push(at);
             }
         }
         out.push((doc, fields));
@@ -120,8 +142,8 @@ pub fn decode(s: &str) -> Vec<(u32, [Vec<u32>; FIELDS])> {
     out
 }
 
-/// One document's postings, without the id delta: (term, mask and positions).
-fn encode_doc(a: &Analysed) -> Vec<(String, String)> {
+/// One document's postings, without the id delta: (term, mask and counts, positions).
+fn encode_doc(a: &Analysed) -> Vec<(String, String, String)> {
     let mut by_term: HashMap<&str, [Vec<u32>; FIELDS]> = HashMap::new();
     for (f, tokens) in a.fields.iter().enumerate() {
         for t in tokens {
@@ -131,22 +153,23 @@ fn encode_doc(a: &Analysed) -> Vec<(String, String)> {
     by_term
         .into_iter()
         .map(|(term, fields)| {
-            let mut s = String::new();
+            let mut d = String::new();
+            let mut p = String::new();
             let mask = fields
                 .iter()
                 .enumerate()
                 .filter(|(_, l)| !l.is_empty())
                 .fold(0, |m, (f, _)| m | (1 << f));
-            varint(&mut s, mask);
+            varint(&mut d, mask);
             for list in fields.iter().filter(|l| !l.is_empty()) {
-                varint(&mut s, list.len() as u32);
+                varint(&mut d, list.len() as u32);
                 let mut last = 0;
-                for (k, &p) in list.iter().enumerate() {
-                    varint(&mut s, if k == 0 { p } else { p - last });
-                    last = p;
+                for (k, &pos) in list.iter().enumerate() {
+                    varint(&mut p, if k == 0 { pos } else { pos - last });
+                    last = pos;
                 }
             }
-            (term.to_string(), s)
+            (term.to_string(), d, p)
         })
         .collect()
 }
@@ -154,21 +177,27 @@ fn encode_doc(a: &Analysed) -> Vec<(String, String)> {
 /// The postings of every term, built document by document in id order.
 #[derive(Default)]
 pub struct Exporter {
-    terms: HashMap<String, (u32, String)>,
+    /// Term → (last document, documents and counts, positions).
+    terms: HashMap<String, (u32, String, String)>,
     docs: u32,
 }
 
 impl Exporter {
     /// Adds documents `first..` (in id order), analysed.
     pub fn add(&mut self, first: u32, batch: &[Analysed]) {
-        let encoded: Vec<Vec<(String, String)>> = batch.par_iter().map(encode_doc).collect();
+        let encoded: Vec<Vec<(String, String, String)>> =
+            batch.par_iter().map(encode_doc).collect();
         for (i, doc) in encoded.into_iter().enumerate() {
             let id = first + i as u32;
-            for (term, rest) in doc {
-                let e = self.terms.entry(term).or_insert((u32::MAX, String::new()));
+            for (term, d, p) in doc {
+                let e = self
+                    .terms
+                    .entry(term)
+                    .or_insert((u32::MAX, String::new(), String::new()));
                 varint(&mut e.1, if e.0 == u32::MAX { id } else { id - e.0 });
                 e.0 = id;
-                e.1.push_str(&rest);
+                e.1.push_str(&d);
+                e.2.push_str(&p);
             }
             self.docs = self.docs.max(id + 1);
         }
@@ -194,9 +223,11 @@ impl Exporter {
             .next_power_of_two()
             .min(MAX_SHARDS);
         let mut by_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
-        for (term, (_, s)) in self.terms {
+        let mut pos_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
+        for (term, (_, d, p)) in self.terms {
             let k = (fnv1a(shard_key(&term)) as usize) & (shards - 1);
-            by_shard[k].push((term, s));
+            pos_shard[k].push((term.clone(), p));
+            by_shard[k].push((term, d));
         }
         let per_pack = n.div_ceil(MAX_PACKS).max(1);
         let packs = n.div_ceil(per_pack);
@@ -204,22 +235,29 @@ impl Exporter {
         // Every file but the manifest, built and written in parallel.
         let shard_files: Vec<(String, Vec<u8>)> = by_shard
             .into_par_iter()
+            .map(|e| ("s", "shard", e))
+            .chain(pos_shard.into_par_iter().map(|e| ("p", "positions", e)))
+            .collect::<Vec<_>>()
+            .into_par_iter()
             .enumerate()
-            .map(|(k, mut entries)| -> Result<(String, Vec<u8>)> {
-                entries.sort();
-                let mut json = String::from("{");
-                for (i, (term, s)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        json.push(',');
+            .map(
+                |(i, (dir, call, mut entries))| -> Result<(String, Vec<u8>)> {
+                    let k = i % shards;
+                    entries.sort();
+                    let mut json = String::from("{");
+                    for (i, (term, s)) in entries.iter().enumerate() {
+                        if i > 0 {
+                            json.push(',');
+                        }
+                        json.push_str(&serde_json::to_string(term)?);
+                        json.push_str(":\"");
+                        json.push_str(s);
+                        json.push('"');
                     }
-                    json.push_str(&serde_json::to_string(term)?);
-                    json.push_str(":\"");
-                    json.push_str(s);
-                    json.push('"');
-                }
-                json.push('}');
-                Ok(("s".to_string(), script("shard", &[k], json.as_bytes())))
-            })
+                    json.push('}');
+                    Ok((dir.to_string(), script(call, &[k], json.as_bytes())))
+                },
+            )
             .collect::<Result<_>>()?;
         let pack_files: Vec<(String, Vec<u8>)> = (0..packs)
             .into_par_iter()
@@ -249,9 +287,14 @@ impl Exporter {
         };
         let mut writes: Vec<(String, &[u8])> = Vec::new();
         let mut shard_hashes = String::new();
-        for (k, (dir, bytes)) in shard_files.iter().enumerate() {
-            let (path, h) = named(dir, k, bytes);
-            shard_hashes.push_str(&h);
+        let mut pos_hashes = String::new();
+        for (i, (dir, bytes)) in shard_files.iter().enumerate() {
+            let (path, h) = named(dir, i % shards, bytes);
+            if i < shards {
+                shard_hashes.push_str(&h);
+            } else {
+                pos_hashes.push_str(&h);
+            }
             writes.push((path, bytes));
         }
         let mut pack_hashes = String::new();
@@ -276,6 +319,7 @@ impl Exporter {
                 pack: per_pack,
                 kinds,
                 sh: &shard_hashes,
+                qh: &pos_hashes,
                 ph: &pack_hashes,
                 fh: &facets_hash,
             })?,
@@ -314,8 +358,9 @@ struct Meta<'a> {
     shards: usize,
     pack: usize,
     kinds: BTreeMap<&'a str, [usize; 2]>,
-    /// Five letters per shard, per pack.
+    /// Five letters per shard, per positions shard, per pack.
     sh: &'a str,
+    qh: &'a str,
     ph: &'a str,
     fh: &'a str,
 }
@@ -406,8 +451,8 @@ mod tests {
             })
             .collect();
         e.add(0, &docs);
-        let (_, s) = &e.terms["移行"];
-        let d = decode(s);
+        let (_, s, p) = &e.terms["移行"];
+        let d = decode(s, p);
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].0, d[1].0), (0, 2));
         assert_eq!(d[0].1[3], [1]);

@@ -180,13 +180,23 @@
     return false;
   }
   function numeric(a, b) { return a - b; }
-  function phrase(src, u) {
+  // Occurrences of `u`; without `positions` (a query of one single-token word) only
+  // the counts per field.
+  function phrase(src, u, positions) {
     var out = new Map();
     if (u.tokens.length === 1) {
       var t = u.tokens[0];
       var list = u.prefix ? src.prefixed(t) : [t];
       list.forEach(function (term) {
         var w = term === t ? 1.0 : PREFIX_WEIGHT;
+        if (!positions) {
+          src.counts(term).forEach(function (counts, doc) {
+            var o = out.get(doc);
+            if (!o) { o = emptyOcc(); out.set(doc, o); }
+            for (var f = 0; f < FIELDS; f++) { o.tf[f] += w * counts[f]; }
+          });
+          return;
+        }
         src.postings(term).forEach(function (fields, doc) {
           var o = out.get(doc);
           if (!o) { o = emptyOcc(); out.set(doc, o); }
@@ -264,7 +274,7 @@
     if (cur) { out.push(cur); }
     return out;
   }
-  function split(src, word) {
+  function split(src, word, positions) {
     var units = [];
     pieces(word).forEach(function (piece) {
       var chars = Array.from(piece);
@@ -275,7 +285,7 @@
           for (var end = chars.length; end >= start + 2; end--) {
             var u = unit(tokensOf(chars.slice(start, end).join("")), false);
             if (u.tokens.length === 0) { continue; }
-            if (phrase(src, u).size > 0) { chosen = [end, u]; break; }
+            if (phrase(src, u, positions).size > 0) { chosen = [end, u]; break; }
           }
         }
         if (!chosen) { chosen = [chars.length, unit(tokensOf(chars.slice(start).join("")), false)]; }
@@ -286,6 +296,8 @@
     });
     return units;
   }
+  // Positions matter for phrases and proximity: not for one single-token word.
+  function needsPositions(parsed) { return !(parsed.length === 1 && parsed[0][1].tokens.length === 1); }
   function idf(n, df) { return Math.log(1.0 + (n - df + 0.5) / (df + 0.5)); }
   function fieldScore(idfv, o) {
     var s = 0.0;
@@ -334,19 +346,21 @@
   function run(src, facets, query, filters) {
     var n = facets.n;
     var words = [];
-    parse(query).forEach(function (pw) {
+    var parsed = parse(query);
+    var positions = needsPositions(parsed);
+    parsed.forEach(function (pw) {
       var text = pw[0], u = pw[1];
-      var whole = phrase(src, u);
+      var whole = phrase(src, u, positions);
       if (whole.size > 0) {
         words.push({ matched: { word: u, parts: [] }, whole: whole, parts: [] });
         return;
       }
-      var units = split(src, text);
+      var units = split(src, text, positions);
       var isSplit = units.length >= 2 || (units.length === 1 && !sameUnit(units[0], u));
       words.push({
         matched: { word: u, parts: isSplit ? units : [] },
         whole: whole,
-        parts: isSplit ? units.map(function (p) { return phrase(src, p); }) : []
+        parts: isSplit ? units.map(function (p) { return phrase(src, p, positions); }) : []
       });
     });
     var counts = { kind: {}, service: {}, tag: {} };
@@ -494,6 +508,7 @@
   var base = self ? self.getAttribute("data-index") : null;
   var meta = null;
   var shards = {};
+  var positionShards = {};
   var packs = {};
   var facetData = null;
   var loading = {};
@@ -514,55 +529,78 @@
   function loadMeta() { return load("meta.js"); }
   function shardOf(term) { return fnv1a(shardKey(term)) & (meta.shards - 1); }
   function loadShard(k) { return load("s/" + k + "." + hashOf(meta.sh, k) + ".js"); }
+  function loadPositions(k) { return load("p/" + k + "." + hashOf(meta.qh, k) + ".js"); }
   function loadPack(p) { return load("d/" + p + "." + hashOf(meta.ph, p) + ".js"); }
   function loadFacets() { return load("f." + meta.fh + ".js"); }
 
-  var decoded = {};
   var DIGITS = {};
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(function (c, i) { DIGITS[c] = i; });
-  // A term's postings: Map(doc → [title, headings, tags, body positions]).
-  function decode(s) {
+  function reader(s) {
     var i = 0;
-    function next() {
-      var v = 0, mul = 1;
-      while (i < s.length) {
-        var d = DIGITS[s.charAt(i++)];
-        v += (d & 31) * mul;
-        mul *= 32;
-        if ((d & 32) === 0) { break; }
+    return {
+      more: function () { return i < s.length; },
+      next: function () {
+        var v = 0, mul = 1;
+        while (i < s.length) {
+          var d = DIGITS[s.charAt(i++)];
+          v += (d & 31) * mul;
+          mul *= 32;
+          if ((d & 32) === 0) { break; }
+        }
+        return v;
       }
-      return v;
-    }
+    };
+  }
+  // A term's documents: Map(doc → counts in title, headings, tags, body).
+  function decodeCounts(s) {
+    var r = reader(s);
     var out = new Map();
     var doc = 0, first = true;
-    while (i < s.length) {
-      var delta = next();
+    while (r.more()) {
+      var delta = r.next();
       doc = first ? delta : doc + delta;
       first = false;
-      var mask = next();
-      var fields = [[], [], [], []];
+      var mask = r.next();
+      var counts = [0, 0, 0, 0];
       for (var f = 0; f < FIELDS; f++) {
-        if (mask & (1 << f)) {
-          var n = next(), p = 0;
-          for (var k = 0; k < n; k++) {
-            var d = next();
-            p = k === 0 ? d : p + d;
-            fields[f].push(p);
-          }
-        }
+        if (mask & (1 << f)) { counts[f] = r.next(); }
       }
-      out.set(doc, fields);
+      out.set(doc, counts);
     }
     return out;
   }
-  var staticSource = {
-    postings: function (term) {
-      if (!decoded[term]) {
-        var shard = shards[shardOf(term)];
-        var s = shard && Object.prototype.hasOwnProperty.call(shard, term) ? shard[term] : "";
-        decoded[term] = decode(s);
+  // …and their positions: Map(doc → [positions per field]).
+  function decodePositions(counts, s) {
+    var r = reader(s);
+    var out = new Map();
+    counts.forEach(function (c, doc) {
+      var fields = [[], [], [], []];
+      for (var f = 0; f < FIELDS; f++) {
+        var p = 0;
+        for (var k = 0; k < c[f]; k++) {
+          var d = r.next();
+          p = k === 0 ? d : p + d;
+          fields[f].push(p);
+        }
       }
-      return decoded[term];
+      out.set(doc, fields);
+    });
+    return out;
+  }
+  function entry(table, term) {
+    var shard = table[shardOf(term)];
+    return shard && Object.prototype.hasOwnProperty.call(shard, term) ? shard[term] : "";
+  }
+  var countCache = {};
+  var positionCache = {};
+  var staticSource = {
+    counts: function (term) {
+      if (!countCache[term]) { countCache[term] = decodeCounts(entry(shards, term)); }
+      return countCache[term];
+    },
+    postings: function (term) {
+      if (!positionCache[term]) { positionCache[term] = decodePositions(staticSource.counts(term), entry(positionShards, term)); }
+      return positionCache[term];
     },
     prefixed: function (prefix) {
       var shard = shards[shardOf(prefix)] || {};
@@ -613,6 +651,7 @@
     snippetHtml: snippetHtml,
     meta: function (m) { meta = m; },
     shard: function (k, data) { shards[k] = data; },
+    positions: function (k, data) { positionShards[k] = data; },
     docs: function (p, list) { packs[p] = list; },
     facets: function (f) { facetData = f; byDoc = null; }
   };
@@ -623,13 +662,17 @@
   function prepare(text, needFacets) {
     return loadMeta().then(function () {
       var need = {};
-      parse(text).forEach(function (pw) {
+      var parsed = parse(text);
+      parsed.forEach(function (pw) {
         pw[1].tokens.forEach(function (t) { need[shardOf(t)] = true; });
         pieces(pw[0]).forEach(function (p) {
           tokensOf(p).forEach(function (t) { need[shardOf(t)] = true; });
         });
       });
       var files = Object.keys(need).map(function (k) { return loadShard(+k); });
+      if (needsPositions(parsed)) {
+        Array.prototype.push.apply(files, Object.keys(need).map(function (k) { return loadPositions(+k); }));
+      }
       if (needFacets) { files.push(loadFacets()); }
       return Promise.all(files);
     });
