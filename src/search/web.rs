@@ -457,14 +457,15 @@ mod tests {
         assert_eq!((d[0].0, d[1].0), (0, 2));
         assert_eq!(d[0].1[3], [1]);
         assert_eq!(d[1].1[3], [0]);
-        let (_, s) = &e.terms["サバ"];
-        assert_eq!(decode(s)[0].1[3], [0, 3]);
-        let mut big = String::new();
-        for v in [1_000_000, 8, 1, 5] {
+        let (_, s, p) = &e.terms["サバ"];
+        assert_eq!(decode(s, p)[0].1[3], [0, 3]);
+        let (mut big, mut pos) = (String::new(), String::new());
+        for v in [1_000_000, 8, 1] {
             varint(&mut big, v);
         }
+        varint(&mut pos, 5);
         assert_eq!(
-            decode(&big),
+            decode(&big, &pos),
             [(1_000_000, [vec![], vec![], vec![], vec![5]])]
         );
     }
