@@ -455,7 +455,7 @@ mod tests {
         let d = decode(s, p);
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].0, d[1].0), (0, 2));
-        assert_eq!(d[0].1[3], [1]);
+        assert_eq!(d[0].1[3], [2]);
         assert_eq!(d[1].1[3], [0]);
         let (_, s, p) = &e.terms["サバ"];
         assert_eq!(decode(s, p)[0].1[3], [0, 3]);
