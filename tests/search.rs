@@ -460,3 +460,115 @@ fn header_box_finds_katakana_variants_compounds_and_english_prefixes() {
         Duration::from_secs(10),
     );
 }
+
+// ---- `serve`'s /api/search answers the vectors too ----
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// An HTTP/1.0 GET (no chunked coding): (status, body).
+fn http_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    if s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
+        .is_err()
+    {
+        return (0, String::new());
+    }
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return (0, String::new());
+    };
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
+}
+
+#[test]
+fn vectors_serve_answers_every_shared_query_exactly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_root().join("tests/fixtures/search-site"), dir.path());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_srekb"))
+        .arg("--root")
+        .arg(dir.path())
+        .args(["serve", "--port", "0"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let _guard = Kill(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let port: u16 = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("serve printed no address");
+        if let Some(url) = line.split(" at http://").nth(1) {
+            let addr: std::net::SocketAddr = url.split('/').next().unwrap().parse().unwrap();
+            break addr.port();
+        }
+    };
+    let started = std::time::Instant::now();
+    for v in vector_queries() {
+        let mut path = format!("/api/search?limit={VECTOR_LIMIT}&q={}", percent(&v.q));
+        for (k, value) in [("kind", &v.kind), ("service", &v.service), ("tag", &v.tag)] {
+            if let Some(value) = value {
+                path.push_str(&format!("&{k}={}", percent(value)));
+            }
+        }
+        let body = loop {
+            let (code, body) = http_get(port, &path);
+            if code == 200 {
+                break body;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "{code} {body}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let j: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let hits = j["hits"].as_array().unwrap();
+        let urls: Vec<&str> = hits.iter().map(|h| h["url"].as_str().unwrap()).collect();
+        assert_eq!(urls, v.urls, "/api/search {:?}", v.q);
+        assert_eq!(j["total"].as_u64().unwrap() as usize, v.total, "{:?}", v.q);
+        assert_eq!(
+            hits.first()
+                .map(|h| h["snippet_html"].as_str().unwrap().to_string()),
+            v.snippet,
+            "{:?}",
+            v.q
+        );
+    }
+}

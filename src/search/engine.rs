@@ -57,7 +57,9 @@ pub struct Facets {
 
 /// Where postings come from.
 pub trait Source {
-    fn postings(&mut self, term: &str) -> Result<Rc<Postings>>;
+    /// Without `positions` a source may give placeholder positions (only their
+    /// number, the count, is read).
+    fn postings(&mut self, term: &str, positions: bool) -> Result<Rc<Postings>>;
     /// Every indexed term starting with `prefix` (the prefix itself included).
     fn prefixed(&mut self, prefix: &str) -> Result<Vec<String>>;
 }
@@ -157,7 +159,7 @@ fn phrase<S: Source>(src: &mut S, u: &Unit, positions: bool) -> Result<Occurrenc
         };
         for term in terms {
             let w = if &term == t { 1.0 } else { PREFIX_WEIGHT };
-            let p = src.postings(&term)?;
+            let p = src.postings(&term, positions)?;
             for (doc, fields) in p.iter() {
                 let o = out.entry(*doc).or_default();
                 for f in 0..FIELDS {
@@ -179,7 +181,7 @@ fn phrase<S: Source>(src: &mut S, u: &Unit, positions: bool) -> Result<Occurrenc
     let lists: Vec<Rc<Postings>> = u
         .tokens
         .iter()
-        .map(|t| src.postings(t))
+        .map(|t| src.postings(t, true))
         .collect::<Result<_>>()?;
     'docs: for (doc, first) in lists[0].iter() {
         let mut rest = Vec::with_capacity(lists.len() - 1);

@@ -382,12 +382,13 @@ struct TantivySource<'a> {
     fields: Fields,
     /// Per segment: segment document → global id (`u32::MAX`: deleted or unknown).
     ids: Vec<Vec<u32>>,
-    cache: HashMap<String, Rc<Postings>>,
+    cache: HashMap<(String, bool), Rc<Postings>>,
 }
 
 impl engine::Source for TantivySource<'_> {
-    fn postings(&mut self, term: &str) -> Result<Rc<Postings>> {
-        if let Some(p) = self.cache.get(term) {
+    fn postings(&mut self, term: &str, with_positions: bool) -> Result<Rc<Postings>> {
+        let key = (term.to_string(), with_positions);
+        if let Some(p) = self.cache.get(&key) {
             return Ok(p.clone());
         }
         let mut out = Postings::new();
@@ -405,15 +406,21 @@ impl engine::Source for TantivySource<'_> {
                 while doc != TERMINATED {
                     let id = self.ids[s][doc as usize];
                     if id != u32::MAX {
-                        p.positions(&mut positions);
-                        out.entry(id).or_default()[f] = positions.clone();
+                        let list = if with_positions {
+                            p.positions(&mut positions);
+                            positions.clone()
+                        } else {
+                            // Only the count is read.
+                            vec![0; p.term_freq() as usize]
+                        };
+                        out.entry(id).or_default()[f] = list;
                     }
                     doc = p.advance();
                 }
             }
         }
         let p = Rc::new(out);
-        self.cache.insert(term.to_string(), p.clone());
+        self.cache.insert(key, p.clone());
         Ok(p)
     }
 
