@@ -37,14 +37,14 @@ pub struct SrekbStream {
     index: usize,
 }
 
-fn ttokens(tokens: &[analyzer::Token]) -> Vec<TToken> {
+fn ttokens(tokens: Vec<analyzer::Token>) -> Vec<TToken> {
     tokens
-        .iter()
+        .into_iter()
         .map(|t| TToken {
             offset_from: t.from,
             offset_to: t.to,
             position: t.position,
-            text: t.text.clone(),
+            text: t.text,
             position_length: 1,
         })
         .collect()
@@ -54,7 +54,7 @@ impl Tokenizer for SrekbTokenizer {
     type TokenStream<'a> = SrekbStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SrekbStream {
         SrekbStream {
-            tokens: ttokens(&analyzer::analyze(text)),
+            tokens: ttokens(analyzer::analyze(text)),
             index: usize::MAX,
         }
     }
@@ -181,11 +181,11 @@ pub fn read_meta(root: &Path) -> Option<Meta> {
         .filter(|m| m.format == FORMAT)
 }
 
-fn make_doc(f: &Fields, d: &SearchDoc<'_>, a: &Analysed, limit: usize) -> TantivyDocument {
+fn make_doc(f: &Fields, d: &SearchDoc<'_>, a: Analysed, limit: usize) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     let tags = d.tags.join("\n");
     let texts = [d.title, d.headings.as_str(), tags.as_str(), d.body];
-    for ((field, text), tokens) in f.text.iter().zip(texts).zip(&a.fields) {
+    for ((field, text), tokens) in f.text.iter().zip(texts).zip(a.fields) {
         doc.add_pre_tokenized_text(
             *field,
             PreTokenizedString {
@@ -266,7 +266,7 @@ impl Writer {
         })
     }
 
-    pub fn add(&self, d: &SearchDoc<'_>, a: &Analysed) -> Result<()> {
+    pub fn add(&self, d: &SearchDoc<'_>, a: Analysed) -> Result<()> {
         self.writer
             .add_document(make_doc(&self.fields, d, a, self.limit))
             .context("adding a document to the index")?;
@@ -360,7 +360,7 @@ impl LiveIndex {
                 let sd = d.as_doc();
                 let a = super::analyse(&sd);
                 self.writer
-                    .add_document(make_doc(&self.fields, &sd, &a, limit))
+                    .add_document(make_doc(&self.fields, &sd, a, limit))
                     .context("adding a document to the index")?;
                 touched += 1;
             }

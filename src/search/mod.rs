@@ -298,13 +298,14 @@ pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result
     const BATCH: usize = 256;
     for (b, batch) in docs.chunks(BATCH).enumerate() {
         let analysed: Vec<Analysed> = batch.par_iter().map(analyse).collect();
-        if let Some(w) = &writer {
-            for (d, a) in batch.iter().zip(&analysed) {
-                w.add(d, a)?;
-            }
-        }
         if let Some(e) = exporter.as_mut() {
             e.add((b * BATCH) as u32, &analysed);
+        }
+        // The tokens move into tantivy's documents (no copy).
+        if let Some(w) = &writer {
+            for (d, a) in batch.iter().zip(analysed) {
+                w.add(d, a)?;
+            }
         }
     }
     let meta = index::Meta::new(&docs, hash);
