@@ -16,7 +16,7 @@ pub fn run(root: &Path, query: &str, filters: &Filters, limit: u64, json: bool) 
     let found = index::search(root, query, filters, limit)?;
     let hits = found.hits;
     if json {
-        let mut bytes = crate::site::json_bytes(&hits, true)?;
+        let mut bytes = crate::output::json_bytes(&hits, true)?;
         bytes.push(b'\n');
         super::write_stdout(&bytes)?;
         return Ok(0);

@@ -280,7 +280,7 @@ impl Writer {
             .wait_merging_threads()
             .context("merging the index")?;
         let path = self.staging.join(META);
-        fs::write(&path, crate::site::json_bytes(meta, false)?)
+        fs::write(&path, crate::output::json_bytes(meta, false)?)
             .with_context(|| format!("writing {}", path.display()))?;
         Ok(Staged {
             staging: self.staging,
@@ -298,7 +298,7 @@ pub struct Staged {
 impl Staged {
     pub fn swap_in(self) -> Result<()> {
         // Atomic, and safe against another build swapping its index in at the same time.
-        crate::site::output::swap_in(&self.staging, &self.target)
+        crate::output::swap_in(&self.staging, &self.target)
     }
 }
 

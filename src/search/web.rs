@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::engine::FIELDS;
 use super::{Analysed, SearchDoc};
-use crate::site::output::Output;
+use crate::output::Output;
 
 pub const DIR: &str = "search";
 /// The shard size aimed for, in bytes, and the most shards.
@@ -422,7 +422,7 @@ fn script(call: &str, args: &[usize], json: &[u8]) -> Vec<u8> {
 }
 
 fn json(value: &impl Serialize) -> Result<Vec<u8>> {
-    crate::site::json_bytes(value, false)
+    crate::output::json_bytes(value, false)
 }
 
 #[cfg(test)]
