@@ -464,31 +464,37 @@ pub fn search<S: Source>(
         all.retain(|d| s.contains(d));
     }
     let mut hits: Vec<(u32, i64)> = Vec::new();
-    let mut counts = Counts::default();
+    // Counts by index, named at the end; a filter naming nothing known matches nothing.
+    let (mut ck, mut cs, mut ct) = (
+        vec![0usize; facets.kinds.len()],
+        vec![0usize; facets.services.len()],
+        vec![0usize; facets.tags.len()],
+    );
+    let find = |names: &[String], want: &Option<String>| -> Option<Option<u32>> {
+        want.as_ref()
+            .map(|w| names.iter().position(|n| n == w).map(|i| i as u32))
+    };
+    let (fk, fs, ft) = (
+        find(&facets.kinds, &filters.kind),
+        find(&facets.services, &filters.service),
+        find(&facets.tags, &filters.tag),
+    );
     for doc in all {
         let d = doc as usize;
         if d >= n {
             continue;
         }
-        let kind = &facets.kinds[usize::from(facets.kind[d])];
-        let svc: Vec<&String> = facets.ds[d]
-            .iter()
-            .map(|&i| &facets.services[i as usize])
-            .collect();
-        let tags: Vec<&String> = facets.dt[d]
-            .iter()
-            .map(|&i| &facets.tags[i as usize])
-            .collect();
-        *counts.kind.entry(kind.clone()).or_default() += 1;
-        for s in &svc {
-            *counts.service.entry((*s).clone()).or_default() += 1;
+        let kind = u32::from(facets.kind[d]);
+        ck[kind as usize] += 1;
+        for &i in &facets.ds[d] {
+            cs[i as usize] += 1;
         }
-        for t in &tags {
-            *counts.tag.entry((*t).clone()).or_default() += 1;
+        for &i in &facets.dt[d] {
+            ct[i as usize] += 1;
         }
-        if filters.kind.as_ref().is_some_and(|k| k != kind)
-            || filters.service.as_ref().is_some_and(|s| !svc.contains(&s))
-            || filters.tag.as_ref().is_some_and(|t| !tags.contains(&t))
+        if fk.is_some_and(|k| k != Some(kind))
+            || fs.is_some_and(|s| !s.is_some_and(|s| facets.ds[d].contains(&s)))
+            || ft.is_some_and(|t| !t.is_some_and(|t| facets.dt[d].contains(&t)))
         {
             continue;
         }
@@ -499,7 +505,9 @@ pub fn search<S: Source>(
             if w.matched.parts.is_empty() {
                 let o = &w.whole[&doc];
                 score += field_score(*widf, o);
-                reps.push(o.clone());
+                if words.len() > 1 {
+                    reps.push(o.clone());
+                }
             } else {
                 let os: Vec<&Occ> = w.parts.iter().map(|p| &p[&doc]).collect();
                 let mut s = 0.0;
@@ -524,6 +532,19 @@ pub fn search<S: Source>(
         hits.push((doc, (score * 1000.0).round() as i64));
     }
     hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let named = |names: &[String], c: Vec<usize>| -> BTreeMap<String, usize> {
+        names
+            .iter()
+            .zip(c)
+            .filter(|(_, c)| *c > 0)
+            .map(|(n, c)| (n.clone(), c))
+            .collect()
+    };
+    let counts = Counts {
+        kind: named(&facets.kinds, ck),
+        service: named(&facets.services, cs),
+        tag: named(&facets.tags, ct),
+    };
     Ok(Results {
         hits,
         words: words.into_iter().map(|w| w.matched).collect(),
