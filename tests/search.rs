@@ -572,3 +572,43 @@ fn vectors_serve_answers_every_shared_query_exactly() {
         );
     }
 }
+
+#[test]
+fn the_search_page_counts_hits_per_tag_and_kind_and_filters_by_them() {
+    let Some(b) = browser() else { return };
+    let site = vector_site();
+    let base = browser::static_server(&site.path().join("public"));
+    let q = "確かめる";
+    b.goto(&format!("{base}/search/?q={}", percent(q)));
+    let done = format!(
+        "document.getElementById('search-results').getAttribute('data-done') === {}",
+        serde_json::to_string(q).unwrap()
+    );
+    b.wait_for(&done, Duration::from_secs(10));
+    let options = |id: &str| -> Vec<String> {
+        serde_json::from_value(b.eval(&format!(
+            "return Array.from(document.getElementById('{id}').options).slice(1).map(function (o) {{ return o.textContent; }});"
+        )))
+        .unwrap()
+    };
+    assert_eq!(
+        options("search-tag"),
+        ["インフラ (1)", "データベース (2)", "決済 (1)", "移行 (1)"]
+    );
+    assert!(options("search-kind").iter().any(|o| o.ends_with("(3)")));
+    b.eval(
+        "var s = document.getElementById('search-tag'); s.value = 'データベース'; document.getElementById('search-results').removeAttribute('data-done'); s.dispatchEvent(new Event('change'));",
+    );
+    b.wait_for(&done, Duration::from_secs(10));
+    let urls: Vec<String> = serde_json::from_value(b.eval(
+        "return Array.from(document.querySelectorAll('.search-hit-title')).map(function (a) { return new URL(a.href).pathname; });",
+    ))
+    .unwrap();
+    let cli: Vec<String> = hits(site.path(), &[q, "--tag", "データベース"])
+        .iter()
+        .map(|h| h["url"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(urls, cli);
+    assert_eq!(urls.len(), 2);
+    assert!(b.url().contains("tag="), "{}", b.url());
+}
