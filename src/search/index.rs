@@ -257,6 +257,9 @@ impl Writer {
         let index = Index::create_in_dir(&staging, schema)
             .with_context(|| format!("creating the index in {}", staging.display()))?;
         let writer = open_writer(&index)?;
+        // A build writes the index once: no background merges (a query reads every
+        // segment), which spared most of the step's disk writes.
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         Ok(Writer {
             staging,
             target,
