@@ -360,15 +360,17 @@ def main():
     pages = load_pages(os.path.join(site, "content"))
     # A page is judged under the URL the site publishes it at (srekb lower-cases paths);
     # pages that are not published (under a dot-folder) cannot be found by any engine.
-    published = {}
+    published, unpublished = {}, []
     for u, texts in pages.items():
         for cand in (u, u.lower()):
             if os.path.exists(os.path.join(public, cand.lstrip("/"), "index.html")):
                 published[cand] = texts
                 break
-    if len(published) < len(pages):
-        print(f"   {len(pages) - len(published)} pages not published, left out of the judging: "
-              f"{sorted(set(pages) - set(published))[:3]}", file=sys.stderr)
+        else:
+            unpublished.append(u)
+    if unpublished:
+        print(f"   {len(unpublished)} pages not published, left out of the judging: {unpublished[:3]}",
+              file=sys.stderr)
     pages = published
     rel = {q["q"]: relevant(pages, q.get("judge", q["q"])) for q in qs}
     for q, r in rel.items():
