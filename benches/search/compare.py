@@ -431,6 +431,7 @@ def main():
         m = [metrics(res[q], rel[q]) for q in queries]
         scores[side] = tuple(statistics.mean(x[i] for x in m) for i in range(3))
     same = sum(set(cli[q]) == set(browser["srekb"][q]) for q in queries) / len(queries)
+    overlap = statistics.mean(len(set(cli[q]) & set(browser["srekb"][q])) for q in queries)
     n_rel = sorted(len(r) for r in rel.values())
 
     print(f"\n### {a.label}: quality ({len(queries)} queries, {len(pages)} pages; "
@@ -444,7 +445,8 @@ def main():
             by_group.append(statistics.mean(metrics(res[q], rel[q])[0] for q in gq))
         r, p, m = scores[side]
         print(f"| {side} | {r:.2f} | {p:.2f} | {m:.2f} | " + " | ".join(f"{x:.2f}" for x in by_group) + " |")
-    print(f"\nSame top-10 set in the CLI and the browser: {same * 100:.0f} % of queries.")
+    print(f"\nSame top-10 set in the CLI and the browser: {same * 100:.0f} % of queries "
+          f"(pages shared by the two top 10s: {overlap:.1f} on average).")
 
     s_files, s_bytes = tree_size(os.path.join(public, "search"))
     t_files, t_bytes = tree_size(os.path.join(site, ".srekb", "index"))
