@@ -28,8 +28,8 @@ import gzip
 import http.server
 import json
 import os
-import resource
 import re
+import resource
 import shutil
 import statistics
 import subprocess
