@@ -343,6 +343,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--queries", default=os.path.join(HERE, "queries.toml"))
     ap.add_argument("--details", help="write per-query results (JSON) here")
+    ap.add_argument("--judge-only", action="store_true",
+                    help="print the relevant pages per query and stop (to edit queries.toml)")
     a = ap.parse_args()
     site = os.path.abspath(a.site)
     public = os.path.join(site, "public")
@@ -352,6 +354,13 @@ def main():
     queries = [q["q"] for q in qs]
     if len(set(queries)) != len(queries):
         sys.exit("queries.toml: a query is listed twice")
+
+    if a.judge_only:
+        pages = load_pages(os.path.join(site, "content"))
+        for q in qs:
+            r = relevant(pages, q.get("judge", q["q"]))
+            print(f"{len(r):6}  {q['group']:9} {q['q']}  e.g. {sorted(r)[:2]}")
+        return
 
     print(f"== srekb build ({a.rounds} rounds, fastest kept)", file=sys.stderr)
     wall, cpu, search_s, stages = build_srekb(a.bin, site, a.rounds)
