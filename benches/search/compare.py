@@ -335,10 +335,10 @@ def pct(xs, p):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
+    ap.add_argument("--bin")
     ap.add_argument("--site", required=True)
-    ap.add_argument("--pagefind-bin", required=True)
-    ap.add_argument("--work", required=True)
+    ap.add_argument("--pagefind-bin")
+    ap.add_argument("--work")
     ap.add_argument("--label", default="srekb")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--queries", default=os.path.join(HERE, "queries.toml"))
@@ -348,7 +348,6 @@ def main():
     a = ap.parse_args()
     site = os.path.abspath(a.site)
     public = os.path.join(site, "public")
-    os.makedirs(a.work, exist_ok=True)
 
     qs = tomllib.load(open(a.queries, "rb"))["query"]
     queries = [q["q"] for q in qs]
@@ -361,6 +360,9 @@ def main():
             r = relevant(pages, q.get("judge", q["q"]))
             print(f"{len(r):6}  {q['group']:9} {q['q']}  e.g. {sorted(r)[:2]}")
         return
+    if not (a.bin and a.pagefind_bin and a.work):
+        ap.error("--bin, --pagefind-bin and --work are needed (or --judge-only)")
+    os.makedirs(a.work, exist_ok=True)
 
     print(f"== srekb build ({a.rounds} rounds, fastest kept)", file=sys.stderr)
     wall, cpu, search_s, stages = build_srekb(a.bin, site, a.rounds)
