@@ -4,8 +4,8 @@ an srekb site and a Hugo site, for the search and build benchmarks.
 
     python3 benches/corpus/normalise.py SNAPSHOT OUT [--section content/handbook]
 
-SNAPSHOT is either a work tree or a git directory (as the `fetch` tool leaves it, e.g.
-/work/.mirror/kyama0+gitlab-handbook-ja/repo); files are read from its HEAD. OUT gets
+SNAPSHOT is either a work tree or a bare git directory (e.g. a `git clone --bare` of
+kyama0/gitlab-handbook-ja); files are read from its HEAD. OUT gets
 
     OUT/srekb/site-config.toml, OUT/srekb/content/...   (srekb site)
     OUT/hugo/hugo.toml, OUT/hugo/layouts/..., OUT/hugo/content -> ../srekb/content

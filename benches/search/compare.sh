@@ -5,18 +5,19 @@
 #
 #   benches/search/compare.sh [SNAPSHOT]
 #
-# SNAPSHOT: the fetched corpus (work tree or git dir); default the `fetch` tool's copy of
-# kyama0/gitlab-handbook-ja. Environment: CORPUS_DIR (default /work/corpora/gitlab-ja-site;
-# normalised site, builds and Pagefind output go there, never into the repo), PAGEFIND
-# (pagefind_extended binary; default: npm's, installed into /work/corpora/tools if
-# missing), ROUNDS (srekb builds, fastest kept; default 2), LABEL (table title),
+# SNAPSHOT: a clone (work tree or git dir) of github.com/kyama0/gitlab-handbook-ja
+# (required). Environment: CORPUS_DIR (default $BENCH_HOME/gitlab-ja-site; normalised
+# site, builds and Pagefind output go there, never into the repo), BENCH_HOME (default
+# ${XDG_CACHE_HOME:-~/.cache}/srekb-bench), PAGEFIND (pagefind_extended binary; default:
+# npm's, installed into $BENCH_HOME/tools if missing), ROUNDS (srekb builds, fastest kept; default 2), LABEL (table title),
 # SREKB_BIN (an srekb binary to measure instead of this checkout's release build, e.g.
 # one built from another branch).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SNAPSHOT=${1:-/work/.mirror/kyama0+gitlab-handbook-ja/repo}
-CORPUS_DIR=${CORPUS_DIR:-/work/corpora/gitlab-ja-site}
-TOOLS=${TOOLS:-/work/corpora/tools}
+SNAPSHOT=${1:?usage: $0 SNAPSHOT (a clone of kyama0/gitlab-handbook-ja)}
+BENCH_HOME=${BENCH_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/srekb-bench}
+CORPUS_DIR=${CORPUS_DIR:-$BENCH_HOME/gitlab-ja-site}
+TOOLS=${TOOLS:-$BENCH_HOME/tools}
 PAGEFIND=${PAGEFIND:-$TOOLS/node_modules/@pagefind/linux-x64/bin/pagefind_extended}
 LABEL=${LABEL:-srekb $(git -C "$ROOT" rev-parse --abbrev-ref HEAD)@$(git -C "$ROOT" rev-parse --short HEAD)}
 
