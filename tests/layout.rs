@@ -120,12 +120,12 @@ fn has_words(text: &str, phrase: &str) -> bool {
 
 /// The page's UI text: visible and assistive text and the labelling attributes,
 /// without the authors' content (the article body, code, titles of listed pages and
-/// the content-derived names in tables and charts).
+/// the content-derived names in tables, charts and the search filters).
 const UI_TEXT: &str = r#"
 // The article body is the authors' content, except the postmortem action table and
 // timeline, which kinds/postmortem still builds in Rust: see PENDING below.
 var c = document.body.cloneNode(true);
-c.querySelectorAll('script,style,noscript,template,textarea,.prose,pre,code,.page-item-title,.page-item-desc,.card-title,.card p,.tag,.search-hit-title,.search-hit-snippet,.search-hit-meta a,.breadcrumbs li,h1,svg title,svg desc,#maturity-model').forEach(function (e) { e.remove(); });
+c.querySelectorAll('script,style,noscript,template,textarea,.prose,pre,code,.page-item-title,.page-item-desc,.card-title,.card p,.tag,.search-hit-title,.search-hit-snippet,.search-hit-meta a,#search-service option:not([value=""]),#search-tag option:not([value=""]),.breadcrumbs li,h1,svg title,svg desc,#maturity-model').forEach(function (e) { e.remove(); });
 var attrs = [];
 document.querySelectorAll('[aria-label],[title],[placeholder],[alt],[data-full]').forEach(function (e) {
   ['aria-label', 'title', 'placeholder', 'alt', 'data-full'].forEach(function (a) { if (e.hasAttribute(a) && !e.closest('svg')) attrs.push(e.getAttribute(a)); });
