@@ -9,6 +9,7 @@ pub mod assessment;
 pub mod career;
 pub mod postmortem;
 pub mod runbook;
+pub mod slo;
 
 use std::collections::BTreeMap;
 
