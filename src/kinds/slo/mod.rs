@@ -3,7 +3,9 @@
 //! and a catalogue per service.
 
 pub mod budget;
+pub mod catalog;
 pub mod chart;
 pub mod model;
 pub mod openslo;
+pub mod scaffold;
 pub mod window;
