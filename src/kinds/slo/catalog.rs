@@ -23,7 +23,7 @@ pub struct PmRef {
 /// and lists the SLO's service in `services`.
 pub fn concerns(pm: &PmRef, slo: &Slo) -> bool {
     if !pm.slos.is_empty() {
-        return pm.slos.iter().any(|s| *s == slo.id);
+        return pm.slos.contains(&slo.id);
     }
     slo.service
         .as_ref()
