@@ -166,7 +166,18 @@ pub fn resolve(id: &str, meta: Meta) -> (Slo, Vec<Problem>) {
             }
         },
     };
-    let sli = meta.sli.filter(|s| *s != Sli::default());
+    // Empty strings (a fresh scaffold) count as not written.
+    let clean = |o: Option<String>| o.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let sli = meta
+        .sli
+        .map(|s| Sli {
+            description: clean(s.description),
+            good: clean(s.good),
+            bad: clean(s.bad),
+            total: clean(s.total),
+            ratio: clean(s.ratio),
+        })
+        .filter(|s| *s != Sli::default());
     match &sli {
         None => problems.push(
             Problem::warning(At::Key("title"), "no `sli`: say what is measured")
