@@ -142,7 +142,7 @@ fn check_reports_every_slo_problem_at_its_line_and_column() {
         diags.iter().any(|d| {
             d["file"].as_str().unwrap_or("").ends_with(file)
                 && d["line"] == line
-                && d["column"] == col
+                && d["col"] == col
                 && d["message"].as_str().unwrap_or("").contains(text)
         })
     };
