@@ -4,12 +4,30 @@
 //! states what differs. Unknown keys are errors: a typo must not be silently ignored.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::content::Kind;
 use crate::diagnostics::{Diagnostic, Span};
+
+static CONFIG_FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Records `--config FILE` for [`config_file`].
+pub fn set_config_file(path: PathBuf) {
+    let _ = CONFIG_FILE.set(path);
+}
+
+/// The site configuration to read for `root`: `--config FILE` when given, else
+/// `root/site-config.toml`. Returns (path to read, path shown in diagnostics).
+pub fn config_file(root: &Path) -> (PathBuf, PathBuf) {
+    match CONFIG_FILE.get() {
+        Some(p) => (p.clone(), p.clone()),
+        None => (
+            root.join("site-config.toml"),
+            PathBuf::from("site-config.toml"),
+        ),
+    }
+}
 
 /// The whole `site-config.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -29,9 +47,11 @@ pub struct SiteConfig {
     pub theme: String,
     /// UTC offset applied to dates written without one (`2025-05-12`). Default: "+09:00".
     pub timezone: String,
-    /// Section directory (relative to `content/`) → kind of its pages.
-    /// Default: careers → career, postmortems → postmortem, runbooks → runbook, maturity → assessment.
-    pub sections: BTreeMap<String, Kind>,
+    /// Section directory (relative to `content/`) → kind of its pages, by the kind's
+    /// name. Default (when the table is absent): each registered kind's own section
+    /// (careers → career, postmortems → postmortem, runbooks → runbook, maturity →
+    /// assessment); kind names are checked by the kinds stage.
+    pub sections: Option<BTreeMap<String, String>>,
     /// Front matter keys that form taxonomies with list pages. Default: ["tags", "services", "teams"].
     pub taxonomies: Vec<String>,
     pub markdown: MarkdownConfig,
@@ -48,15 +68,6 @@ pub struct SiteConfig {
 
 impl Default for SiteConfig {
     fn default() -> Self {
-        let sections = [
-            ("careers", Kind::Career),
-            ("postmortems", Kind::Postmortem),
-            ("runbooks", Kind::Runbook),
-            ("maturity", Kind::Assessment),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
         SiteConfig {
             title: "SRE Knowledge Base".into(),
             description: String::new(),
@@ -64,7 +75,7 @@ impl Default for SiteConfig {
             language: Language::Ja,
             theme: "default".into(),
             timezone: "+09:00".into(),
-            sections,
+            sections: None,
             taxonomies: vec!["tags".into(), "services".into(), "teams".into()],
             markdown: MarkdownConfig::default(),
             links: LinksConfig::default(),
@@ -304,7 +315,7 @@ impl SiteConfig {
             }
         };
         let mut errors = Vec::new();
-        if crate::content::date::parse_offset(&config.timezone).is_none() {
+        if crate::date::parse_offset(&config.timezone).is_none() {
             errors.push(
                 Diagnostic::error(
                     "config",
@@ -352,13 +363,8 @@ impl SiteConfig {
         }
     }
 
-    /// The kind of pages in a top-level section directory, if mapped.
-    pub fn kind_for_section(&self, section: &str) -> Option<Kind> {
-        self.sections.get(section).copied()
-    }
-
     pub fn offset(&self) -> chrono::FixedOffset {
-        crate::content::date::parse_offset(&self.timezone).expect("validated in parse")
+        crate::date::parse_offset(&self.timezone).expect("validated in parse")
     }
 }
 
@@ -370,7 +376,6 @@ mod tests {
     fn empty_config_gets_defaults() {
         let c = SiteConfig::parse("", Path::new("site-config.toml")).unwrap();
         assert_eq!(c.language, Language::Ja);
-        assert_eq!(c.kind_for_section("postmortems"), Some(Kind::Postmortem));
         assert_eq!(c.taxonomies, ["tags", "services", "teams"]);
     }
 

@@ -1,25 +1,29 @@
 //! srekb compiles a git repository of SRE markdown into a static knowledge base.
 //!
-//! The pipeline, one module per stage: `config` reads `site-config.toml`; `content`
-//! loads and parses every markdown file (front matter in TOML, YAML or JSON) into
-//! pages and sections; `markdown` renders bodies to HTML with anchors, a table of
-//! contents and checked links; `render` feeds borrowed views to the theme's tera
-//! templates; `site` runs these as a flat list of timed steps and writes the result
-//! atomically. `diagnostics` collects every problem of a run with file:line:col.
+//! The pipeline, one module per stage (see README "Layout of the code"): `config`
+//! reads `site-config.toml`; `content` loads every markdown file into pages and
+//! sections (it knows no kind); `markdown::import` rewrites other tools' syntax;
+//! `kinds` analyses pages through the `ContentKind` registry; `markdown` renders
+//! bodies; `render` feeds borrowed views to the theme's templates; `site` runs these
+//! as a flat list of timed stages and `output` writes the result atomically.
+//! `diagnostics` collects every problem of a run with file:line:col. Top-level
+//! modules form layers without cycles (`tests/architecture.rs`).
 
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod content;
+pub mod date;
 pub mod diagnostics;
 pub mod kinds;
 pub mod line_index;
 pub mod markdown;
-pub mod maturity;
+pub mod output;
 pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod taxonomy;
 pub mod theme;
 
 use anyhow::Result;
@@ -82,13 +86,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             kind,
             limit,
             json,
-        } => cmd::search::run(
-            &root,
-            &query,
-            kind.map(cli::SearchKind::as_str),
-            limit,
-            json,
-        ),
+        } => cmd::search::run(&root, &query, kind.as_deref(), limit, json),
         Command::Completions { shell } => cmd::print_completions(shell),
         Command::Man => cmd::print_man(),
         Command::Dev { what } => match what {

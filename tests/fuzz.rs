@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use srekb::config::SiteConfig;
 use srekb::content::frontmatter::{self, FrontMatter};
-use srekb::content::{Date, Document, FmLocation, Kind, Library, Page};
+use srekb::content::{Date, Document, FmLocation, Library, Page};
 use srekb::markdown::{self, outline};
 
 const TOKENS: &[&str] = &[
@@ -200,6 +200,7 @@ fn doc_from(text: &str) -> Option<Document> {
         updated: None,
         taxonomies: Default::default(),
         path: "postmortems/x/".into(),
+        imported: None,
         rendered: Default::default(),
     })
 }
@@ -301,7 +302,7 @@ proptest! {
     fn postmortem_analysis_never_panics(body in soup(), window in prop::sample::select(&["", "started_at = 2025-05-12T10:00:00+09:00\nresolved_at = 2025-05-12T09:00:00+09:00\n", "detected_at = \"x\"\n", "status = \"closed\"\n[detection]\nsource = 1\n"][..])) {
         let text = format!("+++\ntitle = \"t\"\ndate = 2025-05-12\n{window}+++\n{body}");
         if let Some(doc) = doc_from(&text) {
-            let page = Page { doc, kind: Kind::Postmortem, section: 0, slug: "x".into(), data: Default::default(), replacements: Vec::new() };
+            let page = Page { doc, kind: srekb::kinds::postmortem::KIND, section: 0, slug: "x".into(), data: Default::default(), replacements: Vec::new() };
             let lib = Library::default();
             let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
             let (_, replacements, diags) = srekb::kinds::postmortem::analyze(&page, &lib, &SiteConfig::default(), today);

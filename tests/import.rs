@@ -156,3 +156,68 @@ fn mermaid_diagrams_are_drawn_in_the_browser() {
     assert!(dom.contains("<svg"), "diagram drawn");
     assert!(dom.contains("一次対応"));
 }
+
+/// Issue 16, stage order: the import rewrite runs before kinds analyse a body, so a
+/// postmortem with an MkDocs admonition, a GitHub alert and a Hugo shortcode keeps
+/// its rendered timeline and action-item table, and a warning inside the rewritten
+/// admonition still points at the author's line and column.
+#[test]
+fn imported_syntax_in_a_postmortem_keeps_its_timeline_and_action_table() {
+    let pm = "---
+title: DNS failures
+date: 2025-02-03
+status: draft
+severity: SEV3
+services: [payments-api]
+started_at: 2025-02-01T08:00:00Z
+---
+
+## Summary
+
+!!! note \"Context\"
+    The careless rollout of a cache change.
+
+> [!NOTE]
+> Payments were retried.
+
+{{< alert title=\"Heads up\" >}}
+Low traffic on Saturday.
+{{< /alert >}}
+
+## Action Items
+
+| Action | Type | Owner | Status |
+|---|---|---|---|
+| Alert on CoreDNS OOM kills | detect | @ops | open |
+
+## Timeline
+
+| Time | Event |
+|---|---|
+| 2025-02-01 07:58 | ConfigMap change applied |
+| 2025-02-01 08:06 | CoreDNSErrors alert fires |
+";
+    let dir = site(&[
+        ("site-config.toml", "title = \"t\"\nlanguage = \"en\"\n"),
+        ("content/postmortems/dns.md", pm),
+    ]);
+    let (code, _out, err) = run({
+        let mut c = srekb(dir.path());
+        c.arg("build");
+        c
+    });
+    assert_eq!(code, 0, "{err}");
+    let html = read(&dir.path().join("public"), "postmortems/dns/index.html");
+    assert!(html.contains("<ol class=\"timeline\">"), "{html}");
+    assert!(html.contains("ConfigMap change applied"), "{html}");
+    assert!(html.contains("<table class=\"action-items\">"), "{html}");
+    assert!(html.contains("Alert on CoreDNS OOM kills"), "{html}");
+    // The three imported constructs became callouts.
+    assert!(html.matches("callout").count() >= 3, "{html}");
+    // `careless` sits on line 13, column 9 of the file as written (the rewrite
+    // turned the indented admonition body into a `> ` quote line).
+    assert!(
+        err.contains("content/postmortems/dns.md:13:9"),
+        "blame warning at the original line:col: {err}"
+    );
+}

@@ -112,12 +112,7 @@ pub fn page(root: &Path, path: &str, title: Option<String>) -> Result<i32> {
 
 /// The directory of the first section mapped to `kind` (e.g. `postmortems`).
 fn section_dir(config: &SiteConfig, kind: crate::content::Kind, default: &str) -> String {
-    config
-        .sections
-        .iter()
-        .find(|(_, k)| **k == kind)
-        .map(|(d, _)| d.clone())
-        .unwrap_or_else(|| default.to_string())
+    crate::kinds::section_of(config, kind).unwrap_or_else(|| default.to_string())
 }
 
 fn toml_list(items: &[String]) -> String {
@@ -149,7 +144,7 @@ pub fn postmortem(
         plain_segment("--slug", s)?;
     }
     let slug = crate::content::slug::path_segment(slug.as_deref().unwrap_or(title));
-    let dir = section_dir(&config, crate::content::Kind::Postmortem, "postmortems");
+    let dir = section_dir(&config, crate::kinds::postmortem::KIND, "postmortems");
     let file = root
         .join("content")
         .join(&dir)
@@ -257,11 +252,11 @@ pub fn postmortem(
 pub fn assessment(root: &Path, team: &str, date: Option<String>) -> Result<i32> {
     plain_segment("--team", team)?;
     let config = config_for(root)?;
-    let dir = section_dir(&config, crate::content::Kind::Assessment, "maturity");
+    let dir = section_dir(&config, crate::kinds::assessment::KIND, "maturity");
     let model_path = root.join("content").join(&dir).join("model.toml");
     let text = std::fs::read_to_string(&model_path)
         .with_context(|| format!("reading the maturity model {}", model_path.display()))?;
-    let model = match crate::maturity::Model::parse(&text, &model_path) {
+    let model = match crate::kinds::assessment::model::Model::parse(&text, &model_path) {
         Ok(m) => m,
         Err(ds) => {
             super::eprint_diagnostics(&ds);
@@ -365,7 +360,7 @@ pub fn runbook(
             bail!("`{a}` is not a valid Prometheus alert name");
         }
     }
-    let dir = section_dir(&config, crate::content::Kind::Runbook, "runbooks");
+    let dir = section_dir(&config, crate::kinds::runbook::KIND, "runbooks");
     let default_slug = alerts
         .first()
         .map(|a| a.to_string())

@@ -14,7 +14,7 @@ pub fn run(root: &Path, query: &str, kind: Option<&str>, limit: u64, json: bool)
     let limit = usize::try_from(limit)?;
     let hits = index::search(root, query, kind, limit)?;
     if json {
-        let mut bytes = crate::site::json_bytes(&hits, true)?;
+        let mut bytes = crate::output::json_bytes(&hits, true)?;
         bytes.push(b'\n');
         super::write_stdout(&bytes)?;
         return Ok(0);

@@ -10,14 +10,17 @@ use unicode_normalization::{is_nfc, UnicodeNormalization};
 use walkdir::WalkDir;
 
 use super::frontmatter::{self, string_list, FrontMatter, SortBy};
+use super::Rendered;
 use super::{slug, Asset, Date, Document, FmLocation, Kind, Library, Page, Section, Target};
 use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, Diagnostics, Span};
-use crate::markdown::Rendered;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     pub drafts: bool,
+    /// Top-level section directory → kind of its pages (from the kinds registry and
+    /// `[sections]`).
+    pub sections: std::collections::BTreeMap<String, Kind>,
 }
 
 /// Names skipped while walking: hidden files and editors' temporary files.
@@ -368,6 +371,7 @@ fn parse_document(
         updated,
         taxonomies,
         path: String::new(),
+        imported: None,
         rendered: Rendered::default(),
         text,
     })
@@ -468,7 +472,7 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
             format!("{parent}{}/", slug::path_segment(file_name(dir)))
         };
         let top = dir.split('/').next().unwrap_or("");
-        let kind = config.kind_for_section(top).unwrap_or(Kind::Page);
+        let kind = opts.sections.get(top).copied().unwrap_or(Kind::PAGE);
         let parent = if dir.is_empty() {
             None
         } else {
@@ -541,8 +545,8 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
         let kind = doc
             .meta
             .kind
-            .or_else(|| config.kind_for_section(top))
-            .unwrap_or(Kind::Page);
+            .or_else(|| opts.sections.get(top).copied())
+            .unwrap_or(Kind::PAGE);
         if let Some(first) = claimed.get(&doc.path) {
             diags.push(
                 Diagnostic::error(

@@ -1,53 +1,125 @@
 //! The content model: every markdown file becomes a [`Page`] or the index of a
 //! [`Section`]; together with the other files they form the [`Library`].
 
-pub mod date;
 pub mod frontmatter;
 pub mod load;
+pub mod rendered;
 pub mod slug;
 pub mod yaml;
 
+use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::date;
 pub use date::Date;
 pub use frontmatter::FrontMatter;
+pub use rendered::Rendered;
 
 use crate::diagnostics::Span;
-use crate::markdown::Rendered;
 
-/// What a page is; decides its template, its checks and its derived data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Page,
-    Career,
-    Postmortem,
-    Runbook,
-    Assessment,
-}
+/// What a page is, by the name of its kind (`kind = "postmortem"`): decides its
+/// template, its checks and its derived data. The content model knows no kind; the
+/// names are resolved by the registry in `crate::kinds`, and every name that is not
+/// registered is reported there and built as a plain page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Kind(&'static str);
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::Page,
-        Kind::Career,
-        Kind::Postmortem,
-        Kind::Runbook,
-        Kind::Assessment,
-    ];
+    /// A plain page: no structure beyond markdown.
+    pub const PAGE: Kind = Kind("page");
+
+    /// A kind with a name known at compile time (a registered kind's `KIND`).
+    pub const fn named(name: &'static str) -> Kind {
+        Kind(name)
+    }
+
+    /// The kind for a name read from input; each distinct name is stored once.
+    pub fn intern(name: &str) -> Kind {
+        static NAMES: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
+        let mut names = NAMES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = names.iter().find(|n| **n == name) {
+            return Kind(n);
+        }
+        let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+        names.push(leaked);
+        Kind(leaked)
+    }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Page => "page",
-            Kind::Career => "career",
-            Kind::Postmortem => "postmortem",
-            Kind::Runbook => "runbook",
-            Kind::Assessment => "assessment",
-        }
+        self.0
     }
 }
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(Kind::intern(&name))
+    }
+}
+
+/// What a kind derived from a page (a postmortem's timeline, a runbook's alerts),
+/// stored on the page without the content model knowing its type. Implement it with
+/// [`kind_data_basics!`] for a `Clone + Serialize` struct; read it back with
+/// [`Page::data`].
+pub trait KindData: Any + Send + Sync + std::fmt::Debug {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn clone_box(&self) -> Box<dyn KindData>;
+    /// The data as templates see it (`page.data`).
+    fn to_value(&self) -> serde_json::Value;
+    /// What a list of pages shows of this page (`page.pm` in list templates), if
+    /// anything.
+    fn list_summary(&self, _doc: &Document) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+/// The four [`KindData`] methods every `Clone + Serialize + 'static` type shares.
+#[macro_export]
+macro_rules! kind_data_basics {
+    () => {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+            self
+        }
+        fn clone_box(&self) -> Box<dyn $crate::content::KindData> {
+            Box::new(self.clone())
+        }
+        fn to_value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
+    };
+}
+
+impl Clone for Box<dyn KindData> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+impl Serialize for dyn KindData {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(s)
+    }
+}
+
+/// Body ranges that a kind renders itself (a timeline table becomes a timeline).
+pub type Replacements = Vec<(std::ops::Range<usize>, String)>;
 
 /// Where the front matter sits in the file, to locate keys in diagnostics.
 #[derive(Debug, Clone)]
@@ -78,12 +150,68 @@ pub struct Document {
     pub taxonomies: BTreeMap<String, Vec<String>>,
     /// Site path without leading slash, always ending in `/` (or empty for the home page).
     pub path: String,
+    /// The body as the import stage rewrote it (other tools' syntax made CommonMark,
+    /// line for line); `None` when nothing needed rewriting.
+    pub imported: Option<Box<ImportedBody>>,
     pub rendered: Rendered,
 }
 
+/// A body rewritten by the import stage. Lines are kept, so line numbers agree with
+/// the original file; columns are mapped back by [`Document::body_span`].
+#[derive(Debug, Clone, Default)]
+pub struct ImportedBody {
+    pub body: String,
+    /// Byte offset (in `body`) of a callout's first line → its title.
+    pub callout_titles: BTreeMap<usize, String>,
+}
+
 impl Document {
+    /// The body every stage after import reads: the rewritten body if there is one.
     pub fn body(&self) -> &str {
+        self.imported
+            .as_ref()
+            .map_or(&self.text[self.body_start..], |i| i.body.as_str())
+    }
+
+    /// The body as the author wrote it.
+    pub fn original_body(&self) -> &str {
         &self.text[self.body_start..]
+    }
+
+    /// Where byte `offset` of [`Document::body`] is in the original file. The
+    /// import rewrite keeps lines, so the line is exact; within a rewritten line the
+    /// column is counted from the line's end (rewrites change line starts, such as
+    /// `!!! note` → `> [!NOTE]`), or is the line's first column when the offset falls
+    /// in rewritten text.
+    pub fn body_span(&self, offset: usize) -> Span {
+        let Some(imp) = &self.imported else {
+            return Span::from_offset(&self.text, self.body_start + offset);
+        };
+        let at = Span::from_offset(&imp.body, offset);
+        let line_no = self.body_line + at.line;
+        let rew_line = imp.body.split('\n').nth(at.line - 1).unwrap_or("");
+        let orig_line = self
+            .original_body()
+            .split('\n')
+            .nth(at.line - 1)
+            .unwrap_or("");
+        if rew_line == orig_line {
+            return Span::new(line_no, at.col);
+        }
+        let rew_chars = rew_line.chars().count();
+        let from_end = rew_chars.saturating_sub(at.col - 1);
+        let common = rew_line
+            .chars()
+            .rev()
+            .zip(orig_line.chars().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let col = if from_end <= common {
+            orig_line.chars().count() - from_end + 1
+        } else {
+            1
+        };
+        Span::new(line_no, col)
     }
 
     /// Where front matter `key` is written.
@@ -114,6 +242,7 @@ impl Document {
             updated: None,
             taxonomies: BTreeMap::new(),
             path,
+            imported: None,
             rendered: Rendered::default(),
         }
     }
@@ -126,31 +255,20 @@ pub struct Page {
     pub section: usize,
     pub slug: String,
     /// Structure and derived data of the page's kind (filled by the kinds step).
-    pub data: crate::kinds::KindData,
+    pub data: Option<Box<dyn KindData>>,
     /// Body ranges the kind renders itself.
-    pub replacements: crate::kinds::Replacements,
+    pub replacements: Replacements,
 }
 
 impl Page {
-    pub fn postmortem(&self) -> Option<&crate::kinds::postmortem::Postmortem> {
-        match &self.data {
-            crate::kinds::KindData::Postmortem(p) => Some(p),
-            _ => None,
-        }
+    /// The kind's data, when the page has data of type `T`
+    /// (`page.data::<Postmortem>()`).
+    pub fn data<T: 'static>(&self) -> Option<&T> {
+        self.data.as_deref()?.as_any().downcast_ref()
     }
 
-    pub fn assessment(&self) -> Option<&crate::kinds::assessment::Assessment> {
-        match &self.data {
-            crate::kinds::KindData::Assessment(a) => Some(a),
-            _ => None,
-        }
-    }
-
-    pub fn runbook(&self) -> Option<&crate::kinds::runbook::Runbook> {
-        match &self.data {
-            crate::kinds::KindData::Runbook(r) => Some(r),
-            _ => None,
-        }
+    pub fn data_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.data.as_deref_mut()?.as_any_mut().downcast_mut()
     }
 }
 
@@ -196,11 +314,17 @@ pub struct Library {
     pub asset_by_rel: HashMap<String, String>,
     /// Site path → target, for absolute links such as `/runbooks/db/`.
     pub by_path: HashMap<String, Target>,
-    /// The maturity model, when `content/maturity/model.toml` exists (set by the kinds step).
-    pub maturity: Option<crate::maturity::Model>,
+    /// Site-wide state a kind prepared before analysing pages (the maturity model),
+    /// by kind name; read with [`Library::state`].
+    pub kind_state: BTreeMap<&'static str, Arc<dyn Any + Send + Sync>>,
 }
 
 impl Library {
+    /// The state kind `kind` prepared, if it is of type `T`.
+    pub fn state<T: 'static>(&self, kind: Kind) -> Option<&T> {
+        self.kind_state.get(kind.as_str())?.downcast_ref()
+    }
+
     pub fn doc(&self, t: Target) -> &Document {
         match t {
             Target::Page(i) => &self.pages[i].doc,

@@ -1,35 +1,152 @@
-//! Kinds with structure beyond a plain page. Each kind module has the same shape:
-//! typed front matter read from `extra`, the body's structure parsed from its
-//! outline, checks that produce diagnostics, and derived data for templates. After
-//! every page is analysed, cross-page checks run here (an alert claimed twice,
-//! related guides by slug, postmortems that used a runbook).
+//! Kinds: pages with structure beyond plain markdown. Each kind lives in its own
+//! folder and implements [`ContentKind`]; [`REGISTRY`] lists them, one line per
+//! kind. A new kind (say `slo`) needs its folder, its templates and one line here.
+//!
+//! The kinds stage runs after import and before markdown: every kind prepares its
+//! site-wide state, analyses its pages in parallel into typed data (stored on the
+//! page as [`KindData`], read back with `page.data::<T>()`), then links across pages
+//! (backlinks, duplicate alerts).
 
-pub mod alert_rules;
 pub mod assessment;
 pub mod career;
 pub mod postmortem;
 pub mod runbook;
 pub mod slo;
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::config::SiteConfig;
-use crate::content::{slug, Kind, Library, Target};
+use crate::content::{Kind, KindData, Library, Page};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
-/// What a kind adds to a page.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(untagged)]
-pub enum KindData {
-    #[default]
-    None,
-    Postmortem(Box<postmortem::Postmortem>),
-    Runbook(Box<runbook::Runbook>),
-    Career(Box<career::Career>),
-    Assessment(Box<assessment::Assessment>),
+pub use crate::content::Replacements;
+
+/// Every registered kind, one line each. Plain pages (`kind = "page"`) need none.
+pub static REGISTRY: &[&dyn ContentKind] = &[
+    &career::CareerKind,
+    &postmortem::PostmortemKind,
+    &runbook::RunbookKind,
+    &assessment::AssessmentKind,
+];
+
+/// A kind of page. Only [`ContentKind::kind`] and [`ContentKind::analyze`] are
+/// required; everything else has a default that does nothing.
+pub trait ContentKind: Send + Sync {
+    /// The name written in front matter (`kind = "postmortem"`) and in `[sections]`.
+    fn kind(&self) -> Kind;
+
+    /// The top-level `content/` directory whose pages are of this kind unless
+    /// `[sections]` in site-config.toml says otherwise.
+    fn default_section(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Site-wide state read before any page is analysed (a data file such as
+    /// `content/maturity/model.toml`). It is stored in `Library::kind_state` under the
+    /// kind's name; analysis and later stages read it with `lib.state::<T>(KIND)`.
+    fn prepare(&self, _lib: &Library, _diags: &Diagnostics) -> Option<Prepared> {
+        None
+    }
+
+    /// One page of this kind: its data and the body ranges the kind renders itself.
+    /// Runs in parallel; problems go to `diags` with the page's file:line:col.
+    fn analyze(&self, page: &Page, cx: &AnalyzeCx<'_>, diags: &Diagnostics) -> Analysis;
+
+    /// Checks and links across pages, after every page is analysed (backlinks,
+    /// duplicate alerts, related guides). Any kind may read other kinds' data.
+    fn link(&self, _lib: &mut Library, _diags: &Diagnostics) {}
+
+    /// Words a page of this kind is found by besides its text, and its severity.
+    fn search_fields<'a>(&self, _page: &'a Page) -> SearchFields<'a> {
+        SearchFields::default()
+    }
+}
+
+/// State a kind prepared, with the bytes that identify it for `serve`'s cache.
+pub struct Prepared {
+    pub state: Arc<dyn Any + Send + Sync>,
+    pub cache_key: Vec<u8>,
+}
+
+/// What every page's analysis may look at besides the page itself.
+pub struct AnalyzeCx<'a> {
+    pub lib: &'a Library,
+    pub config: &'a SiteConfig,
+    /// The build's date in the site's time zone (staleness, overdue items).
+    pub today: chrono::NaiveDate,
+}
+
+/// A page's analysis.
+pub struct Analysis {
+    pub data: Box<dyn KindData>,
+    pub replacements: Replacements,
+}
+
+impl Analysis {
+    pub fn data(data: impl KindData) -> Analysis {
+        Analysis {
+            data: Box::new(data),
+            replacements: Vec::new(),
+        }
+    }
+}
+
+/// Search fields a kind adds to its pages.
+#[derive(Debug, Default)]
+pub struct SearchFields<'a> {
+    pub keywords: Vec<&'a str>,
+    pub severity: Option<&'a str>,
+}
+
+/// The registered kind named `kind`, if any.
+pub fn get(kind: Kind) -> Option<&'static dyn ContentKind> {
+    REGISTRY.iter().copied().find(|k| k.kind() == kind)
+}
+
+/// Names a page's `kind` may take: `page` and every registered kind.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    std::iter::once(Kind::PAGE.as_str()).chain(REGISTRY.iter().map(|k| k.kind().as_str()))
+}
+
+/// Top-level section directory → kind: `[sections]` when the config has the table,
+/// else each kind's default section. Unknown kind names are reported.
+pub fn sections(config: &SiteConfig, diags: &Diagnostics) -> BTreeMap<String, Kind> {
+    match &config.sections {
+        None => REGISTRY
+            .iter()
+            .filter_map(|k| Some((k.default_section()?.to_string(), k.kind())))
+            .collect(),
+        Some(map) => map
+            .iter()
+            .filter_map(|(dir, name)| {
+                let kind = Kind::intern(name);
+                if kind != Kind::PAGE && get(kind).is_none() {
+                    diags
+                        .push(unknown_kind(name).in_file(std::path::Path::new("site-config.toml")));
+                    return None;
+                }
+                Some((dir.clone(), kind))
+            })
+            .collect(),
+    }
+}
+
+/// The top-level section of `kind` in this configuration (for `srekb new`).
+pub fn section_of(config: &SiteConfig, kind: Kind) -> Option<String> {
+    sections(config, &Diagnostics::default())
+        .into_iter()
+        .find(|(_, k)| *k == kind)
+        .map(|(d, _)| d)
+}
+
+fn unknown_kind(name: &str) -> Diagnostic {
+    let known: Vec<&str> = names().collect();
+    Diagnostic::error("kind", format!("`kind`: unknown kind `{name}`"))
+        .with_help(format!("known kinds: {}", known.join(", ")))
 }
 
 /// Reads a kind's typed front matter from the page's `extra` keys. A wrong type is
@@ -55,16 +172,11 @@ pub fn read_meta<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
-/// Body ranges that a kind renders itself (a timeline table becomes a timeline).
-pub type Replacements = Vec<(std::ops::Range<usize>, String)>;
-
-/// Parses and checks every page of a structured kind, in parallel, then the checks
-/// that span pages.
 /// One page's analysis, kept by `serve` between builds: valid while the page's text
 /// and everything else it may look at (the key) are unchanged.
 pub type CachedAnalysis = (
     blake3::Hash,
-    KindData,
+    Option<Box<dyn KindData>>,
     Replacements,
     Vec<crate::diagnostics::Diagnostic>,
 );
@@ -72,6 +184,8 @@ pub type CachedAnalysis = (
 pub type AnalysisCache =
     std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, CachedAnalysis>>;
 
+/// Parses and checks every page of a registered kind, in parallel, then the checks
+/// that span pages.
 pub fn analyze(
     lib: &mut Library,
     config: &SiteConfig,
@@ -83,7 +197,7 @@ pub fn analyze(
 
 /// [`analyze`], reusing the analysis of pages whose text is unchanged when `cache`
 /// comes with a key covering everything but the page's own text (the site's shape,
-/// the config, the date, the maturity model).
+/// the config, the date, the kinds' prepared state).
 pub fn analyze_cached(
     lib: &mut Library,
     config: &SiteConfig,
@@ -91,17 +205,26 @@ pub fn analyze_cached(
     diags: &Diagnostics,
     cache: Option<(&AnalysisCache, blake3::Hash)>,
 ) {
-    lib.maturity = load_model(lib, diags);
-    let model = lib.maturity.clone();
+    check_kind_names(lib, diags);
+    let mut prepared_key = blake3::Hasher::new();
+    lib.kind_state.clear();
+    for k in REGISTRY {
+        if let Some(p) = k.prepare(lib, diags) {
+            prepared_key.update(k.kind().as_str().as_bytes());
+            prepared_key.update(&p.cache_key);
+            lib.kind_state.insert(k.kind().as_str(), p.state);
+        }
+    }
     let cache = cache.map(|(c, site_key)| {
         let mut h = blake3::Hasher::new();
         h.update(site_key.as_bytes());
-        h.update(format!("{config:?}{today}{model:?}").as_bytes());
+        h.update(format!("{config:?}{today}").as_bytes());
+        h.update(prepared_key.finalize().as_bytes());
         (c, h.finalize())
     });
     let previous =
         cache.map(|(c, _)| std::mem::take(&mut *c.lock().unwrap_or_else(|e| e.into_inner())));
-    let page_key = |page: &crate::content::Page| {
+    let page_key = |page: &Page| {
         cache.map(|(_, k)| {
             let mut h = blake3::Hasher::new();
             h.update(k.as_bytes());
@@ -109,11 +232,14 @@ pub fn analyze_cached(
             h.finalize()
         })
     };
-    let results: Vec<(usize, KindData, Replacements)> = lib
+    let cx = AnalyzeCx { lib, config, today };
+    type Out = (usize, Option<Box<dyn KindData>>, Replacements);
+    let results: Vec<Out> = lib
         .pages
         .par_iter()
         .enumerate()
         .filter_map(|(i, page)| {
+            let kind = get(page.kind)?;
             let key = page_key(page);
             if let (Some(key), Some(prev)) = (key, previous.as_ref()) {
                 if let Some((k, data, repl, ds)) = prev.get(&page.doc.source) {
@@ -124,16 +250,17 @@ pub fn analyze_cached(
                 }
             }
             let local = Diagnostics::default();
-            let out = analyze_page(i, page, lib, config, today, model.as_ref(), &local);
+            let a = kind.analyze(page, &cx, &local);
+            let out = (i, Some(a.data), a.replacements);
             let ds = local.into_sorted();
-            if let (Some(key), Some((c, _)), Some((_, data, repl))) = (key, cache, out.as_ref()) {
+            if let (Some(key), Some((c, _))) = (key, cache) {
                 c.lock().unwrap_or_else(|e| e.into_inner()).insert(
                     page.doc.source.clone(),
-                    (key, data.clone(), repl.clone(), ds.clone()),
+                    (key, out.1.clone(), out.2.clone(), ds.clone()),
                 );
             }
             diags.extend(ds);
-            out
+            Some(out)
         })
         .collect();
     if let (Some((c, _)), Some(prev)) = (cache, previous) {
@@ -150,210 +277,45 @@ pub fn analyze_cached(
         lib.pages[i].data = data;
         lib.pages[i].replacements = repl;
     }
-    duplicate_alerts(lib, diags);
-    duplicate_assessments(lib, diags);
-    runbook_backlinks(lib);
-    related_careers(lib, diags);
-}
-
-fn analyze_page(
-    i: usize,
-    page: &crate::content::Page,
-    lib: &Library,
-    config: &SiteConfig,
-    today: chrono::NaiveDate,
-    model: Option<&crate::maturity::Model>,
-    diags: &Diagnostics,
-) -> Option<(usize, KindData, Replacements)> {
-    match page.kind {
-        Kind::Postmortem => {
-            let (pm, repl, ds) = postmortem::analyze(page, lib, config, today);
-            diags.extend(ds);
-            Some((i, KindData::Postmortem(Box::new(pm)), repl))
-        }
-        Kind::Runbook => {
-            let (rb, ds) = runbook::analyze(page, config, today);
-            diags.extend(ds);
-            Some((i, KindData::Runbook(Box::new(rb)), Vec::new()))
-        }
-        Kind::Career => {
-            let (c, ds) = career::analyze(page);
-            diags.extend(ds);
-            Some((i, KindData::Career(Box::new(c)), Vec::new()))
-        }
-        Kind::Assessment => {
-            let (a, ds) = assessment::analyze(page, model);
-            diags.extend(ds);
-            Some((i, KindData::Assessment(Box::new(a)), Vec::new()))
-        }
-        _ => None,
+    for k in REGISTRY {
+        k.link(lib, diags);
     }
 }
 
-/// `content/maturity/model.toml`, if the site has one; assessments need it.
-fn load_model(lib: &Library, diags: &Diagnostics) -> Option<crate::maturity::Model> {
-    let (rel, path) = lib
-        .data_files
-        .iter()
-        .find(|(rel, _)| rel.ends_with("model.toml"))?;
-    let shown = std::path::PathBuf::from("content").join(rel);
-    let text = match crate::content::load::read_text(path, &shown) {
-        Ok(t) => t,
-        Err(d) => {
-            diags.push(*d);
-            return None;
-        }
-    };
-    match crate::maturity::Model::parse(&text, &shown) {
-        Ok(m) => Some(m),
-        Err(ds) => {
-            diags.extend(ds);
-            None
-        }
-    }
-}
-
-/// A team assesses itself at most once a day.
-fn duplicate_assessments(lib: &Library, diags: &Diagnostics) {
-    let mut seen: BTreeMap<(String, chrono::NaiveDate), usize> = BTreeMap::new();
-    for (i, p) in lib.pages.iter().enumerate() {
-        let KindData::Assessment(a) = &p.data else {
-            continue;
-        };
-        let Some(date) = a.date else { continue };
-        if let Some(&first) = seen.get(&(a.team.clone(), date)) {
-            diags.push(
-                Diagnostic::error(
-                    "duplicate-assessment",
-                    format!(
-                        "team `{}` already has an assessment dated {date}: {}",
-                        a.team,
-                        lib.pages[first].doc.source.display()
-                    ),
-                )
-                .at(&p.doc.source, p.doc.key_span("date"), &p.doc.text),
-            );
-        } else {
-            seen.insert((a.team.clone(), date), i);
-        }
-    }
-    if lib.maturity.is_none() && seen.values().next().is_some() {
-        let first = &lib.pages[*seen.values().next().expect("non-empty")].doc;
-        diags.push(
-            Diagnostic::error(
-                "maturity-model",
-                "assessments need a maturity model, but content/maturity/model.toml is missing",
-            )
-            .in_file(&first.source),
-        );
-    }
-}
-
-/// Each alert may have one runbook: Prometheus' `runbook_url` points at one page.
-fn duplicate_alerts(lib: &Library, diags: &Diagnostics) {
-    let mut owners: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, p) in lib.pages.iter().enumerate() {
-        if let KindData::Runbook(rb) = &p.data {
-            for a in &rb.alerts {
-                owners.entry(a).or_default().push(i);
-            }
-        }
-    }
-    for (alert, pages) in owners.into_iter().filter(|(_, v)| v.len() > 1) {
-        for &i in &pages {
-            let doc = &lib.pages[i].doc;
-            let others: Vec<String> = pages
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| lib.pages[j].doc.source.display().to_string())
-                .collect();
-            diags.push(
-                Diagnostic::error("duplicate-alert", format!("alert `{alert}` is also claimed by {}", others.join(", ")))
-                    .at(&doc.source, doc.key_span("alerts"), &doc.text)
-                    .with_help("one alert, one runbook: move the steps into one page and link to it from the other"),
-            );
-        }
-    }
-}
-
-/// Runbook pages list the postmortems that name them in `related`, or whose
-/// detection alert is one of theirs.
-fn runbook_backlinks(lib: &mut Library) {
-    let mut by_alert: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, p) in lib.pages.iter().enumerate() {
-        if let KindData::Runbook(rb) = &p.data {
-            for a in &rb.alerts {
-                by_alert.entry(a.clone()).or_insert(i);
-            }
-        }
-    }
-    let mut links: Vec<(usize, runbook::UsedIn)> = Vec::new();
-    for p in &lib.pages {
-        let Some(pm) = p.postmortem() else { continue };
-        let used = runbook::UsedIn {
-            title: p.doc.title.clone(),
-            href: slug::encode_path(&p.doc.path),
-            severity: pm.severity.clone(),
-            date: pm.started_at.or(p.doc.date).map(|d| d.to_string_short()),
-        };
-        let mut targets: Vec<usize> = pm
-            .related
-            .iter()
-            .filter_map(|r| match r.target {
-                Some(Target::Page(t)) if lib.pages[t].kind == Kind::Runbook => Some(t),
-                _ => None,
-            })
-            .collect();
-        if let Some(alert) = pm.detection.as_ref().and_then(|d| d.alert.as_ref()) {
-            if let Some(&t) = by_alert.get(alert) {
-                targets.push(t);
-            }
-        }
-        targets.sort_unstable();
-        targets.dedup();
-        for t in targets {
-            links.push((t, used.clone()));
-        }
-    }
-    for (t, used) in links {
-        if let KindData::Runbook(rb) = &mut lib.pages[t].data {
-            rb.used_in.push(used);
-        }
-    }
+/// A page whose `kind` names no registered kind is reported and built as a page.
+fn check_kind_names(lib: &mut Library, diags: &Diagnostics) {
     for p in &mut lib.pages {
-        if let KindData::Runbook(rb) = &mut p.data {
-            rb.used_in.sort_by(|a, b| b.date.cmp(&a.date));
+        if p.kind != Kind::PAGE && get(p.kind).is_none() {
+            let doc = &p.doc;
+            diags.push(unknown_kind(p.kind.as_str()).at(
+                &doc.source,
+                doc.key_span("kind"),
+                &doc.text,
+            ));
+            p.kind = Kind::PAGE;
         }
     }
 }
 
-/// `related_jobs` name other career guides by slug.
-fn related_careers(lib: &mut Library, diags: &Diagnostics) {
-    let by_slug: BTreeMap<String, (String, String)> = lib
-        .pages
-        .iter()
-        .filter(|p| p.kind == Kind::Career)
-        .map(|p| {
-            (
-                p.slug.clone(),
-                (p.doc.title.clone(), slug::encode_path(&p.doc.path)),
-            )
-        })
-        .collect();
-    for p in &mut lib.pages {
-        let doc = &p.doc;
-        let KindData::Career(c) = &mut p.data else {
-            continue;
-        };
-        for s in &c.related_jobs {
-            match by_slug.get(&slug::path_segment(s)) {
-                Some((title, href)) => c.related.push(career::RelatedGuide { slug: s.clone(), title: title.clone(), href: href.clone() }),
-                None => diags.push(
-                    Diagnostic::warning("related-job", format!("related job `{s}` has no career guide"))
-                        .at(&doc.source, doc.key_span("related_jobs"), &doc.text)
-                        .with_help("write content/careers/<slug>.md with that slug, or remove it from related_jobs"),
-                ),
-            }
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_sections_come_from_the_registry() {
+        let c = SiteConfig::default();
+        let s = sections(&c, &Diagnostics::default());
+        assert_eq!(s.get("postmortems"), Some(&postmortem::KIND));
+        assert_eq!(s.get("maturity"), Some(&assessment::KIND));
+        assert_eq!(s.len(), REGISTRY.len());
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_name() {
+        let mut n: Vec<&str> = names().collect();
+        let len = n.len();
+        n.sort_unstable();
+        n.dedup();
+        assert_eq!(n.len(), len);
     }
 }

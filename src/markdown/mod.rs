@@ -7,53 +7,18 @@ pub mod import;
 pub mod links;
 pub mod outline;
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use pulldown_cmark::{
     html, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
 };
-use serde::Serialize;
 
 use crate::config::{LinkPolicy, SiteConfig};
-use crate::content::{slug, Library, Target};
+use crate::content::{slug, Library};
 use crate::diagnostics::{Diagnostic, Span};
 use links::Resolved;
 
-/// One entry of a table of contents, nested by heading level.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct TocEntry {
-    pub level: u8,
-    pub id: String,
-    pub title: String,
-    pub children: Vec<TocEntry>,
-}
-
-/// A link to another document with an anchor, checked once every document is rendered.
-#[derive(Debug, Clone)]
-pub struct AnchorRef {
-    pub target: Option<Target>,
-    pub anchor: String,
-    pub span: Span,
-    /// Byte offset of the link in the file's text (for the diagnostic's window).
-    pub offset: usize,
-}
-
-/// The markdown step's output for one document.
-#[derive(Debug, Clone, Default)]
-pub struct Rendered {
-    pub html: String,
-    /// HTML before a `<!--more-->` marker, if the document has one.
-    pub summary_html: Option<String>,
-    pub toc: Vec<TocEntry>,
-    /// Every id a link may point at: headings and footnotes.
-    pub anchors: HashSet<String>,
-    /// Heading texts in order (for search).
-    pub headings: Vec<String>,
-    /// The text without markup (for search, descriptions, reading time).
-    pub plain: String,
-    pub anchor_refs: Vec<AnchorRef>,
-}
+pub use crate::content::rendered::{AnchorRef, Rendered, TocEntry};
 
 /// A heading whose text is still being collected.
 struct PendingHeading {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::content::{slug, Document, Library, Page, Section};
 use crate::markdown::{reading_minutes, TocEntry};
-use crate::site::taxonomy::Taxonomy;
+use crate::taxonomy::Taxonomy;
 
 #[derive(Serialize)]
 pub struct SiteView<'a> {
@@ -56,38 +56,6 @@ pub fn trail(home: &str, trail: &[(&str, &str)]) -> Vec<Crumb> {
     .collect()
 }
 
-/// What a list shows of a postmortem.
-#[derive(Serialize)]
-pub struct PmSummary<'a> {
-    pub severity: Option<&'a str>,
-    pub status: &'static str,
-    pub services: &'a [String],
-    pub started_at: Option<String>,
-    pub minutes_to_resolve: Option<i64>,
-    pub minutes_to_detect: Option<i64>,
-    pub open_action_items: usize,
-    pub detection: Option<&'static str>,
-    pub year: Option<String>,
-}
-
-pub fn pm_summary(page: &Page) -> Option<PmSummary<'_>> {
-    let pm = page.postmortem()?;
-    Some(PmSummary {
-        severity: pm.severity.as_deref(),
-        status: pm.status.as_str(),
-        services: &pm.services,
-        started_at: date_str(pm.started_at),
-        minutes_to_resolve: pm.minutes_to_resolve,
-        minutes_to_detect: pm.minutes_to_detect,
-        open_action_items: pm.open_action_items,
-        detection: pm.detection.as_ref().map(|d| d.source.as_str()),
-        year: pm
-            .started_at
-            .or(page.doc.date)
-            .map(|d| d.at.format("%Y").to_string()),
-    })
-}
-
 /// A page in a list.
 #[derive(Serialize)]
 pub struct PageRef<'a> {
@@ -99,7 +67,8 @@ pub struct PageRef<'a> {
     pub draft: bool,
     pub tags: Vec<TermRef>,
     pub extra: &'a Map<String, Value>,
-    pub pm: Option<PmSummary<'a>>,
+    /// What the page's kind shows in lists (a postmortem's severity, window, …).
+    pub pm: Option<Value>,
 }
 
 /// The page being rendered.
@@ -120,7 +89,7 @@ pub struct PageView<'a> {
     /// Source path relative to content/ (for "edit this page" links).
     pub source: &'a str,
     /// The kind's data (postmortem window, action items, …).
-    pub data: &'a crate::kinds::KindData,
+    pub data: Option<&'a dyn crate::content::KindData>,
 }
 
 #[derive(Serialize)]
@@ -188,7 +157,7 @@ pub fn page_ref<'a>(page: &'a Page, taxonomies: &[Taxonomy]) -> PageRef<'a> {
         draft: page.doc.meta.draft,
         tags: terms(&page.doc, taxonomies, "tags"),
         extra: &page.doc.meta.extra,
-        pm: pm_summary(page),
+        pm: page.data.as_deref().and_then(|d| d.list_summary(&page.doc)),
     }
 }
 
@@ -215,7 +184,7 @@ pub fn page_view<'a>(page: &'a Page, taxonomies: &'a [Taxonomy]) -> PageView<'a>
         reading_minutes: reading_minutes(&doc.rendered.plain),
         draft: doc.meta.draft,
         source: &doc.rel,
-        data: &page.data,
+        data: page.data.as_deref(),
     }
 }
 

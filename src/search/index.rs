@@ -269,7 +269,7 @@ pub fn write(lib: &Library, root: &Path) -> Result<usize> {
     let n = fill(&index, &f, super::documents(lib))?;
     drop(index);
     // Atomic, and safe against another build swapping its index in at the same time.
-    crate::site::output::swap_in(&staging, &target)?;
+    crate::output::swap_in(&staging, &target)?;
     Ok(n)
 }
 

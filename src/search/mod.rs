@@ -7,7 +7,6 @@ pub mod index;
 pub mod web;
 
 use crate::content::{Library, Page};
-use crate::kinds::KindData;
 
 /// One searchable document, borrowed from the library: the same view feeds the
 /// tantivy index and the browser's static index.
@@ -72,23 +71,11 @@ impl OwnedDoc {
     }
 }
 
-fn keywords(p: &Page) -> Vec<&str> {
-    match &p.data {
-        KindData::Runbook(r) => r
-            .alerts
-            .iter()
-            .map(String::as_str)
-            .chain(r.service.as_deref())
-            .collect(),
-        KindData::Career(c) => c.keywords.iter().map(String::as_str).collect(),
-        KindData::Postmortem(pm) => pm
-            .detection
-            .iter()
-            .filter_map(|d| d.alert.as_deref())
-            .chain(pm.services.iter().map(String::as_str))
-            .collect(),
-        _ => Vec::new(),
-    }
+/// What the page's kind adds: keywords and severity.
+fn kind_fields(p: &Page) -> crate::kinds::SearchFields<'_> {
+    crate::kinds::get(p.kind)
+        .map(|k| k.search_fields(p))
+        .unwrap_or_default()
 }
 
 /// Every page, then every section with an index file.
@@ -111,9 +98,8 @@ pub fn documents(lib: &Library) -> Vec<SearchDoc<'_>> {
                     .collect()
             };
             let mut tags = taxonomy("tags");
-            if let Some(p) = page {
-                tags.extend(keywords(p));
-            }
+            let fields = page.map(kind_fields).unwrap_or_default();
+            tags.extend(fields.keywords);
             SearchDoc {
                 kind,
                 title: &doc.title,
@@ -121,9 +107,7 @@ pub fn documents(lib: &Library) -> Vec<SearchDoc<'_>> {
                 body: &doc.rendered.plain,
                 tags,
                 services: taxonomy("services"),
-                severity: page
-                    .and_then(|p| p.postmortem())
-                    .and_then(|pm| pm.severity.as_deref()),
+                severity: fields.severity,
                 url: format!("/{}", doc.path),
                 date: doc.date.map(|d| d.to_string_short()),
             }

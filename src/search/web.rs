@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use super::{analyzer, SearchDoc};
 use crate::content::Library;
-use crate::site::output::Output;
+use crate::output::Output;
 
 pub const DIR: &str = "search";
 /// Postings kept per term: the best-scoring documents.
@@ -153,7 +153,7 @@ fn script(call: &str, args: &[usize], json: &[u8]) -> Vec<u8> {
 }
 
 fn json(value: &impl Serialize) -> Result<Vec<u8>> {
-    crate::site::json_bytes(value, false)
+    crate::output::json_bytes(value, false)
 }
 
 /// Writes the static index of `lib` into `out` under `search/`.

@@ -370,7 +370,7 @@ async fn search(
 }
 
 fn json(status: StatusCode, v: &serde_json::Value) -> Response {
-    let body = crate::site::json_bytes(v, false).unwrap_or_else(|_| b"{}".to_vec());
+    let body = crate::output::json_bytes(v, false).unwrap_or_else(|_| b"{}".to_vec());
     no_store((status, [(header::CONTENT_TYPE, "application/json")], body))
 }
 

@@ -7,22 +7,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::output::Output;
 use super::{out_file, Ctx, Site};
-use crate::content::{Kind, Page};
+use crate::content::Page;
 use crate::diagnostics::Diagnostics;
+use crate::kinds::assessment::scorecard::{self, Scorecard};
 use crate::kinds::assessment::Assessment;
 use crate::markdown::links;
-use crate::maturity::scorecard::{self, Scorecard};
+use crate::output::Output;
 use crate::render::charts;
 use crate::render::views;
 use crate::render::Renderer;
 
 /// The top-level section of assessments, when the site has a model.
 pub(crate) fn maturity_section(site: &Site) -> Option<usize> {
-    site.lib.maturity.as_ref()?;
+    site.lib
+        .state::<crate::kinds::assessment::model::Model>(crate::kinds::assessment::KIND)?;
     site.lib.sections.iter().position(|s| {
-        s.kind == Kind::Assessment
+        s.kind == crate::kinds::assessment::KIND
             && s.parent
                 .is_some_and(|p| site.lib.sections[p].parent.is_none())
     })
@@ -30,13 +31,16 @@ pub(crate) fn maturity_section(site: &Site) -> Option<usize> {
 
 /// Whether the maturity module renders this section (instead of the section template).
 pub(crate) fn owns_section(site: &Site, si: usize) -> bool {
-    site.lib.maturity.is_some() && site.lib.sections[si].kind == Kind::Assessment
+    site.lib
+        .state::<crate::kinds::assessment::model::Model>(crate::kinds::assessment::KIND)
+        .is_some()
+        && site.lib.sections[si].kind == crate::kinds::assessment::KIND
 }
 
 fn by_team(site: &Site) -> BTreeMap<String, Vec<(&Page, &Assessment)>> {
     let mut m: BTreeMap<String, Vec<(&Page, &Assessment)>> = BTreeMap::new();
     for p in &site.lib.pages {
-        if let Some(a) = p.assessment() {
+        if let Some(a) = p.data::<crate::kinds::assessment::Assessment>() {
             m.entry(a.team.clone()).or_default().push((p, a));
         }
     }
@@ -61,7 +65,11 @@ pub(crate) fn render(
     home: &str,
     today: chrono::NaiveDate,
 ) -> Result<()> {
-    let (Some(si), Some(model)) = (maturity_section(site), site.lib.maturity.as_ref()) else {
+    let (Some(si), Some(model)) = (
+        maturity_section(site),
+        site.lib
+            .state::<crate::kinds::assessment::model::Model>(crate::kinds::assessment::KIND),
+    ) else {
         return Ok(());
     };
     let section = &site.lib.sections[si];
@@ -253,7 +261,7 @@ pub(crate) fn render(
     let path = format!("{base}self-assessment/");
     let root = links::root_prefix(&path);
     let mut c = ctx.base(&path, &root, &config.base_url);
-    let json = String::from_utf8(super::json_bytes(model, false)?)?;
+    let json = String::from_utf8(crate::output::json_bytes(model, false)?)?;
     c.insert("model", model);
     c.insert("model_json", &json);
     c.insert("axes", &axes);

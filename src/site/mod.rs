@@ -2,11 +2,10 @@
 //! config → theme → load → markdown → links → taxonomies → render → feeds → static → commit.
 
 pub mod feeds;
+pub(crate) mod import;
 pub mod maturity;
-pub mod output;
 pub mod postmortems;
 pub mod runbooks;
-pub mod taxonomy;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,11 +22,11 @@ use crate::content::load::{self, LoadOptions};
 use crate::content::{Kind, Library, Page, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::markdown::{self, links};
+use crate::output::{self, Output};
 use crate::render::views::{self, Crumb, NavItem, SiteView};
 use crate::render::Renderer;
+use crate::taxonomy::{self, Taxonomy};
 use crate::theme::Theme;
-use output::Output;
-use taxonomy::Taxonomy;
 
 /// Where the build goes.
 #[derive(Debug, Clone)]
@@ -188,29 +187,9 @@ pub struct Site {
     pub lib: Library,
     pub taxonomies: Vec<Taxonomy>,
     /// Alerting rules from `[runbook] alert_rules` (for the coverage report).
-    pub rules: Vec<crate::kinds::alert_rules::Rule>,
+    pub rules: Vec<crate::kinds::runbook::alert_rules::Rule>,
     /// The build's date in the site's time zone (staleness, overdue items).
     pub today: chrono::NaiveDate,
-}
-
-/// JSON for files and pages: pretty, with `<`, `>` and `&` written as `\u003c`-style
-/// escapes (still the same JSON value) so the output is inert even inside HTML.
-pub fn json_bytes<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Vec<u8>> {
-    let text = if pretty {
-        serde_json::to_string_pretty(value)?
-    } else {
-        serde_json::to_string(value)?
-    };
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
-    }
-    Ok(out.into_bytes())
 }
 
 /// Today in the site's time zone; `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds
@@ -226,7 +205,7 @@ pub fn today(offset: chrono::FixedOffset) -> chrono::NaiveDate {
 
 /// Reads and validates `root/site-config.toml`.
 pub fn load_config(root: &Path, diags: &Diagnostics) -> Option<SiteConfig> {
-    let (path, shown) = crate::cli::config_file(root);
+    let (path, shown) = crate::config::config_file(root);
     if !path.is_file() {
         diags.push(
             Diagnostic::error(
@@ -306,6 +285,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             &config,
             LoadOptions {
                 drafts: opts.drafts,
+                sections: crate::kinds::sections(&config, &diags),
             },
             &diags,
         )
@@ -313,6 +293,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let today = today(config.offset());
     let mut lib = lib;
     let shape = site_shape(&lib);
+    steps.run("import", || import::run(&mut lib, &diags));
     steps.run("kinds", || {
         let cache = opts.cache.as_ref().map(|c| (&c.kinds, shape));
         crate::kinds::analyze_cached(&mut lib, &config, today, &diags, cache)
@@ -328,13 +309,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         today,
     };
     steps.run("alert-rules", || {
-        let load = |path: &Path, shown: &Path| match crate::kinds::alert_rules::load(path, shown) {
-            Ok(r) => r,
-            Err(d) => {
-                diags.push(*d);
-                Vec::new()
-            }
-        };
+        let load =
+            |path: &Path, shown: &Path| match crate::kinds::runbook::alert_rules::load(path, shown)
+            {
+                Ok(r) => r,
+                Err(d) => {
+                    diags.push(*d);
+                    Vec::new()
+                }
+            };
         for f in &site.config.runbook.alert_rules {
             let r = load(&root.join(f), Path::new(f));
             site.rules.extend(r);
@@ -529,9 +512,6 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
         h.finalize()
     });
     let cached = cache.map(|c| c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
-    // Unknown shortcodes over the whole site: name → (occurrences, files).
-    type Tally = BTreeMap<String, (usize, std::collections::BTreeSet<PathBuf>)>;
-    let shortcodes: std::sync::Mutex<Tally> = Default::default();
     let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>)> = targets
         .par_iter()
         .filter_map(|&t| {
@@ -559,14 +539,12 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
                     }
                 }
             }
-            // Other tools' syntax (shortcodes, admonitions) rewritten line for line.
-            let imported = markdown::import::rewrite(doc.body());
-            let rewritten = imported.body != doc.body();
-            let full: std::borrow::Cow<str> = if rewritten {
-                format!("{}{}", &doc.text[..doc.body_start], imported.body).into()
-            } else {
-                doc.text.as_str().into()
+            // The import stage rewrote other tools' syntax line for line.
+            let full: std::borrow::Cow<str> = match &doc.imported {
+                Some(imp) => format!("{}{}", &doc.text[..doc.body_start], imp.body).into(),
+                None => doc.text.as_str().into(),
             };
+            let no_titles = BTreeMap::new();
             let ctx = markdown::Context {
                 config,
                 lib,
@@ -578,38 +556,15 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
                 path: &doc.path,
                 copy_label: &copy_label,
                 title: &doc.title,
-                // A kind's table ranges refer to the original text.
-                replacements: if rewritten { &empty } else { replacements },
-                callout_titles: &imported.titles,
+                // A kind's table ranges refer to the imported body, like `full`.
+                replacements,
+                callout_titles: doc
+                    .imported
+                    .as_ref()
+                    .map_or(&no_titles, |i| &i.callout_titles),
                 lines: Default::default(),
             };
-            let (rendered, mut ds) = markdown::render(&full[doc.body_start..], &ctx);
-            if !imported.unknown.is_empty() {
-                let mut t = shortcodes.lock().unwrap_or_else(|e| e.into_inner());
-                for (name, lines) in &imported.unknown {
-                    let e = t.entry(name.clone()).or_default();
-                    e.0 += lines.len();
-                    e.1.insert(doc.source.clone());
-                }
-            }
-            for (name, lines) in &imported.unknown {
-                let times = if lines.len() > 1 {
-                    format!(" ({} times in this file)", lines.len())
-                } else {
-                    String::new()
-                };
-                ds.push(
-                    Diagnostic::warning(
-                        "shortcode",
-                        format!("unknown shortcode `{name}`{times}: shown as its inner text"),
-                    )
-                    .at(
-                        &doc.source,
-                        crate::diagnostics::Span::new(doc.body_line + lines[0], 1),
-                        &doc.text,
-                    ),
-                );
-            }
+            let (rendered, ds) = markdown::render(&full[doc.body_start..], &ctx);
             // Documents with diagnostics are not cached, so their messages come back.
             let cacheable = ds.is_empty();
             diags.extend(ds);
@@ -617,26 +572,6 @@ fn render_markdown(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnost
         })
         .collect();
     drop(cached);
-    let tally = shortcodes.into_inner().unwrap_or_else(|e| e.into_inner());
-    if !tally.is_empty() {
-        let total: usize = tally.values().map(|v| v.0).sum();
-        let files: std::collections::BTreeSet<&PathBuf> =
-            tally.values().flat_map(|v| v.1.iter()).collect();
-        let mut by_count: Vec<(&String, usize)> = tally.iter().map(|(k, v)| (k, v.0)).collect();
-        by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let list: Vec<String> = by_count.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
-        diags.push(
-            Diagnostic::warning(
-                "shortcode",
-                format!(
-                    "{total} unknown shortcodes in {} files: {}",
-                    files.len(),
-                    list.join(", ")
-                ),
-            )
-            .with_help("their inner markdown is rendered; the shortcodes themselves are not"),
-        );
-    }
     let mut fresh = HashMap::new();
     for (t, r, key) in results {
         if let Some(key) = key {
@@ -955,8 +890,13 @@ fn render_all(
             let root = links::root_prefix(&page.doc.path);
             let mut c = ctx.base(&page.doc.path, &root, &config.base_url);
             c.insert("page", &views::page_view(page, &site.taxonomies));
-            if page.kind == Kind::Assessment {
-                c.insert("model", &lib.maturity);
+            if page.kind == crate::kinds::assessment::KIND {
+                c.insert(
+                    "model",
+                    &lib.state::<crate::kinds::assessment::model::Model>(
+                        crate::kinds::assessment::KIND,
+                    ),
+                );
             }
             c.insert("section", &views::section_ref(lib, page.section));
             let crumbs: Vec<Crumb> =
@@ -1096,14 +1036,21 @@ fn render_all(
         })?;
     }
 
-    if Scope::touches(scope, &[Kind::Postmortem]) {
+    if Scope::touches(scope, &[crate::kinds::postmortem::KIND]) {
         postmortems::render(site, renderer, &ctx, out, diags, &home)?;
     }
-    if Scope::touches(scope, &[Kind::Runbook]) {
+    if Scope::touches(scope, &[crate::kinds::runbook::KIND]) {
         runbooks::render(site, renderer, &ctx, out, diags, &home)?;
     }
     // Scorecards show postmortem and runbook evidence beside the assessments.
-    if Scope::touches(scope, &[Kind::Assessment, Kind::Postmortem, Kind::Runbook]) {
+    if Scope::touches(
+        scope,
+        &[
+            crate::kinds::assessment::KIND,
+            crate::kinds::postmortem::KIND,
+            crate::kinds::runbook::KIND,
+        ],
+    ) {
         maturity::render(site, renderer, &ctx, out, diags, &home, site.today)?;
     }
     if scope.is_some() {
@@ -1248,10 +1195,10 @@ fn write_feeds(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<()> {
             .as_bytes(),
         )?;
     }
-    if Scope::touches(scope, &[Kind::Postmortem]) {
+    if Scope::touches(scope, &[crate::kinds::postmortem::KIND]) {
         postmortems::write_json(site, out)?;
     }
-    if Scope::touches(scope, &[Kind::Runbook]) {
+    if Scope::touches(scope, &[crate::kinds::runbook::KIND]) {
         runbooks::write_json(site, out)?;
     }
     if scope.is_some() {

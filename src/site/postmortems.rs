@@ -7,19 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::output::Output;
 use super::{out_file, Ctx, Site};
-use crate::content::{slug, Kind, Page};
+use crate::content::{slug, Page};
 use crate::diagnostics::Diagnostics;
 use crate::kinds::postmortem::{DetectionSource, Postmortem, Status};
 use crate::markdown::links;
+use crate::output::Output;
 use crate::render::charts::{self, median_p90, Series};
 use crate::render::views;
 use crate::render::Renderer;
 
 /// The section holding postmortems (the first one of that kind).
 fn pm_section(site: &Site) -> Option<usize> {
-    super::top_section(site, Kind::Postmortem)
+    super::top_section(site, crate::kinds::postmortem::KIND)
 }
 
 fn postmortems(site: &Site) -> Vec<(&Page, &Postmortem)> {
@@ -27,7 +27,10 @@ fn postmortems(site: &Site) -> Vec<(&Page, &Postmortem)> {
         .lib
         .pages
         .iter()
-        .filter_map(|p| p.postmortem().map(|pm| (p, pm)))
+        .filter_map(|p| {
+            p.data::<crate::kinds::postmortem::Postmortem>()
+                .map(|pm| (p, pm))
+        })
         .collect();
     v.sort_by(|a, b| {
         b.1.started_at
@@ -620,7 +623,7 @@ pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
             pm,
         })
         .collect();
-    let json = super::json_bytes(
+    let json = crate::output::json_bytes(
         &serde_json::json!({ "generator": "srekb", "count": entries.len(), "postmortems": entries }),
         true,
     )?;

@@ -7,18 +7,18 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::output::Output;
 use super::{out_file, Ctx, Site};
-use crate::content::{Kind, Page};
+use crate::content::Page;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::kinds::alert_rules::Rule;
+use crate::kinds::runbook::alert_rules::Rule;
 use crate::kinds::runbook::Runbook;
 use crate::markdown::links;
+use crate::output::Output;
 use crate::render::views;
 use crate::render::Renderer;
 
 fn rb_section(site: &Site) -> Option<usize> {
-    super::top_section(site, Kind::Runbook)
+    super::top_section(site, crate::kinds::runbook::KIND)
 }
 
 fn runbooks(site: &Site) -> Vec<(&Page, &Runbook)> {
@@ -26,7 +26,7 @@ fn runbooks(site: &Site) -> Vec<(&Page, &Runbook)> {
         .lib
         .pages
         .iter()
-        .filter_map(|p| p.runbook().map(|r| (p, r)))
+        .filter_map(|p| p.data::<crate::kinds::runbook::Runbook>().map(|r| (p, r)))
         .collect();
     v.sort_by(|a, b| a.0.doc.title.cmp(&b.0.doc.title));
     v
@@ -211,7 +211,7 @@ pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
         .map(|e| (e.alert, serde_json::json!({ "url": e.url, "runbook": e.runbook, "runbook_url": e.runbook_url, "service": e.service, "owner": e.owner, "severity": e.severity, "stale": e.stale })))
         .collect();
     let path = format!("{}alerts.json", site.lib.sections[si].doc.path);
-    out.write(&path, &super::json_bytes(&map, true)?)
+    out.write(&path, &crate::output::json_bytes(&map, true)?)
 }
 
 /// Alerts in rule files without a runbook, `runbook_url`s that point elsewhere, and

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{Area, Model};
+use super::model::{Area, Model};
 use crate::content::{slug, Library, Page};
 use crate::kinds::assessment::Assessment;
 use crate::kinds::postmortem::{DetectionSource, Status};
@@ -92,7 +92,10 @@ fn evidence(
     let pms: Vec<(&Page, &crate::kinds::postmortem::Postmortem)> = lib
         .pages
         .iter()
-        .filter_map(|p| p.postmortem().map(|pm| (p, pm)))
+        .filter_map(|p| {
+            p.data::<crate::kinds::postmortem::Postmortem>()
+                .map(|pm| (p, pm))
+        })
         .filter(|(_, pm)| mine(&pm.services))
         .collect();
     let link = |p: &Page| (p.doc.title.clone(), slug::encode_path(&p.doc.path));
@@ -187,7 +190,7 @@ fn evidence(
             let rbs: Vec<(&Page, &crate::kinds::runbook::Runbook)> = lib
                 .pages
                 .iter()
-                .filter_map(|p| p.runbook().map(|r| (p, r)))
+                .filter_map(|p| p.data::<crate::kinds::runbook::Runbook>().map(|r| (p, r)))
                 .filter(|(_, r)| r.service.as_ref().is_some_and(|s| services.contains(s)))
                 .collect();
             let stale = rbs.iter().filter(|(_, r)| r.stale).count();
@@ -336,7 +339,7 @@ mod tests {
                 "x".into(),
                 "maturity/t/x/".into(),
             ),
-            kind: crate::content::Kind::Assessment,
+            kind: crate::kinds::assessment::KIND,
             section: 0,
             slug: "x".into(),
             data: Default::default(),

@@ -2,8 +2,6 @@
 //! criteria, the delegation scale, per-area targets, teams, and the phase × role
 //! responsibility table. The number of levels and the areas are data, not code.
 
-pub mod scorecard;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -10,10 +10,10 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Replacements;
+use super::{Analysis, AnalyzeCx, ContentKind, Replacements, SearchFields};
 use crate::config::SiteConfig;
 use crate::content::frontmatter::one_or_many;
-use crate::content::{Date, Library, Page, Target};
+use crate::content::{Date, Document, Kind, KindData, Library, Page, Target};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::markdown::links::{self, Resolved};
 use crate::markdown::outline::{self, Cell, Section};
@@ -360,7 +360,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn body_span(&self, offset: usize) -> Span {
-        Span::from_offset(&self.page.doc.text, self.page.doc.body_start + offset)
+        self.page.doc.body_span(offset)
     }
 
     fn push(&mut self, d: Diagnostic, span: Span) {
@@ -1112,8 +1112,8 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
             for term in terms {
                 if let Some(byte) = lower.find(&term.to_lowercase()) {
                     let col = lower[..byte].chars().count();
-                    let line_no =
-                        Span::from_offset(&cx.page.doc.text, cx.page.doc.body_start + start).line;
+                    let in_line = line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
+                    let at = cx.page.doc.body_span(start + in_line);
                     let msg = format!(
                         "`{term}`: {}",
                         if code == "blame-language" {
@@ -1125,7 +1125,7 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
                     let d = Diagnostic::warning(code, msg).with_help(format!(
                         "{help} (silence with <!-- srekb-ignore --> on the line before)"
                     ));
-                    cx.push(d, Span::new(line_no, col + 1));
+                    cx.push(d, at);
                 }
             }
         }
@@ -1180,6 +1180,90 @@ fn timeline_html(pm: &Postmortem) -> String {
     }
     h.push_str("</ol>\n");
     h
+}
+
+/// `kind = "postmortem"`.
+pub const KIND: Kind = Kind::named("postmortem");
+
+/// The postmortem kind: blameless incident reviews with a timeline and action items.
+pub struct PostmortemKind;
+
+impl ContentKind for PostmortemKind {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+
+    fn default_section(&self) -> Option<&'static str> {
+        Some("postmortems")
+    }
+
+    fn analyze(
+        &self,
+        page: &Page,
+        cx: &AnalyzeCx<'_>,
+        diags: &crate::diagnostics::Diagnostics,
+    ) -> Analysis {
+        let (pm, replacements, ds) = analyze(page, cx.lib, cx.config, cx.today);
+        diags.extend(ds);
+        Analysis {
+            data: Box::new(pm),
+            replacements,
+        }
+    }
+
+    fn search_fields<'a>(&self, page: &'a Page) -> SearchFields<'a> {
+        let Some(pm) = page.data::<Postmortem>() else {
+            return SearchFields::default();
+        };
+        SearchFields {
+            keywords: pm
+                .detection
+                .iter()
+                .filter_map(|d| d.alert.as_deref())
+                .chain(pm.services.iter().map(String::as_str))
+                .collect(),
+            severity: pm.severity.as_deref(),
+        }
+    }
+}
+
+impl KindData for Postmortem {
+    crate::kind_data_basics!();
+
+    fn list_summary(&self, doc: &Document) -> Option<Value> {
+        serde_json::to_value(pm_summary(self, doc)).ok()
+    }
+}
+
+/// What a list shows of a postmortem.
+#[derive(Serialize)]
+pub struct PmSummary<'a> {
+    pub severity: Option<&'a str>,
+    pub status: &'static str,
+    pub services: &'a [String],
+    pub started_at: Option<String>,
+    pub minutes_to_resolve: Option<i64>,
+    pub minutes_to_detect: Option<i64>,
+    pub open_action_items: usize,
+    pub detection: Option<&'static str>,
+    pub year: Option<String>,
+}
+
+fn pm_summary<'a>(pm: &'a Postmortem, doc: &Document) -> PmSummary<'a> {
+    PmSummary {
+        severity: pm.severity.as_deref(),
+        status: pm.status.as_str(),
+        services: &pm.services,
+        started_at: pm.started_at.map(|d| d.to_string_short()),
+        minutes_to_resolve: pm.minutes_to_resolve,
+        minutes_to_detect: pm.minutes_to_detect,
+        open_action_items: pm.open_action_items,
+        detection: pm.detection.as_ref().map(|d| d.source.as_str()),
+        year: pm
+            .started_at
+            .or(doc.date)
+            .map(|d| d.at.format("%Y").to_string()),
+    }
 }
 
 #[cfg(test)]

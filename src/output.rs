@@ -522,6 +522,26 @@ fn exchange(_: &Path, _: &Path) -> bool {
     false
 }
 
+/// JSON for files and pages: pretty, with `<`, `>` and `&` written as `\u003c`-style
+/// escapes (still the same JSON value) so the output is inert even inside HTML.
+pub fn json_bytes<T: serde::Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Vec<u8>> {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)?
+    } else {
+        serde_json::to_string(value)?
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    Ok(out.into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

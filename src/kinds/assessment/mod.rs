@@ -1,6 +1,9 @@
 //! Team self-assessments (`content/maturity/<team>/<YYYY-MM-DD>.md`): levels per area,
 //! current delegation, evidence and team targets, checked against the model.
 
+pub mod model;
+pub mod scorecard;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -10,7 +13,12 @@ use serde_json::Value;
 use crate::content::frontmatter::one_or_many;
 use crate::content::{Document, Page};
 use crate::diagnostics::{Diagnostic, Span};
-use crate::maturity::Model;
+use std::sync::Arc;
+
+use super::{Analysis, AnalyzeCx, ContentKind, Prepared};
+use crate::content::{Kind, KindData, Library};
+use crate::diagnostics::Diagnostics;
+use model::Model;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -216,4 +224,102 @@ pub fn analyze(page: &Page, model: Option<&Model>) -> (Assessment, Vec<Diagnosti
         }
     }
     (a, diags)
+}
+
+/// `kind = "assessment"`.
+pub const KIND: Kind = Kind::named("assessment");
+
+/// The assessment kind: a team's maturity self-assessment against the site's model
+/// (`content/maturity/model.toml`), with scorecards built from the other kinds.
+pub struct AssessmentKind;
+
+impl ContentKind for AssessmentKind {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+
+    fn default_section(&self) -> Option<&'static str> {
+        Some("maturity")
+    }
+
+    fn prepare(&self, lib: &Library, diags: &Diagnostics) -> Option<Prepared> {
+        let model = load_model(lib, diags)?;
+        Some(Prepared {
+            cache_key: serde_json::to_vec(&model).unwrap_or_default(),
+            state: Arc::new(model),
+        })
+    }
+
+    fn analyze(&self, page: &Page, cx: &AnalyzeCx<'_>, diags: &Diagnostics) -> Analysis {
+        let (a, ds) = analyze(page, cx.lib.state::<Model>(KIND));
+        diags.extend(ds);
+        Analysis::data(a)
+    }
+
+    fn link(&self, lib: &mut Library, diags: &Diagnostics) {
+        duplicate_assessments(lib, diags);
+    }
+}
+
+impl KindData for Assessment {
+    crate::kind_data_basics!();
+}
+
+/// `content/maturity/model.toml`, if the site has one; assessments need it.
+fn load_model(lib: &Library, diags: &Diagnostics) -> Option<Model> {
+    let (rel, path) = lib
+        .data_files
+        .iter()
+        .find(|(rel, _)| rel.ends_with("model.toml"))?;
+    let shown = std::path::PathBuf::from("content").join(rel);
+    let text = match crate::content::load::read_text(path, &shown) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(*d);
+            return None;
+        }
+    };
+    match Model::parse(&text, &shown) {
+        Ok(m) => Some(m),
+        Err(ds) => {
+            diags.extend(ds);
+            None
+        }
+    }
+}
+
+/// A team assesses itself at most once a day.
+fn duplicate_assessments(lib: &Library, diags: &Diagnostics) {
+    let mut seen: BTreeMap<(String, chrono::NaiveDate), usize> = BTreeMap::new();
+    for (i, p) in lib.pages.iter().enumerate() {
+        let Some(a) = p.data::<Assessment>() else {
+            continue;
+        };
+        let Some(date) = a.date else { continue };
+        if let Some(&first) = seen.get(&(a.team.clone(), date)) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-assessment",
+                    format!(
+                        "team `{}` already has an assessment dated {date}: {}",
+                        a.team,
+                        lib.pages[first].doc.source.display()
+                    ),
+                )
+                .at(&p.doc.source, p.doc.key_span("date"), &p.doc.text),
+            );
+        } else {
+            seen.insert((a.team.clone(), date), i);
+        }
+    }
+    if lib.state::<Model>(KIND).is_none() && seen.values().next().is_some() {
+        let first = &lib.pages[*seen.values().next().expect("non-empty")].doc;
+        diags.push(
+            Diagnostic::error(
+                "maturity-model",
+                "assessments need a maturity model, but content/maturity/model.toml is missing",
+            )
+            .in_file(&first.source),
+        );
+    }
 }

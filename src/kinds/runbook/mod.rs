@@ -2,12 +2,19 @@
 //! review dates), staleness, leftover template placeholders, and one stable URL per
 //! alert (`/runbooks/alerts/<AlertName>/`) for Prometheus' `runbook_url`.
 
+pub mod alert_rules;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::SiteConfig;
 use crate::content::frontmatter::one_or_many;
-use crate::content::{Date, Page};
+use std::collections::BTreeMap;
+
+use super::postmortem::Postmortem;
+use super::{Analysis, AnalyzeCx, ContentKind, SearchFields};
+use crate::content::{slug, Date, Kind, KindData, Library, Page, Target};
+use crate::diagnostics::Diagnostics;
 use crate::diagnostics::{Diagnostic, Span};
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,7 +147,7 @@ pub fn analyze(page: &Page, config: &SiteConfig, today: NaiveDate) -> (Runbook, 
     for line in body.split_inclusive('\n') {
         for marker in &config.runbook.placeholder_markers {
             if let Some(i) = line.find(marker.as_str()) {
-                let span = Span::from_offset(&doc.text, doc.body_start + offset + i);
+                let span = doc.body_span(offset + i);
                 push(
                     Diagnostic::warning(
                         "placeholder",
@@ -155,6 +162,132 @@ pub fn analyze(page: &Page, config: &SiteConfig, today: NaiveDate) -> (Runbook, 
         offset += line.len();
     }
     (rb, diags)
+}
+
+/// `kind = "runbook"`.
+pub const KIND: Kind = Kind::named("runbook");
+
+/// The runbook kind: what to do when an alert fires.
+pub struct RunbookKind;
+
+impl ContentKind for RunbookKind {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+
+    fn default_section(&self) -> Option<&'static str> {
+        Some("runbooks")
+    }
+
+    fn analyze(&self, page: &Page, cx: &AnalyzeCx<'_>, diags: &Diagnostics) -> Analysis {
+        let (rb, ds) = analyze(page, cx.config, cx.today);
+        diags.extend(ds);
+        Analysis::data(rb)
+    }
+
+    fn link(&self, lib: &mut Library, diags: &Diagnostics) {
+        duplicate_alerts(lib, diags);
+        runbook_backlinks(lib);
+    }
+
+    fn search_fields<'a>(&self, page: &'a Page) -> SearchFields<'a> {
+        let Some(r) = page.data::<Runbook>() else {
+            return SearchFields::default();
+        };
+        SearchFields {
+            keywords: r
+                .alerts
+                .iter()
+                .map(String::as_str)
+                .chain(r.service.as_deref())
+                .collect(),
+            severity: None,
+        }
+    }
+}
+
+impl KindData for Runbook {
+    crate::kind_data_basics!();
+}
+
+/// Each alert may have one runbook: Prometheus' `runbook_url` points at one page.
+fn duplicate_alerts(lib: &Library, diags: &Diagnostics) {
+    let mut owners: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in lib.pages.iter().enumerate() {
+        if let Some(rb) = p.data::<Runbook>() {
+            for a in &rb.alerts {
+                owners.entry(a).or_default().push(i);
+            }
+        }
+    }
+    for (alert, pages) in owners.into_iter().filter(|(_, v)| v.len() > 1) {
+        for &i in &pages {
+            let doc = &lib.pages[i].doc;
+            let others: Vec<String> = pages
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| lib.pages[j].doc.source.display().to_string())
+                .collect();
+            diags.push(
+                Diagnostic::error("duplicate-alert", format!("alert `{alert}` is also claimed by {}", others.join(", ")))
+                    .at(&doc.source, doc.key_span("alerts"), &doc.text)
+                    .with_help("one alert, one runbook: move the steps into one page and link to it from the other"),
+            );
+        }
+    }
+}
+
+/// Runbook pages list the postmortems that name them in `related`, or whose
+/// detection alert is one of theirs.
+fn runbook_backlinks(lib: &mut Library) {
+    let mut by_alert: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, p) in lib.pages.iter().enumerate() {
+        if let Some(rb) = p.data::<Runbook>() {
+            for a in &rb.alerts {
+                by_alert.entry(a.clone()).or_insert(i);
+            }
+        }
+    }
+    let mut links: Vec<(usize, UsedIn)> = Vec::new();
+    for p in &lib.pages {
+        let Some(pm) = p.data::<Postmortem>() else {
+            continue;
+        };
+        let used = UsedIn {
+            title: p.doc.title.clone(),
+            href: slug::encode_path(&p.doc.path),
+            severity: pm.severity.clone(),
+            date: pm.started_at.or(p.doc.date).map(|d| d.to_string_short()),
+        };
+        let mut targets: Vec<usize> = pm
+            .related
+            .iter()
+            .filter_map(|r| match r.target {
+                Some(Target::Page(t)) if lib.pages[t].kind == KIND => Some(t),
+                _ => None,
+            })
+            .collect();
+        if let Some(alert) = pm.detection.as_ref().and_then(|d| d.alert.as_ref()) {
+            if let Some(&t) = by_alert.get(alert) {
+                targets.push(t);
+            }
+        }
+        targets.sort_unstable();
+        targets.dedup();
+        for t in targets {
+            links.push((t, used.clone()));
+        }
+    }
+    for (t, used) in links {
+        if let Some(rb) = lib.pages[t].data_mut::<Runbook>() {
+            rb.used_in.push(used);
+        }
+    }
+    for p in &mut lib.pages {
+        if let Some(rb) = p.data_mut::<Runbook>() {
+            rb.used_in.sort_by(|a, b| b.date.cmp(&a.date));
+        }
+    }
 }
 
 #[cfg(test)]
