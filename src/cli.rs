@@ -194,6 +194,20 @@ pub enum NewCommand {
         #[arg(long)]
         slug: Option<String>,
     },
+    /// A service level objective: `srekb new slo "チェックアウトの成功率" --service payments-api --alert CheckoutErrorBudgetBurn`.
+    Slo {
+        /// Title of the SLO.
+        title: String,
+        /// The service the objective covers.
+        #[arg(long)]
+        service: String,
+        /// Alert that guards the SLO (repeatable).
+        #[arg(long = "alert")]
+        alerts: Vec<String>,
+        /// File name, also the SLO's name in postmortems' `slos` (default: from the title).
+        #[arg(long)]
+        slug: Option<String>,
+    },
     /// An ordinary page: `srekb new page docs/onboarding.md "オンボーディング"`.
     Page {
         /// Path under content/ (".md" is added when missing).

@@ -67,6 +67,12 @@ pub fn run(cli: Cli) -> Result<i32> {
                 alerts,
                 slug,
             } => cmd::new::runbook(&root, &title, service, alerts, slug),
+            NewCommand::Slo {
+                title,
+                service,
+                alerts,
+                slug,
+            } => cmd::new::slo(&root, &title, &service, &alerts, slug),
         },
         Command::Serve {
             port,

@@ -434,6 +434,35 @@ pub fn runbook(
     Ok(0)
 }
 
+/// `srekb new slo`: the text comes from the SLO kind's scaffold.
+pub fn slo(
+    root: &Path,
+    title: &str,
+    service: &str,
+    alerts: &[String],
+    slug: Option<String>,
+) -> Result<i32> {
+    let config = config_for(root)?;
+    for a in alerts {
+        if !crate::kinds::runbook::valid_alert_name(a) {
+            bail!("`{a}` is not a valid Prometheus alert name");
+        }
+    }
+    if let Some(s) = &slug {
+        plain_segment("--slug", s)?;
+    }
+    let dir = section_dir(&config, crate::kinds::slo::KIND, "slos");
+    let slug = crate::content::slug::path_segment(slug.as_deref().unwrap_or(title));
+    let file = root.join("content").join(&dir).join(format!("{slug}.md"));
+    let ja = config.language == Language::Ja;
+    create_new(
+        &file,
+        &crate::kinds::slo::scaffold::text(title, service, alerts, ja),
+    )?;
+    println!("Created {}", file.display());
+    Ok(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,7 @@ pub static REGISTRY: &[&dyn ContentKind] = &[
     &postmortem::PostmortemKind,
     &runbook::RunbookKind,
     &assessment::AssessmentKind,
+    &slo::SloKind,
 ];
 
 /// A kind of page. Only [`ContentKind::kind`] and [`ContentKind::analyze`] are
@@ -59,6 +60,19 @@ pub trait ContentKind: Send + Sync {
     /// Checks and links across pages, after every page is analysed (backlinks,
     /// duplicate alerts, related guides). Any kind may read other kinds' data.
     fn link(&self, _lib: &mut Library, _diags: &Diagnostics) {}
+
+    /// [`ContentKind::link`] for a kind that also needs the configuration or the
+    /// build's date (SLO budgets are charged over the window containing today).
+    /// Defaults to `link`; the driver calls this one.
+    fn link_at(
+        &self,
+        lib: &mut Library,
+        _config: &SiteConfig,
+        _today: chrono::NaiveDate,
+        diags: &Diagnostics,
+    ) {
+        self.link(lib, diags)
+    }
 
     /// Words a page of this kind is found by besides its text, and its severity.
     fn search_fields<'a>(&self, _page: &'a Page) -> SearchFields<'a> {
@@ -278,7 +292,7 @@ pub fn analyze_cached(
         lib.pages[i].replacements = repl;
     }
     for k in REGISTRY {
-        k.link(lib, diags);
+        k.link_at(lib, config, today, diags);
     }
 }
 

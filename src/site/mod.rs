@@ -1201,6 +1201,17 @@ fn write_feeds(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<()> {
     if Scope::touches(scope, &[crate::kinds::runbook::KIND]) {
         runbooks::write_json(site, out)?;
     }
+    // The SLO kind's export (moves to the kinds' outputs hook when there is one).
+    let slo_inputs = [
+        crate::kinds::slo::KIND,
+        crate::kinds::postmortem::KIND,
+        crate::kinds::runbook::KIND,
+    ];
+    if Scope::touches(scope, &slo_inputs) {
+        if let Some(json) = crate::kinds::slo::kind::json(&site.lib, &site.config.base_url) {
+            out.write("slos.json", &json)?;
+        }
+    }
     if scope.is_some() {
         return Ok(());
     }

@@ -257,3 +257,50 @@ mod tests {
         );
     }
 }
+
+/// `slos.json`: every SLO with absolute URLs (`base_url` + site path) for its page,
+/// its alerts' runbooks and the postmortems charged to it.
+pub fn json(entries: &[Entry], base_url: &str) -> serde_json::Value {
+    let base = base_url.trim_end_matches('/');
+    let abs = |href: &str| serde_json::Value::String(format!("{base}/{href}"));
+    let slos: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            v["url"] = abs(&e.href);
+            for (i, a) in e.alerts.iter().enumerate() {
+                v["alerts"][i]["runbook_url"] = a
+                    .runbook_href
+                    .as_deref()
+                    .map_or(serde_json::Value::Null, abs);
+            }
+            for (i, p) in e.postmortems.iter().enumerate() {
+                v["postmortems"][i]["url"] = abs(&p.href);
+            }
+            v
+        })
+        .collect();
+    serde_json::json!({ "slos": slos })
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_absolute() {
+        let (slo, _) = super::super::model::resolve(
+            "a",
+            serde_json::from_value(serde_json::json!({"service": "s", "objective": 99, "window": "1h", "alerts": ["X"]})).unwrap(),
+        );
+        let links = alert_links(&slo, |_| Some(("RB".into(), "runbooks/x/".into())));
+        let e = Entry::new(&slo, "A", "slos/a/", None, links, "markdown");
+        let v = json(&[e], "https://kb.example/");
+        assert_eq!(v["slos"][0]["url"], "https://kb.example/slos/a/");
+        assert_eq!(
+            v["slos"][0]["alerts"][0]["runbook_url"],
+            "https://kb.example/runbooks/x/"
+        );
+        assert_eq!(v["slos"][0]["objective"], 99.0);
+    }
+}

@@ -5,10 +5,13 @@
 pub mod budget;
 pub mod catalog;
 pub mod chart;
+pub mod kind;
 pub mod model;
 pub mod openslo;
 pub mod scaffold;
 pub mod window;
+
+pub use kind::{SloKind, KIND};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use serde::Serialize;
@@ -74,6 +77,8 @@ pub struct SloData {
     pub ledger: Option<Ledger>,
     /// The burn chart (inline SVG), when the budget is known.
     pub chart: Option<String>,
+    #[serde(skip)]
+    pub span: Option<crate::diagnostics::Span>,
 }
 
 /// An SLO as read from its page or OpenSLO file, before it is linked to other pages.
@@ -84,6 +89,8 @@ pub struct Found {
     pub description: Option<String>,
     /// `markdown` or `openslo`.
     pub source: &'static str,
+    /// Where an OpenSLO SLO starts in its file (markdown pages locate keys instead).
+    pub span: Option<crate::diagnostics::Span>,
 }
 
 /// Strings the chart needs in the site's language: (title, description with `{n}`).
@@ -106,6 +113,7 @@ pub fn link(
         title,
         description,
         source,
+        span,
     } = found;
     let ledger = catalog::ledger(&slo, now, pms);
     let alerts = catalog::alert_links(&slo, runbook_of);
@@ -133,6 +141,7 @@ pub fn link(
             alerts,
             ledger,
             chart,
+            span,
         },
         missing,
     )
@@ -202,6 +211,7 @@ mod tests {
             title: "T".into(),
             description: None,
             source: "markdown",
+            span: None,
         };
         let (data, missing) = link(
             found,
