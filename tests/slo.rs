@@ -269,3 +269,51 @@ fn search_finds_slos_by_service() {
     assert_eq!(code, 0);
     assert!(out.contains("slos/search-latency/"), "{out}");
 }
+
+#[test]
+fn serve_rebuild_after_a_postmortem_edit_updates_the_slo_pages() {
+    // A front-matter edit changes the site's shape, so `serve` rebuilds everything;
+    // this pins that the SLO pages and slos.json follow the postmortem.
+    use srekb::site::{build, BuildCache, BuildOptions, OutputMode};
+    use std::sync::Arc;
+    std::env::set_var("SOURCE_DATE_EPOCH", TODAY_EPOCH);
+    let site = fixture("slo-site");
+    let root = site.path();
+    let cache = Arc::new(BuildCache::default());
+    let opts = |changed: Option<Vec<std::path::PathBuf>>| BuildOptions {
+        cache: Some(cache.clone()),
+        changed,
+        web_index: false,
+        ..BuildOptions::new(root.to_path_buf(), OutputMode::Memory)
+    };
+    let mut files = build(&opts(None)).unwrap().memory.unwrap();
+    let rel = "content/postmortems/2026-11-10-checkout-errors.md";
+    let text = read(root, rel);
+    write(
+        root,
+        rel,
+        &text.replace("error_budget_consumed = 12", "error_budget_consumed = 30"),
+    );
+    let second = build(&opts(Some(vec![rel.into()]))).unwrap();
+    assert!(second.ok);
+    files.extend(second.memory.unwrap());
+    let full = build(&BuildOptions {
+        web_index: false,
+        ..BuildOptions::new(root.to_path_buf(), OutputMode::Memory)
+    })
+    .unwrap()
+    .memory
+    .unwrap();
+    for f in [
+        "slos/checkout-availability/index.html",
+        "slos/index.html",
+        "slos.json",
+    ] {
+        assert_eq!(files.get(f), full.get(f), "{f} is stale after the rebuild");
+    }
+    let page = String::from_utf8(full["slos/checkout-availability/index.html"].clone()).unwrap();
+    assert!(
+        page.contains("10.32 分 (25.6%)"),
+        "30 of 40.32 minutes burned"
+    );
+}
