@@ -317,3 +317,31 @@ fn serve_rebuild_after_a_postmortem_edit_updates_the_slo_pages() {
         "30 of 40.32 minutes burned"
     );
 }
+
+#[test]
+fn browser_index_keeps_slo_pages_in_their_own_kind_range() {
+    let (site, _) = built();
+    let meta = read(&site.path().join("public"), "search/meta.js");
+    let json = meta
+        .trim()
+        .strip_prefix("srekbSearch.meta(")
+        .and_then(|m| m.strip_suffix(");"))
+        .unwrap_or_else(|| panic!("{meta}"));
+    let meta: Value = serde_json::from_str(json).unwrap();
+    let kinds = meta["kinds"].as_object().unwrap();
+    let slo = &kinds["slo"];
+    assert_eq!(
+        slo[1].as_u64().unwrap() - slo[0].as_u64().unwrap(),
+        3,
+        "{kinds:?}"
+    );
+    // Kind filters are ranges of document ids: no two kinds may overlap.
+    let mut ranges: Vec<(u64, u64)> = kinds
+        .values()
+        .map(|r| (r[0].as_u64().unwrap(), r[1].as_u64().unwrap()))
+        .collect();
+    ranges.sort_unstable();
+    for w in ranges.windows(2) {
+        assert!(w[0].1 <= w[1].0, "overlapping kind ranges: {kinds:?}");
+    }
+}

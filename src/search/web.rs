@@ -160,7 +160,9 @@ fn json(value: &impl Serialize) -> Result<Vec<u8>> {
 pub fn export(lib: &Library, out: &Output) -> Result<Stats> {
     let mut docs = super::documents(lib);
     let rank = |k: &str| KIND_ORDER.iter().position(|o| *o == k).unwrap_or(0);
-    docs.sort_by_key(|d| rank(d.kind));
+    // By name within a rank: a kind missing from KIND_ORDER (a newly registered one)
+    // must still be one contiguous range, or the browser's kind filter mixes kinds.
+    docs.sort_by_key(|d| (rank(d.kind), d.kind));
     let n = docs.len();
     let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
     for (i, d) in docs.iter().enumerate() {
