@@ -43,6 +43,8 @@ fn slo_page_shows_objective_budget_policy_alerts_and_burn() {
     // Burn chart: accessible SVG with the incident table beside it.
     assert!(html.contains("<svg class=\"chart chart-burn\""));
     assert!(html.contains("role=\"img\" aria-labelledby=\"burn-checkout-availability-t burn-checkout-availability-d\""));
+    assert!(html.contains("<title id=\"burn-checkout-availability-t\">現在の期間の残りエラーバジェット（%）</title>"), "{html}");
+    assert!(html.contains("期間内のインシデントは 1 件です。</desc>"));
     assert!(html.contains("<table class=\"slo-incidents\">"));
     assert!(html.contains("決済エラー"));
     // Charged only to the SLO it names; before the window: not charged.

@@ -15,6 +15,10 @@ const LEFT: f64 = 48.0;
 const RIGHT: f64 = 56.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 30.0;
+/// Where the page template puts the chart's translated title and description
+/// (`t.slo.burn_chart`, `t.slo.burn_desc`), so they follow the theme's i18n.
+pub const TITLE_SLOT: &str = "%SLO_CHART_TITLE%";
+pub const DESC_SLOT: &str = "%SLO_CHART_DESC%";
 const FONT: &str = "font-size=\"12\" fill=\"currentColor\"";
 
 /// Draws `ledger` up to `now` (a calendar window's future part stays empty).

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use crate::config::{Language, SiteConfig};
+use crate::config::SiteConfig;
 use crate::content::{
     frontmatter, slug, Document, FmLocation, Kind, KindData, Library, Page, Target,
 };
@@ -303,16 +303,11 @@ pub fn link_all(
         );
     }
     let now = super::now(today, config.offset());
-    let text = match config.language {
-        Language::Ja => ChartText {
-            title: "現在の期間の残りエラーバジェット（%）",
-            desc:
-                "100% から始まり、インシデントごとに減ります。期間内のインシデントは {n} 件です。",
-        },
-        Language::En => ChartText {
-            title: "Remaining error budget (%) over the current window",
-            desc: "Starts at 100 % and steps down at each incident; {n} incidents in the window.",
-        },
+    // The chart's title and description come from the theme's UI strings: the page
+    // template fills these slots (see slo.html).
+    let text = ChartText {
+        title: super::chart::TITLE_SLOT,
+        desc: super::chart::DESC_SLOT,
     };
     for p in &mut lib.pages {
         let doc = &p.doc;
