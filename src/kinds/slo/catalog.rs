@@ -1,8 +1,8 @@
 //! Across pages: which postmortems an SLO's budget is charged with, which alerts have
 //! runbooks, postmortems naming SLOs that do not exist, and the catalogue per service
-//! that the section page and `slos.json` show.
+//! that the section page (from each page's list summary) and `slos.json` show.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
@@ -137,29 +137,6 @@ impl Entry {
     }
 }
 
-/// The catalogue: services in name order (SLOs without a service last), each with its
-/// SLOs by title.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServiceGroup<'a> {
-    pub service: Option<&'a str>,
-    pub slos: Vec<&'a Entry>,
-}
-
-pub fn by_service(entries: &[Entry]) -> Vec<ServiceGroup<'_>> {
-    let mut groups: BTreeMap<(bool, Option<&str>), Vec<&Entry>> = BTreeMap::new();
-    for e in entries {
-        let svc = e.service.as_deref();
-        groups.entry((svc.is_none(), svc)).or_default().push(e);
-    }
-    groups
-        .into_iter()
-        .map(|((_, service), mut slos)| {
-            slos.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
-            ServiceGroup { service, slos }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::model::{resolve, Meta};
@@ -227,34 +204,6 @@ mod tests {
         });
         assert_eq!(links[0].runbook_href.as_deref(), Some("runbooks/a/"));
         assert_eq!(links[1].runbook_href, None);
-    }
-
-    #[test]
-    fn catalogue_groups_by_service() {
-        let mk = |id: &str, svc: Option<&str>| {
-            let mut s = slo(id, "x");
-            s.service = svc.map(str::to_string);
-            Entry::new(&s, id, "", None, vec![], "markdown")
-        };
-        let entries = vec![
-            mk("z", Some("search")),
-            mk("b", None),
-            mk("a", Some("auth")),
-            mk("y", Some("search")),
-        ];
-        let groups = by_service(&entries);
-        let shape: Vec<(Option<&str>, Vec<&str>)> = groups
-            .iter()
-            .map(|g| (g.service, g.slos.iter().map(|e| e.id.as_str()).collect()))
-            .collect();
-        assert_eq!(
-            shape,
-            vec![
-                (Some("auth"), vec!["a"]),
-                (Some("search"), vec!["y", "z"]),
-                (None, vec!["b"])
-            ]
-        );
     }
 }
 
