@@ -82,7 +82,7 @@ fn slos_json_holds_the_budget_math() {
     assert_eq!(a["objective"], 99.9);
     assert_eq!(a["window"], "28d");
     assert_eq!(a["budget_minutes"], 40.32);
-    assert_eq!(a["burned_minutes"], 12.0);
+    assert_eq!(a["burned_minutes"], 12);
     assert_eq!(a["remaining_minutes"], 28.32);
     assert_eq!(a["window_start"], "2026-10-26T00:00:00+09:00");
     assert_eq!(a["window_end"], "2026-11-23T00:00:00+09:00");
@@ -105,12 +105,12 @@ fn slos_json_holds_the_budget_math() {
     // (its 20-minute impact window).
     let l = by_id(&all, "checkout-latency");
     assert_eq!(l["window"], "calendar-month");
-    assert_eq!(l["budget_minutes"], 432.0);
-    assert_eq!(l["burned_minutes"], 32.0);
-    assert_eq!(l["remaining_minutes"], 400.0);
+    assert_eq!(l["budget_minutes"], 432);
+    assert_eq!(l["burned_minutes"], 32);
+    assert_eq!(l["remaining_minutes"], 400);
     assert_eq!(l["postmortems"][0]["source"], "minutes");
     assert_eq!(l["postmortems"][1]["source"], "impact-window");
-    assert_eq!(l["postmortems"][1]["burned_minutes"], 20.0);
+    assert_eq!(l["postmortems"][1]["burned_minutes"], 20);
     assert_eq!(l["window_start"], "2026-11-01T00:00:00+09:00");
     assert_eq!(l["window_end"], "2026-12-01T00:00:00+09:00");
 }

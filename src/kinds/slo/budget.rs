@@ -28,6 +28,24 @@ pub fn check_objective(n: f64) -> Result<f64, String> {
     }
 }
 
+/// Serialises a whole number as an integer (`52`, not `52.0`): pages and JSON show
+/// minutes and percentages as people write them.
+pub fn whole<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
+/// [`whole`] for an optional number.
+pub fn whole_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => whole(v, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// Minutes of allowed unreliability in a window: `window × (1 − objective / 100)`.
 pub fn budget_minutes(window_minutes: i64, objective: f64) -> f64 {
     window_minutes as f64 * (1.0 - objective / 100.0)
@@ -69,10 +87,13 @@ pub struct Burn {
     pub started: String,
     /// Day of the incident as `YYYY-MM-DD`.
     pub date: String,
+    #[serde(serialize_with = "whole")]
     pub burned_minutes: f64,
     pub source: BurnSource,
     /// Budget left after this incident, in minutes and percent of the budget.
+    #[serde(serialize_with = "whole")]
     pub remaining_after: f64,
+    #[serde(serialize_with = "whole")]
     pub remaining_after_percent: f64,
     #[serde(skip)]
     pub at: Option<DateTime<FixedOffset>>,
@@ -135,10 +156,14 @@ pub fn burned(incident: &Incident, budget: f64) -> (f64, BurnSource) {
 pub struct Ledger {
     pub window_start: String,
     pub window_end: String,
+    #[serde(serialize_with = "whole")]
     pub budget_minutes: f64,
+    #[serde(serialize_with = "whole")]
     pub burned_minutes: f64,
     /// Negative when the budget is overspent.
+    #[serde(serialize_with = "whole")]
     pub remaining_minutes: f64,
+    #[serde(serialize_with = "whole")]
     pub remaining_percent: f64,
     pub incidents: Vec<Burn>,
     #[serde(skip)]

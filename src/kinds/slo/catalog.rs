@@ -92,13 +92,18 @@ pub struct Entry {
     /// Site path (relative to the root) of the SLO's page.
     pub href: String,
     pub service: Option<String>,
+    #[serde(serialize_with = "budget::whole_opt")]
     pub objective: Option<f64>,
     pub window: Option<String>,
     pub window_start: Option<String>,
     pub window_end: Option<String>,
+    #[serde(serialize_with = "budget::whole_opt")]
     pub budget_minutes: Option<f64>,
+    #[serde(serialize_with = "budget::whole_opt")]
     pub burned_minutes: Option<f64>,
+    #[serde(serialize_with = "budget::whole_opt")]
     pub remaining_minutes: Option<f64>,
+    #[serde(serialize_with = "budget::whole_opt")]
     pub remaining_percent: Option<f64>,
     pub owners: Vec<String>,
     pub alerts: Vec<AlertLink>,
@@ -250,6 +255,7 @@ mod json_tests {
             v["slos"][0]["alerts"][0]["runbook_url"],
             "https://kb.example/runbooks/x/"
         );
-        assert_eq!(v["slos"][0]["objective"], 99.0);
+        assert_eq!(v["slos"][0]["objective"], 99);
+        assert_eq!(v["slos"][0]["objective"].to_string(), "99");
     }
 }

@@ -12,7 +12,7 @@ use crate::render::escape_html as esc;
 const W: f64 = 480.0;
 const H: f64 = 180.0;
 const LEFT: f64 = 48.0;
-const RIGHT: f64 = 56.0;
+const RIGHT: f64 = 76.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 30.0;
 /// Where the page template puts the chart's translated title and description

@@ -108,6 +108,7 @@ pub struct Slo {
     pub service: Option<String>,
     pub sli: Option<Sli>,
     /// Percent in (0, 100); `None` when missing or invalid (already reported).
+    #[serde(serialize_with = "super::budget::whole_opt")]
     pub objective: Option<f64>,
     #[serde(skip)]
     pub window: Option<Window>,
