@@ -347,3 +347,20 @@ fn browser_index_keeps_slo_pages_in_their_own_kind_range() {
         assert!(w[0].1 <= w[1].0, "overlapping kind ranges: {kinds:?}");
     }
 }
+
+#[test]
+fn init_includes_a_sample_slo_that_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    let mut c = assert_cmd::Command::cargo_bin("srekb").unwrap();
+    c.env("SOURCE_DATE_EPOCH", TODAY_EPOCH);
+    c.arg("init").arg(&kb).assert().success();
+    assert!(kb.join("content/slos/api-availability.md").is_file());
+    srekb(&kb).arg("build").assert().success();
+    let all = slos_json(&kb.join("public"));
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        all[0]["alerts"][0]["runbook_url"],
+        "https://kb.example.com/runbooks/api-high-error-rate/"
+    );
+}
