@@ -1,6 +1,7 @@
 //! The burn chart: remaining error budget (percent) across the current window, one step
-//! down per incident. Inline SVG with `role="img"`, a title and a description, text at
-//! 12 px or more; the template puts the incident table beside it.
+//! down per incident. Inline SVG with `role="img"`, a title and a description; text is
+//! 18 units of a 480-unit-wide chart (the theme's chart text size), so it stays at 12 px
+//! or more on a phone; the template puts the incident table beside it.
 
 use std::fmt::Write as _;
 
@@ -10,16 +11,16 @@ use super::budget::Ledger;
 use crate::render::escape_html as esc;
 
 const W: f64 = 480.0;
-const H: f64 = 180.0;
-const LEFT: f64 = 48.0;
-const RIGHT: f64 = 76.0;
-const TOP: f64 = 14.0;
-const BOTTOM: f64 = 30.0;
+const H: f64 = 200.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 96.0;
+const TOP: f64 = 18.0;
+const BOTTOM: f64 = 40.0;
 /// Where the page template puts the chart's translated title and description
 /// (`t.slo.burn_chart`, `t.slo.burn_desc`), so they follow the theme's i18n.
 pub const TITLE_SLOT: &str = "%SLO_CHART_TITLE%";
 pub const DESC_SLOT: &str = "%SLO_CHART_DESC%";
-const FONT: &str = "font-size=\"12\" fill=\"currentColor\"";
+const FONT: &str = "font-size=\"18\" fill=\"currentColor\"";
 
 /// Draws `ledger` up to `now` (a calendar window's future part stays empty).
 pub fn burn_chart(
@@ -74,7 +75,7 @@ pub fn burn_chart(
             "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\" style=\"{style}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" {FONT}>{t}%</text>",
             LEFT + plot_w,
             LEFT - 6.0,
-            ty + 4.0
+            ty + 6.0
         );
     }
     for (t, anchor) in [(start, "start"), (end, "end")] {
@@ -82,7 +83,7 @@ pub fn burn_chart(
             out,
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" {FONT}>{}</text>",
             x(t),
-            H - 8.0,
+            H - 10.0,
             t.format("%Y-%m-%d")
         );
     }
@@ -110,7 +111,7 @@ pub fn burn_chart(
         out,
         "<path d=\"{d}\" fill=\"none\" style=\"stroke:var(--accent, #1565c0);stroke-width:2.5\"/>{dots}<text x=\"{:.1}\" y=\"{:.1}\" {FONT} font-weight=\"700\">{level}%</text></svg>",
         x(stop) + 6.0,
-        y(level) + 4.0
+        y(level) + 6.0
     );
     out
 }
@@ -147,10 +148,10 @@ mod tests {
         // Overspent: the axis reaches −50 %, the last value is written out.
         assert!(svg.contains(">-50%</text>"));
         assert!(svg.contains(">-50%</text></svg>"));
-        // No text smaller than 12 px.
+        // Every label at the theme's chart text size.
         assert_eq!(
             svg.matches("<text").count(),
-            svg.matches("font-size=\"12\"").count()
+            svg.matches("font-size=\"18\"").count()
         );
         assert!(svg.ends_with("</svg>"));
     }
