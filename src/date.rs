@@ -49,7 +49,7 @@ impl Date {
     }
 
     /// RFC 3339, or `YYYY-MM-DD` for plain dates.
-    pub fn to_string_short(&self) -> String {
+    pub fn to_string_short(self) -> String {
         if self.has_time {
             self.at.to_rfc3339()
         } else {

@@ -6,7 +6,7 @@ pub mod ci;
 pub mod term;
 
 pub use ci::RepoPaths;
-pub use term::{stderr_color, stdout_color, ColorChoice};
+pub use term::{stderr_color, ColorChoice};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

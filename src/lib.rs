@@ -10,25 +10,58 @@
 //! modules form layers without cycles (`tests/architecture.rs`).
 
 pub mod cli;
-pub mod cmd;
-pub mod config;
-pub mod content;
-pub mod date;
-pub mod diagnostics;
-pub mod kinds;
-pub mod line_index;
-pub mod markdown;
-pub mod output;
-pub mod render;
-pub mod search;
-pub mod serve;
-pub mod site;
-pub mod taxonomy;
-pub mod theme;
+pub(crate) mod cmd;
+pub(crate) mod config;
+pub(crate) mod content;
+pub(crate) mod date;
+pub(crate) mod diagnostics;
+pub(crate) mod kinds;
+pub(crate) mod line_index;
+pub(crate) mod markdown;
+pub(crate) mod output;
+pub(crate) mod render;
+pub(crate) mod search;
+pub(crate) mod serve;
+pub(crate) mod site;
+pub(crate) mod taxonomy;
+pub(crate) mod theme;
+
+#[cfg(test)]
+mod fuzz;
+
+// The library's API: what the `srekb` binary, the integration tests and the
+// benches use. Everything else is internal to the crate.
+
+/// Problems found in a run, each with file:line:col.
+pub use diagnostics::{Diagnostic, Severity};
+/// What a query of the index `build` wrote found: the exact total, the hits, and
+/// counts per kind, service and tag.
+pub use search::engine::Filters;
+pub use search::index::{Found, Hit};
+/// The development server.
+pub use serve::{run as serve, ServeOptions};
+/// `build` and `check` (a build with [`OutputMode::Check`]): one run of the pipeline.
+pub use site::{build, BuildCache, BuildOptions, BuildReport, OutputMode, StageTime};
+
+/// Searches the index `build` wrote under `root` (`srekb search`): at most `limit`
+/// hits for `query` among the pages `filters` admit (kind, service, tag).
+pub fn search(
+    root: &std::path::Path,
+    query: &str,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Found> {
+    search::index::search(root, query, filters, limit)
+}
+
+/// Checks the knowledge base at `root` without writing anything (`srekb check`).
+pub fn check(root: std::path::PathBuf) -> Result<BuildReport> {
+    build(&BuildOptions::new(root, OutputMode::Check))
+}
 
 use anyhow::Result;
 
-use cli::{Cli, Command, DevCommand, NewCommand};
+use cli::{Cli, Command, DevCommand};
 
 /// Runs a parsed command line; returns the process exit code (see `cli::EXIT_*`).
 pub fn run(cli: Cli) -> Result<i32> {
@@ -52,28 +85,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             drafts,
             alert_rules,
         } => cmd::check::run(root, format, strict, drafts, alert_rules, cli.verbose),
-        Command::New { what } => match what {
-            NewCommand::Page { path, title } => cmd::new::page(&root, &path, title),
-            NewCommand::Postmortem {
-                title,
-                slug,
-                severity,
-                services,
-            } => cmd::new::postmortem(&root, &title, slug, severity, services),
-            NewCommand::Assessment { team, date } => cmd::new::assessment(&root, &team, date),
-            NewCommand::Runbook {
-                title,
-                service,
-                alerts,
-                slug,
-            } => cmd::new::runbook(&root, &title, service, alerts, slug),
-            NewCommand::Slo {
-                title,
-                service,
-                alerts,
-                slug,
-            } => cmd::new::slo(&root, &title, &service, &alerts, slug),
-        },
+        Command::New { what } => cmd::new::run(&root, &what),
         Command::Serve {
             port,
             bind,
@@ -90,9 +102,17 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Search {
             query,
             kind,
+            service,
+            tag,
             limit,
             json,
-        } => cmd::search::run(&root, &query, kind.as_deref(), limit, json),
+        } => cmd::search::run(
+            &root,
+            &query,
+            &search::engine::Filters { kind, service, tag },
+            limit,
+            json,
+        ),
         Command::Completions { shell } => cmd::print_completions(shell),
         Command::Man => cmd::print_man(),
         Command::Dev { what } => match what {

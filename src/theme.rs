@@ -41,11 +41,6 @@ fn embedded_files(prefix: &str) -> Vec<(String, &'static [u8])> {
         .collect()
 }
 
-/// The embedded default theme's file (for `srekb init` and tests).
-pub fn embedded_file(path: &str) -> Option<&'static [u8]> {
-    EMBEDDED.get_file(path).map(|f| f.contents())
-}
-
 impl Theme {
     /// Loads the embedded theme, then `root/themes/<name>/` on top of it.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {

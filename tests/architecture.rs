@@ -8,7 +8,8 @@ use std::path::Path;
 
 /// Top-level modules from the bottom up: a module may use only those before it.
 /// The build stages run in the order the driver (`site`) lists them; `render` is the
-/// theme engine that kinds' outputs use, so it sits below `kinds`.
+/// theme engine that kinds' outputs use, so it sits below `kinds`, and `output` (the
+/// atomic writer, which imports nothing) below it, so kinds write their own files.
 const LAYERS: &[&str] = &[
     "diagnostics",
     "line_index",
@@ -18,14 +19,16 @@ const LAYERS: &[&str] = &[
     "taxonomy",
     "theme",
     "markdown",
+    "output",
     "render",
     "kinds",
-    "output",
     "search",
     "site",
     "serve",
     "cli",
     "cmd",
+    // Property tests of the parsers (`#[cfg(test)]`, beside the code they reach into).
+    "fuzz",
     "lib",
 ];
 

@@ -268,3 +268,94 @@ fn new_postmortem_scaffolds_every_section_and_checks() {
         .code(2)
         .stderr(predicate::str::contains("already exists"));
 }
+
+const PM_WITH_TABLES: &str = "+++
+title = \"DNS failures\"
+date = 2025-02-03
+status = \"draft\"
+severity = \"SEV3\"
+services = [\"payments-api\"]
+started_at = 2025-02-01T08:00:00Z
++++
+
+## Summary
+
+Resolvers failed.
+
+## Action Items
+
+| Action | Type | Owner | Due | Status |
+|---|---|---|---|---|
+| Alert on CoreDNS OOM kills | detect | @ops | 2025-01-01 | open |
+| Pin the cache below 2 &lt; 3 & x < y | prevent | @ops | | in progress |
+
+## Timeline
+
+| Time | Event |
+|---|---|
+| 2025-02-01 07:58 | ConfigMap change applied |
+| 2025-02-01 08:00 | Errors start |
+";
+
+/// Issue 16: the action table and timeline are theme templates
+/// (`partials/pm-actions.html`, `partials/pm-timeline.html`) translated through
+/// i18n: English headers, statuses and timeline badges on an English site, text
+/// escaped, and a site's own theme replaces them like any template.
+#[test]
+fn action_table_and_timeline_come_from_the_theme_in_the_site_language() {
+    let dir = site(&[
+        ("site-config.toml", "title = \"t\"\nlanguage = \"en\"\n"),
+        ("content/postmortems/dns.md", PM_WITH_TABLES),
+    ]);
+    srekb(dir.path()).arg("build").assert().success();
+    let html = read(&dir.path().join("public"), "postmortems/dns/index.html");
+    for want in [
+        "<table class=\"action-items\">",
+        "<th>Action</th><th>Type</th><th>Priority</th><th>Owner</th><th>Due</th>",
+        "<span class=\"ai-status ai-status-in-progress\">in progress</span>",
+        "<span class=\"badge badge-overdue\">overdue</span>",
+        "Pin the cache below 2 &lt; 3 &amp; x &lt; y",
+        "<ol class=\"timeline\">",
+        "<li class=\"tl-entry tl-started\">",
+        "<span class=\"tl-mark\">Started</span>",
+    ] {
+        assert!(html.contains(want), "missing {want}:\n{html}");
+    }
+    assert!(!html.contains("アクション"), "{html}");
+
+    // Japanese site: the same page in Japanese.
+    common::write(
+        dir.path(),
+        "site-config.toml",
+        "title = \"t\"\nlanguage = \"ja\"\n",
+    );
+    srekb(dir.path()).arg("build").assert().success();
+    let html = read(&dir.path().join("public"), "postmortems/dns/index.html");
+    for want in [
+        "<th>アクション</th>",
+        ">対応中</span>",
+        "<span class=\"tl-mark\">発生</span>",
+    ] {
+        assert!(html.contains(want), "missing {want}:\n{html}");
+    }
+
+    // A site theme overrides the partial.
+    common::write(
+        dir.path(),
+        "site-config.toml",
+        "title = \"t\"\nlanguage = \"en\"\ntheme = \"mine\"\n",
+    );
+    common::write(
+        dir.path(),
+        "themes/mine/templates/partials/pm-timeline.html",
+        "<p class=\"my-timeline\">{{ pm.timeline | length }} events</p>",
+    );
+    srekb(dir.path()).arg("build").assert().success();
+    let html = read(&dir.path().join("public"), "postmortems/dns/index.html");
+    assert!(
+        html.contains("<p class=\"my-timeline\">2 events</p>"),
+        "{html}"
+    );
+    assert!(!html.contains("<ol class=\"timeline\">"), "{html}");
+    assert!(html.contains("<table class=\"action-items\">"), "{html}");
+}

@@ -534,7 +534,7 @@ fn api_search_answers_from_the_live_index() {
 /// The incremental path must produce exactly what a full build produces.
 #[test]
 fn a_scoped_rebuild_equals_a_full_build() {
-    use srekb::site::{build, BuildCache, BuildOptions, OutputMode};
+    use srekb::{build, BuildCache, BuildOptions, OutputMode};
     use std::collections::HashMap;
     use std::sync::Arc;
     std::env::set_var("SOURCE_DATE_EPOCH", TODAY_EPOCH);

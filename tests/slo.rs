@@ -276,7 +276,7 @@ fn search_finds_slos_by_service() {
 fn serve_rebuild_after_a_postmortem_edit_updates_the_slo_pages() {
     // A front-matter edit changes the site's shape, so `serve` rebuilds everything;
     // this pins that the SLO pages and slos.json follow the postmortem.
-    use srekb::site::{build, BuildCache, BuildOptions, OutputMode};
+    use srekb::{build, BuildCache, BuildOptions, OutputMode};
     use std::sync::Arc;
     std::env::set_var("SOURCE_DATE_EPOCH", TODAY_EPOCH);
     let site = fixture("slo-site");

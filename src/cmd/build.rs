@@ -21,8 +21,8 @@ pub fn run(
     })?;
     super::eprint_diagnostics(&report.diagnostics);
     if verbose {
-        for (name, d) in &report.steps {
-            eprintln!("  {name:<12} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        for s in &report.steps {
+            eprintln!("{}", s.line());
         }
     }
     if report.ok {

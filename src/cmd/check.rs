@@ -40,8 +40,8 @@ pub fn run(
         }
     }
     if verbose {
-        for (name, d) in &report.steps {
-            eprintln!("  {name:<12} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        for s in &report.steps {
+            eprintln!("{}", s.line());
         }
     }
     let failed = report.errors() > 0 || (strict && report.warnings() > 0);

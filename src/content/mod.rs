@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::date;
+pub(crate) use crate::date;
 pub use date::Date;
 pub use frontmatter::FrontMatter;
 pub use rendered::Rendered;

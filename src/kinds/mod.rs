@@ -11,6 +11,7 @@ pub mod assessment;
 pub mod career;
 pub mod postmortem;
 pub mod runbook;
+pub mod scaffold;
 pub mod slo;
 
 use std::any::Any;
@@ -22,6 +23,8 @@ use rayon::prelude::*;
 use crate::config::SiteConfig;
 use crate::content::{Kind, KindData, Library, Page};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+pub use crate::render::site::{Pages, SiteRef};
+use crate::render::Renderer;
 
 pub use crate::content::Replacements;
 
@@ -49,7 +52,7 @@ pub trait ContentKind: Send + Sync {
     /// Site-wide state read before any page is analysed (a data file such as
     /// `content/maturity/model.toml`). It is stored in `Library::kind_state` under the
     /// kind's name; analysis and later stages read it with `lib.state::<T>(KIND)`.
-    fn prepare(&self, _lib: &Library, _diags: &Diagnostics) -> Option<Prepared> {
+    fn prepare(&self, _cx: &PrepareCx<'_>, _diags: &Diagnostics) -> Option<Prepared> {
         None
     }
 
@@ -59,25 +62,76 @@ pub trait ContentKind: Send + Sync {
 
     /// Checks and links across pages, after every page is analysed (backlinks,
     /// duplicate alerts, related guides). Any kind may read other kinds' data.
-    fn link(&self, _lib: &mut Library, _diags: &Diagnostics) {}
-
-    /// [`ContentKind::link`] for a kind that also needs the configuration or the
-    /// build's date (SLO budgets are charged over the window containing today).
-    /// Defaults to `link`; the driver calls this one.
-    fn link_at(
-        &self,
-        lib: &mut Library,
-        _config: &SiteConfig,
-        _today: chrono::NaiveDate,
-        diags: &Diagnostics,
-    ) {
-        self.link(lib, diags)
-    }
+    fn link(&self, _lib: &mut Library, _cx: &LinkCx<'_>, _diags: &Diagnostics) {}
 
     /// Words a page of this kind is found by besides its text, and its severity.
     fn search_fields<'a>(&self, _page: &'a Page) -> SearchFields<'a> {
         SearchFields::default()
     }
+
+    /// What a page's fragment templates ([`Analysis::fragments`]) see besides `t`
+    /// (the UI strings): a borrowed view of the page's data.
+    fn fragment_context(&self, _page: &Page, _c: &mut tera::Context) {}
+
+    /// Checks that need the whole built site (rule files against runbooks), after
+    /// taxonomies and before rendering.
+    fn check(&self, _site: &SiteRef<'_>, _diags: &Diagnostics) {}
+
+    /// Values a page of this kind adds to its template's context (beside `page`).
+    fn page_context(&self, _site: &SiteRef<'_>, _page: &Page, _c: &mut tera::Context) {}
+
+    /// Values the section `si` adds to its index template's context (filters).
+    fn section_context(
+        &self,
+        _site: &SiteRef<'_>,
+        _renderer: &crate::render::Renderer,
+        _si: usize,
+        _c: &mut tera::Context,
+    ) {
+    }
+
+    /// Whether this kind renders section `si`'s index itself in [`Self::outputs`]
+    /// (the generic section page is then not written).
+    fn owns_section(&self, _site: &SiteRef<'_>, _si: usize) -> bool {
+        false
+    }
+
+    /// Site-wide files of this kind: reports, indexes, extra pages through
+    /// `pages` (the theme), JSON through `pages.out`. Runs after every page is
+    /// rendered, in registry order.
+    fn outputs(&self, _site: &SiteRef<'_>, _pages: &Pages<'_>) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Kinds whose pages [`Self::outputs`] reads: a scoped rebuild (`serve`) writes
+    /// the outputs again only when a page of one of them changed.
+    fn outputs_read(&self) -> Vec<Kind> {
+        vec![self.kind()]
+    }
+
+    /// `srekb new <kind>`: the subcommand's arguments, named after the kind. `None`:
+    /// the kind has no scaffold.
+    fn new_command(&self) -> Option<clap::Command> {
+        None
+    }
+
+    /// Writes a new page of this kind from the arguments of [`Self::new_command`]
+    /// and prints what it created; returns the process exit code.
+    fn scaffold(
+        &self,
+        _cx: &scaffold::ScaffoldCx<'_>,
+        _args: &clap::ArgMatches,
+    ) -> anyhow::Result<i32> {
+        anyhow::bail!("`srekb new {}` is not available", self.kind().as_str())
+    }
+}
+
+/// What a kind's [`ContentKind::prepare`] may read.
+pub struct PrepareCx<'a> {
+    pub lib: &'a Library,
+    pub config: &'a SiteConfig,
+    /// The site's root directory (files named in site-config.toml are relative to it).
+    pub root: &'a std::path::Path,
 }
 
 /// State a kind prepared, with the bytes that identify it for `serve`'s cache.
@@ -94,17 +148,31 @@ pub struct AnalyzeCx<'a> {
     pub today: chrono::NaiveDate,
 }
 
+/// What the cross-page pass may look at besides the library.
+pub struct LinkCx<'a> {
+    pub config: &'a SiteConfig,
+    /// The build's date in the site's time zone (budgets are charged over the window
+    /// that contains it).
+    pub today: chrono::NaiveDate,
+}
+
 /// A page's analysis.
 pub struct Analysis {
     pub data: Box<dyn KindData>,
-    pub replacements: Replacements,
+    /// Body ranges the theme renders instead of the markdown there.
+    pub fragments: Fragments,
 }
+
+/// Body ranges (a timeline table) and the theme template that replaces each, fed by
+/// [`ContentKind::fragment_context`]; `partials/…` by convention, overridable by a
+/// site's theme like every template.
+pub type Fragments = Vec<(std::ops::Range<usize>, &'static str)>;
 
 impl Analysis {
     pub fn data(data: impl KindData) -> Analysis {
         Analysis {
             data: Box::new(data),
-            replacements: Vec::new(),
+            fragments: Vec::new(),
         }
     }
 }
@@ -191,7 +259,7 @@ pub fn read_meta<T: serde::de::DeserializeOwned + Default>(
 pub type CachedAnalysis = (
     blake3::Hash,
     Option<Box<dyn KindData>>,
-    Replacements,
+    Fragments,
     Vec<crate::diagnostics::Diagnostic>,
 );
 
@@ -199,23 +267,15 @@ pub type AnalysisCache =
     std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, CachedAnalysis>>;
 
 /// Parses and checks every page of a registered kind, in parallel, then the checks
-/// that span pages.
-pub fn analyze(
-    lib: &mut Library,
-    config: &SiteConfig,
-    today: chrono::NaiveDate,
-    diags: &Diagnostics,
-) {
-    analyze_cached(lib, config, today, diags, None)
-}
-
-/// [`analyze`], reusing the analysis of pages whose text is unchanged when `cache`
+/// that span pages; reuses the analysis of pages whose text is unchanged when `cache`
 /// comes with a key covering everything but the page's own text (the site's shape,
 /// the config, the date, the kinds' prepared state).
 pub fn analyze_cached(
     lib: &mut Library,
     config: &SiteConfig,
+    root: &std::path::Path,
     today: chrono::NaiveDate,
+    renderer: Option<&Renderer>,
     diags: &Diagnostics,
     cache: Option<(&AnalysisCache, blake3::Hash)>,
 ) {
@@ -223,7 +283,7 @@ pub fn analyze_cached(
     let mut prepared_key = blake3::Hasher::new();
     lib.kind_state.clear();
     for k in REGISTRY {
-        if let Some(p) = k.prepare(lib, diags) {
+        if let Some(p) = k.prepare(&PrepareCx { lib, config, root }, diags) {
             prepared_key.update(k.kind().as_str().as_bytes());
             prepared_key.update(&p.cache_key);
             lib.kind_state.insert(k.kind().as_str(), p.state);
@@ -247,7 +307,7 @@ pub fn analyze_cached(
         })
     };
     let cx = AnalyzeCx { lib, config, today };
-    type Out = (usize, Option<Box<dyn KindData>>, Replacements);
+    type Out = (usize, Option<Box<dyn KindData>>, Fragments);
     let results: Vec<Out> = lib
         .pages
         .par_iter()
@@ -265,7 +325,7 @@ pub fn analyze_cached(
             }
             let local = Diagnostics::default();
             let a = kind.analyze(page, &cx, &local);
-            let out = (i, Some(a.data), a.replacements);
+            let out = (i, Some(a.data), a.fragments);
             let ds = local.into_sorted();
             if let (Some(key), Some((c, _))) = (key, cache) {
                 c.lock().unwrap_or_else(|e| e.into_inner()).insert(
@@ -287,12 +347,52 @@ pub fn analyze_cached(
             }
         }
     }
-    for (i, data, repl) in results {
+    let mut pending = Vec::new();
+    for (i, data, fragments) in results {
         lib.pages[i].data = data;
-        lib.pages[i].replacements = repl;
+        if !fragments.is_empty() {
+            pending.push((i, fragments));
+        }
     }
+    let cx = LinkCx { config, today };
     for k in REGISTRY {
-        k.link_at(lib, config, today, diags);
+        k.link(lib, &cx, diags);
+    }
+    if let Some(renderer) = renderer {
+        render_fragments(lib, renderer, pending, diags);
+    }
+}
+
+/// Renders each page's fragments through the theme into the HTML that markdown puts
+/// in place of the body ranges. Without a theme (its templates have errors, already
+/// reported) the body is rendered as written.
+fn render_fragments(
+    lib: &mut Library,
+    renderer: &Renderer,
+    pending: Vec<(usize, Fragments)>,
+    diags: &Diagnostics,
+) {
+    let rendered: Vec<(usize, Replacements)> = pending
+        .into_par_iter()
+        .map(|(i, fragments)| {
+            let page = &lib.pages[i];
+            let mut c = tera::Context::new();
+            c.insert("t", &renderer.strings);
+            if let Some(k) = get(page.kind) {
+                k.fragment_context(page, &mut c);
+            }
+            let mut out = Vec::new();
+            for (range, template) in fragments {
+                match renderer.render(template, &c) {
+                    Ok(html) => out.push((range, html)),
+                    Err(d) => diags.push(*d),
+                }
+            }
+            (i, out)
+        })
+        .collect();
+    for (i, r) in rendered {
+        lib.pages[i].replacements = r;
     }
 }
 

@@ -47,8 +47,9 @@ fn find(lang: &str) -> Option<&'static SyntaxReference> {
         .or_else(|| ss.find_syntax_by_token(&lower))
 }
 
-/// Whether `lang` is highlighted (for tests and the docs).
-pub fn knows(lang: &str) -> bool {
+/// Whether `lang` is highlighted.
+#[cfg(test)]
+fn knows(lang: &str) -> bool {
     find(lang).is_some()
 }
 

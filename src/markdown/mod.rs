@@ -39,9 +39,8 @@ pub struct Context<'a> {
     pub source: &'a Path,
     /// The whole file text (for quoting lines in diagnostics).
     pub text: &'a str,
-    /// Byte offset and line of the body within `text`.
+    /// Byte offset of the body within `text`.
     pub body_start: usize,
-    pub body_line: usize,
     /// Path of the source relative to `content/`.
     pub rel: &'a str,
     /// The document's site path (`postmortems/x/`).
@@ -643,7 +642,6 @@ mod tests {
             source: Path::new("content/a.md"),
             text: body,
             body_start: 0,
-            body_line: 0,
             rel: "a.md",
             path: "a/",
             copy_label: "コピー",

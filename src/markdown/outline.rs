@@ -26,7 +26,6 @@ pub struct Item {
     pub task: Option<bool>,
     pub text: String,
     pub offset: usize,
-    pub range: Range<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -121,7 +120,6 @@ pub fn outline(body: &str) -> Vec<Section> {
             }
             Event::Start(Tag::Item) => items.push(Item {
                 offset: range.start,
-                range: range.clone(),
                 ..Item::default()
             }),
             Event::End(TagEnd::Item) => {

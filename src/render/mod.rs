@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod filters;
+pub mod site;
 pub mod views;
 
 use std::collections::HashMap;

@@ -118,6 +118,11 @@ pub fn href(path: &str) -> String {
     slug::encode_path(path)
 }
 
+/// Absolute URL of a site path under `base_url` (feeds, canonical links, JSON).
+pub fn absolute_url(base_url: &str, path: &str) -> String {
+    format!("{base_url}/{}", slug::encode_path(path))
+}
+
 fn date_str(d: Option<crate::content::Date>) -> Option<String> {
     d.map(|d| d.at.to_rfc3339())
 }

@@ -71,7 +71,8 @@ impl Event {
     }
 
     /// The event in the `text/event-stream` format.
-    pub fn wire(&self) -> String {
+    #[cfg(test)]
+    fn wire(&self) -> String {
         let (name, data) = self.parts();
         format!("event: {name}\ndata: {data}\n\n")
     }

@@ -2,7 +2,12 @@
 
 use std::fmt::Write as _;
 
-use crate::content::{slug, Date, Page};
+use anyhow::Result;
+
+use super::scope::Scope;
+use super::Site;
+use crate::content::{Date, Page};
+use crate::output::Output;
 
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -23,10 +28,7 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// Absolute URL of a site path.
-pub fn absolute(base_url: &str, path: &str) -> String {
-    format!("{base_url}/{}", slug::encode_path(path))
-}
+pub use crate::render::views::absolute_url as absolute;
 
 pub struct FeedInfo<'a> {
     pub title: &'a str,
@@ -130,6 +132,94 @@ pub fn sitemap(base_url: &str, entries: &[(String, Option<Date>)]) -> String {
 
 pub fn robots(base_url: &str) -> String {
     format!("User-agent: *\nAllow: /\nSitemap: {base_url}/sitemap.xml\n")
+}
+
+/// Atom feeds (the site's and each section's) and the sitemap. A scoped build writes
+/// only the feeds that carry a changed page; the sitemap lists places and dates,
+/// which a scoped change leaves alone.
+pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<()> {
+    let lib = &site.lib;
+    let config = &site.config;
+    let dated = |prefix: &str| -> Vec<&Page> {
+        let mut v: Vec<&Page> = lib
+            .pages
+            .iter()
+            .filter(|p| p.doc.date.is_some() && p.doc.path.starts_with(prefix))
+            .collect();
+        v.sort_by(|a, b| {
+            b.doc
+                .date
+                .cmp(&a.doc.date)
+                .then(a.doc.title.cmp(&b.doc.title))
+        });
+        v.truncate(config.feed.limit);
+        v
+    };
+    out.write(
+        "atom.xml",
+        atom(
+            &FeedInfo {
+                title: &config.title,
+                base_url: &config.base_url,
+                feed_path: "atom.xml",
+                html_path: "",
+            },
+            &dated(""),
+        )
+        .as_bytes(),
+    )?;
+    for (si, s) in lib
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.parent.is_some())
+    {
+        if scope.is_some_and(|sc| !sc.sections.contains(&si)) {
+            continue;
+        }
+        let pages = dated(&s.doc.path);
+        if pages.is_empty() {
+            continue;
+        }
+        let feed_path = format!("{}atom.xml", s.doc.path);
+        let title = format!("{} | {}", s.doc.title, config.title);
+        out.write(
+            &feed_path,
+            atom(
+                &FeedInfo {
+                    title: &title,
+                    base_url: &config.base_url,
+                    feed_path: &feed_path,
+                    html_path: &s.doc.path,
+                },
+                &pages,
+            )
+            .as_bytes(),
+        )?;
+    }
+    if scope.is_some() {
+        return Ok(());
+    }
+    let mut entries: Vec<(String, Option<crate::content::Date>)> = Vec::new();
+    for s in &lib.sections {
+        entries.push((s.doc.path.clone(), s.doc.updated.or(s.doc.date)));
+    }
+    for p in &lib.pages {
+        entries.push((p.doc.path.clone(), p.doc.updated.or(p.doc.date)));
+    }
+    for tax in &site.taxonomies {
+        entries.push((tax.path(), None));
+        for t in &tax.terms {
+            entries.push((format!("{}{}/", tax.path(), t.slug), None));
+        }
+    }
+    entries.sort();
+    out.write(
+        "sitemap.xml",
+        sitemap(&config.base_url, &entries).as_bytes(),
+    )?;
+    out.write("robots.txt", robots(&config.base_url).as_bytes())?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! current delegation, evidence and team targets, checked against the model.
 
 pub mod model;
+pub(crate) mod outputs;
+mod scaffold;
 pub mod scorecard;
 
 use std::collections::BTreeMap;
@@ -15,7 +17,7 @@ use crate::content::{Document, Page};
 use crate::diagnostics::{Diagnostic, Span};
 use std::sync::Arc;
 
-use super::{Analysis, AnalyzeCx, ContentKind, Prepared};
+use super::{Analysis, AnalyzeCx, ContentKind, Pages, PrepareCx, Prepared, SiteRef};
 use crate::content::{Kind, KindData, Library};
 use crate::diagnostics::Diagnostics;
 use model::Model;
@@ -242,8 +244,8 @@ impl ContentKind for AssessmentKind {
         Some("maturity")
     }
 
-    fn prepare(&self, lib: &Library, diags: &Diagnostics) -> Option<Prepared> {
-        let model = load_model(lib, diags)?;
+    fn prepare(&self, cx: &PrepareCx<'_>, diags: &Diagnostics) -> Option<Prepared> {
+        let model = load_model(cx.lib, diags)?;
         Some(Prepared {
             cache_key: serde_json::to_vec(&model).unwrap_or_default(),
             state: Arc::new(model),
@@ -256,8 +258,55 @@ impl ContentKind for AssessmentKind {
         Analysis::data(a)
     }
 
-    fn link(&self, lib: &mut Library, diags: &Diagnostics) {
+    fn link(&self, lib: &mut Library, _cx: &super::LinkCx<'_>, diags: &Diagnostics) {
         duplicate_assessments(lib, diags);
+    }
+
+    fn page_context(&self, site: &SiteRef<'_>, _page: &Page, c: &mut tera::Context) {
+        c.insert("model", &site.lib.state::<Model>(KIND));
+    }
+
+    fn owns_section(&self, site: &SiteRef<'_>, si: usize) -> bool {
+        outputs::owns_section(site, si)
+    }
+
+    fn outputs(&self, site: &SiteRef<'_>, pages: &Pages<'_>) -> anyhow::Result<()> {
+        outputs::render(site, pages)
+    }
+
+    fn new_command(&self) -> Option<clap::Command> {
+        use clap::Arg;
+        Some(
+            clap::Command::new("assessment")
+                .about("A team self-assessment: `srekb new assessment --team payments`.")
+                .arg(
+                    Arg::new("team")
+                        .long("team")
+                        .value_name("TEAM")
+                        .required(true)
+                        .help("The team assessed (a slug: its folder under content/maturity/)."),
+                )
+                .arg(
+                    Arg::new("date")
+                        .long("date")
+                        .value_name("DATE")
+                        .help("Date of the assessment (default: today)."),
+                ),
+        )
+    }
+
+    fn scaffold(
+        &self,
+        cx: &super::scaffold::ScaffoldCx<'_>,
+        args: &clap::ArgMatches,
+    ) -> anyhow::Result<i32> {
+        let team = args.get_one::<String>("team").cloned().unwrap_or_default();
+        scaffold::assessment(cx, &team, args.get_one::<String>("date").cloned())
+    }
+
+    /// Scorecards show postmortem and runbook evidence beside the assessments.
+    fn outputs_read(&self) -> Vec<Kind> {
+        vec![KIND, super::postmortem::KIND, super::runbook::KIND]
     }
 }
 

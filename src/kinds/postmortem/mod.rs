@@ -4,20 +4,22 @@
 //! (draft → in-review → reviewed → closed), blameless-language hints, and the
 //! derived durations that the reports aggregate.
 
+pub(crate) mod outputs;
+mod scaffold;
+
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Analysis, AnalyzeCx, ContentKind, Replacements, SearchFields};
+use super::{Analysis, AnalyzeCx, ContentKind, Fragments, Pages, SearchFields, SiteRef};
 use crate::config::SiteConfig;
 use crate::content::frontmatter::one_or_many;
 use crate::content::{Date, Document, Kind, KindData, Library, Page, Target};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::markdown::links::{self, Resolved};
 use crate::markdown::outline::{self, Cell, Section};
-use crate::render::escape_html;
 
 /// PagerDuty's lifecycle; checks get stricter further along.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
@@ -295,10 +297,6 @@ const SECTION_ALIASES: &[(&str, &[&str])] = &[
     ),
 ];
 
-pub fn section_ids() -> impl Iterator<Item = &'static str> {
-    SECTION_ALIASES.iter().map(|(id, _)| *id)
-}
-
 /// Lower-case, without numbering ("1. ", "１．") or trailing punctuation.
 fn normalize_heading(s: &str) -> String {
     let t = s.trim();
@@ -480,7 +478,7 @@ pub fn analyze(
     lib: &Library,
     config: &SiteConfig,
     today: NaiveDate,
-) -> (Postmortem, Replacements, Vec<Diagnostic>) {
+) -> (Postmortem, Fragments, Vec<Diagnostic>) {
     let mut cx = Ctx {
         page,
         config,
@@ -1051,7 +1049,7 @@ pub fn analyze(
         }
     }
 
-    // Render the parsed tables ourselves: the first action table and timeline table.
+    // The theme renders the parsed tables: the first action table and timeline table.
     let mut out = Vec::new();
     let mut action_done = false;
     let mut timeline_done = false;
@@ -1062,10 +1060,10 @@ pub fn analyze(
                 .any(|s| s.tables.iter().any(|t| t.range == range))
         });
         if in_actions && !action_done {
-            out.push((range, action_table_html(&pm)));
+            out.push((range, ACTIONS_TEMPLATE));
             action_done = true;
         } else if !in_actions && !timeline_done {
-            out.push((range, timeline_html(&pm)));
+            out.push((range, TIMELINE_TEMPLATE));
             timeline_done = true;
         }
     }
@@ -1132,55 +1130,9 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
     }
 }
 
-fn opt(s: &Option<String>) -> String {
-    s.as_deref().map(escape_html).unwrap_or_default()
-}
-
-fn action_table_html(pm: &Postmortem) -> String {
-    let mut h = String::from("<div class=\"table-wrap\"><table class=\"action-items\"><thead><tr><th>アクション / Action</th><th>種類</th><th>優先度</th><th>担当</th><th>期限</th><th>チケット</th><th>状態</th></tr></thead><tbody>\n");
-    for a in &pm.action_items {
-        let status = match a.status {
-            ActionStatus::Open => "open",
-            ActionStatus::InProgress => "in-progress",
-            ActionStatus::Done => "done",
-            ActionStatus::WontFix => "wont-fix",
-        };
-        let due = a.due.map(|d| d.to_string()).unwrap_or_default();
-        h.push_str(&format!(
-            "<tr class=\"ai-{status}{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td><span class=\"ai-status ai-status-{status}\">{status}</span></td></tr>\n",
-            if a.overdue { " ai-overdue" } else { "" },
-            escape_html(&a.action),
-            opt(&a.kind),
-            opt(&a.priority),
-            opt(&a.owner),
-            escape_html(&due),
-            if a.overdue { " <span class=\"badge badge-overdue\">overdue</span>" } else { "" },
-            opt(&a.ticket),
-        ));
-    }
-    h.push_str("</tbody></table></div>\n");
-    h
-}
-
-fn timeline_html(pm: &Postmortem) -> String {
-    let mut h = String::from("<ol class=\"timeline\">\n");
-    for e in &pm.timeline {
-        let dt = e.at.map(|d| d.at.to_rfc3339()).unwrap_or_default();
-        let marks = e.marks.map(|m| format!(" tl-{m}")).unwrap_or_default();
-        let label = e
-            .marks
-            .map(|m| format!("<span class=\"tl-mark\">{m}</span>"))
-            .unwrap_or_default();
-        h.push_str(&format!(
-            "<li class=\"tl-entry{marks}\"><time datetime=\"{}\">{}</time>{label}<span class=\"tl-text\">{}</span></li>\n",
-            escape_html(&dt),
-            escape_html(&e.when),
-            escape_html(&e.text)
-        ));
-    }
-    h.push_str("</ol>\n");
-    h
-}
+/// The theme's templates that replace the body's action-item and timeline tables.
+const ACTIONS_TEMPLATE: &str = "partials/pm-actions.html";
+const TIMELINE_TEMPLATE: &str = "partials/pm-timeline.html";
 
 /// `kind = "postmortem"`.
 pub const KIND: Kind = Kind::named("postmortem");
@@ -1203,12 +1155,64 @@ impl ContentKind for PostmortemKind {
         cx: &AnalyzeCx<'_>,
         diags: &crate::diagnostics::Diagnostics,
     ) -> Analysis {
-        let (pm, replacements, ds) = analyze(page, cx.lib, cx.config, cx.today);
+        let (pm, fragments, ds) = analyze(page, cx.lib, cx.config, cx.today);
         diags.extend(ds);
         Analysis {
             data: Box::new(pm),
-            replacements,
+            fragments,
         }
+    }
+
+    fn fragment_context(&self, page: &Page, c: &mut tera::Context) {
+        c.insert("pm", &page.data::<Postmortem>());
+    }
+
+    fn section_context(
+        &self,
+        site: &SiteRef<'_>,
+        renderer: &crate::render::Renderer,
+        si: usize,
+        c: &mut tera::Context,
+    ) {
+        outputs::index_context(site, renderer, c, si);
+    }
+
+    fn outputs(&self, site: &SiteRef<'_>, pages: &Pages<'_>) -> anyhow::Result<()> {
+        outputs::render(site, pages)?;
+        outputs::write_json(site, pages.out)
+    }
+
+    fn new_command(&self) -> Option<clap::Command> {
+        use clap::{Arg, ArgAction};
+        Some(
+            clap::Command::new("postmortem")
+                .about("A postmortem: `srekb new postmortem \"決済APIのタイムアウト多発\" --severity SEV2 --service payments-api`.")
+                .arg(Arg::new("title").value_name("TITLE").required(true).help("Title of the incident."))
+                .arg(Arg::new("slug").long("slug").value_name("SLUG").help("File name part after the date (default: from the title)."))
+                .arg(Arg::new("severity").long("severity").value_name("SEVERITY").help("Severity (one of `[postmortem] severities`)."))
+                .arg(Arg::new("service").long("service").value_name("SERVICES").action(ArgAction::Append).help("Affected service (repeatable).")),
+        )
+    }
+
+    fn scaffold(
+        &self,
+        cx: &super::scaffold::ScaffoldCx<'_>,
+        args: &clap::ArgMatches,
+    ) -> anyhow::Result<i32> {
+        let s = |id: &str| args.get_one::<String>(id).cloned();
+        let services: Vec<String> = args
+            .get_many::<String>("service")
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        scaffold::postmortem(
+            cx,
+            &s("title").unwrap_or_default(),
+            s("slug"),
+            s("severity"),
+            services,
+        )
     }
 
     fn search_fields<'a>(&self, page: &'a Page) -> SearchFields<'a> {

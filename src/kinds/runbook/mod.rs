@@ -3,6 +3,8 @@
 //! alert (`/runbooks/alerts/<AlertName>/`) for Prometheus' `runbook_url`.
 
 pub mod alert_rules;
+pub(crate) mod outputs;
+mod scaffold;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ use crate::content::frontmatter::one_or_many;
 use std::collections::BTreeMap;
 
 use super::postmortem::Postmortem;
-use super::{Analysis, AnalyzeCx, ContentKind, SearchFields};
+use super::{Analysis, AnalyzeCx, ContentKind, Pages, PrepareCx, Prepared, SearchFields, SiteRef};
 use crate::content::{slug, Date, Kind, KindData, Library, Page, Target};
 use crate::diagnostics::Diagnostics;
 use crate::diagnostics::{Diagnostic, Span};
@@ -167,6 +169,11 @@ pub fn analyze(page: &Page, config: &SiteConfig, today: NaiveDate) -> (Runbook, 
 /// `kind = "runbook"`.
 pub const KIND: Kind = Kind::named("runbook");
 
+/// The alerting rules configured for the site (the runbook kind's prepared state).
+pub struct RuleSet {
+    pub rules: Vec<alert_rules::Rule>,
+}
+
 /// The runbook kind: what to do when an alert fires.
 pub struct RunbookKind;
 
@@ -179,13 +186,73 @@ impl ContentKind for RunbookKind {
         Some("runbooks")
     }
 
+    /// The alerting rules of `[runbook] alert_rules`, read once per build for the
+    /// coverage report and the rule checks (page analysis does not depend on them).
+    fn prepare(&self, cx: &PrepareCx<'_>, diags: &Diagnostics) -> Option<Prepared> {
+        let mut rules = Vec::new();
+        for f in &cx.config.runbook.alert_rules {
+            match alert_rules::load(&cx.root.join(f), std::path::Path::new(f)) {
+                Ok(r) => rules.extend(r),
+                Err(d) => diags.push(*d),
+            }
+        }
+        Some(Prepared {
+            state: std::sync::Arc::new(RuleSet { rules }),
+            cache_key: Vec::new(),
+        })
+    }
+
+    fn check(&self, site: &SiteRef<'_>, diags: &Diagnostics) {
+        if let Some(set) = site.lib.state::<RuleSet>(KIND) {
+            outputs::check_rules(site, &set.rules, false, diags);
+        }
+    }
+
+    fn outputs(&self, site: &SiteRef<'_>, pages: &Pages<'_>) -> anyhow::Result<()> {
+        outputs::render(site, pages)?;
+        outputs::write_json(site, pages.out)
+    }
+
+    fn new_command(&self) -> Option<clap::Command> {
+        use clap::{Arg, ArgAction};
+        Some(
+            clap::Command::new("runbook")
+                .about("A runbook: `srekb new runbook \"PostgreSQL レプリケーション遅延\" --service payments-db --alert PostgresReplicationLag`.")
+                .arg(Arg::new("title").value_name("TITLE").required(true).help("Title of the runbook."))
+                .arg(Arg::new("service").long("service").value_name("SERVICE").help("The service the runbook is for."))
+                .arg(Arg::new("alert").long("alert").value_name("ALERTS").action(ArgAction::Append).help("Alert name (repeatable)."))
+                .arg(Arg::new("slug").long("slug").value_name("SLUG").help("File name (default: from the title).")),
+        )
+    }
+
+    fn scaffold(
+        &self,
+        cx: &super::scaffold::ScaffoldCx<'_>,
+        args: &clap::ArgMatches,
+    ) -> anyhow::Result<i32> {
+        let s = |id: &str| args.get_one::<String>(id).cloned();
+        let alerts: Vec<String> = args
+            .get_many::<String>("alert")
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        scaffold::runbook(
+            cx,
+            &s("title").unwrap_or_default(),
+            s("service"),
+            alerts,
+            s("slug"),
+        )
+    }
+
     fn analyze(&self, page: &Page, cx: &AnalyzeCx<'_>, diags: &Diagnostics) -> Analysis {
         let (rb, ds) = analyze(page, cx.config, cx.today);
         diags.extend(ds);
         Analysis::data(rb)
     }
 
-    fn link(&self, lib: &mut Library, diags: &Diagnostics) {
+    fn link(&self, lib: &mut Library, _cx: &super::LinkCx<'_>, diags: &Diagnostics) {
         duplicate_alerts(lib, diags);
         runbook_backlinks(lib);
     }

@@ -12,7 +12,8 @@ use crate::content::{
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::kinds::postmortem::Postmortem;
 use crate::kinds::runbook::Runbook;
-use crate::kinds::{Analysis, AnalyzeCx, ContentKind, SearchFields};
+use crate::kinds::scaffold::ScaffoldCx;
+use crate::kinds::{Analysis, AnalyzeCx, ContentKind, LinkCx, Pages, SearchFields, SiteRef};
 
 use super::catalog::{self, PmRef};
 use super::model::{At, Problem};
@@ -39,15 +40,50 @@ impl ContentKind for SloKind {
         Analysis::data(data)
     }
 
-    fn link_at(
-        &self,
-        lib: &mut Library,
-        config: &SiteConfig,
-        today: chrono::NaiveDate,
-        diags: &Diagnostics,
-    ) {
+    fn link(&self, lib: &mut Library, cx: &LinkCx<'_>, diags: &Diagnostics) {
         expand_openslo(lib, diags);
-        link_all(lib, config, today, diags);
+        link_all(lib, cx.config, cx.today, diags);
+    }
+
+    /// `slos.json` at the site root: every SLO with its budget, burn and links.
+    fn outputs(&self, site: &SiteRef<'_>, pages: &Pages<'_>) -> anyhow::Result<()> {
+        match json(site.lib, &site.config.base_url) {
+            Some(bytes) => pages.out.write("slos.json", &bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// Budgets are charged with postmortems and alerts looked up in runbooks.
+    fn outputs_read(&self) -> Vec<Kind> {
+        vec![
+            KIND,
+            crate::kinds::postmortem::KIND,
+            crate::kinds::runbook::KIND,
+        ]
+    }
+
+    fn new_command(&self) -> Option<clap::Command> {
+        use clap::{Arg, ArgAction};
+        Some(
+            clap::Command::new("slo")
+                .about("A service level objective: `srekb new slo \"チェックアウトの成功率\" --service payments-api --alert CheckoutErrorBudgetBurn`.")
+                .arg(Arg::new("title").value_name("TITLE").required(true).help("Title of the SLO."))
+                .arg(Arg::new("service").long("service").value_name("SERVICE").required(true).help("The service the objective covers."))
+                .arg(Arg::new("alert").long("alert").value_name("ALERTS").action(ArgAction::Append).help("Alert that guards the SLO (repeatable)."))
+                .arg(Arg::new("slug").long("slug").value_name("SLUG").help("File name, also the SLO's name in postmortems' `slos` (default: from the title).")),
+        )
+    }
+
+    fn scaffold(&self, cx: &ScaffoldCx<'_>, args: &clap::ArgMatches) -> anyhow::Result<i32> {
+        let s = |id: &str| args.get_one::<String>(id).cloned().unwrap_or_default();
+        let alerts: Vec<String> = args
+            .get_many::<String>("alert")
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        let slug = args.get_one::<String>("slug").cloned();
+        super::scaffold::create(cx, &s("title"), &s("service"), &alerts, slug)
     }
 
     fn search_fields<'a>(&self, page: &'a Page) -> SearchFields<'a> {

@@ -1,7 +1,40 @@
 //! `srekb new slo "<title>" --service S`: a page with every key present and a word of
 //! guidance on each, in the site's language.
 
+use anyhow::{bail, Result};
+
 use super::model::Meta;
+use crate::config::Language;
+use crate::kinds::scaffold::{create_new, plain_segment, section_dir, ScaffoldCx};
+
+/// Writes the new SLO page under the SLO section and prints its path.
+pub(crate) fn create(
+    cx: &ScaffoldCx<'_>,
+    title: &str,
+    service: &str,
+    alerts: &[String],
+    slug: Option<String>,
+) -> Result<i32> {
+    for a in alerts {
+        if !crate::kinds::runbook::valid_alert_name(a) {
+            bail!("`{a}` is not a valid Prometheus alert name");
+        }
+    }
+    if let Some(s) = &slug {
+        plain_segment("--slug", s)?;
+    }
+    let dir = section_dir(cx.config, super::KIND, "slos");
+    let slug = crate::content::slug::path_segment(slug.as_deref().unwrap_or(title));
+    let file = cx
+        .root
+        .join("content")
+        .join(&dir)
+        .join(format!("{slug}.md"));
+    let ja = cx.config.language == Language::Ja;
+    create_new(&file, &text(title, service, alerts, ja))?;
+    println!("Created {}", file.display());
+    Ok(0)
+}
 
 fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()

@@ -193,6 +193,7 @@ impl Window {
     }
 
     /// Length in minutes of the window containing `now`.
+    #[cfg(test)]
     pub fn minutes(&self, now: DateTime<FixedOffset>) -> i64 {
         let (s, e) = self.bounds(now);
         (e - s).num_minutes()

@@ -7,21 +7,20 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{out_file, Ctx, Site};
 use crate::content::Page;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::kinds::runbook::alert_rules::Rule;
 use crate::kinds::runbook::Runbook;
 use crate::markdown::links;
 use crate::output::Output;
+use crate::render::site::{out_file, Pages, SiteRef};
 use crate::render::views;
-use crate::render::Renderer;
 
-fn rb_section(site: &Site) -> Option<usize> {
-    super::top_section(site, crate::kinds::runbook::KIND)
+fn rb_section(site: &SiteRef<'_>) -> Option<usize> {
+    site.top_section(crate::kinds::runbook::KIND)
 }
 
-fn runbooks(site: &Site) -> Vec<(&Page, &Runbook)> {
+fn runbooks<'a>(site: &SiteRef<'a>) -> Vec<(&'a Page, &'a Runbook)> {
     let mut v: Vec<(&Page, &Runbook)> = site
         .lib
         .pages
@@ -39,7 +38,7 @@ pub fn alert_segment(alert: &str) -> String {
 }
 
 /// Site path of an alert's stable page.
-pub fn alert_path(site: &Site, alert: &str) -> Option<String> {
+pub fn alert_path(site: &SiteRef<'_>, alert: &str) -> Option<String> {
     let si = rb_section(site)?;
     Some(format!(
         "{}alerts/{}/",
@@ -64,7 +63,7 @@ struct AlertEntry<'a> {
     stale: bool,
 }
 
-fn entries<'a>(site: &'a Site, rbs: &[(&'a Page, &'a Runbook)]) -> Vec<AlertEntry<'a>> {
+fn entries<'a>(site: &'a SiteRef<'a>, rbs: &[(&'a Page, &'a Runbook)]) -> Vec<AlertEntry<'a>> {
     let mut v = Vec::new();
     for (p, rb) in rbs {
         for a in &rb.alerts {
@@ -74,10 +73,10 @@ fn entries<'a>(site: &'a Site, rbs: &[(&'a Page, &'a Runbook)]) -> Vec<AlertEntr
             v.push(AlertEntry {
                 alert: a,
                 href: views::href(&path),
-                url: super::feeds::absolute(&site.config.base_url, &path),
+                url: site.url(&path),
                 runbook: &p.doc.title,
                 runbook_href: views::href(&p.doc.path),
-                runbook_url: super::feeds::absolute(&site.config.base_url, &p.doc.path),
+                runbook_url: site.url(&p.doc.path),
                 service: rb.service.as_deref(),
                 owner: rb.owner.as_deref(),
                 severity: rb.severity.as_deref(),
@@ -89,24 +88,22 @@ fn entries<'a>(site: &'a Site, rbs: &[(&'a Page, &'a Runbook)]) -> Vec<AlertEntr
     v
 }
 
-pub(crate) fn render(
-    site: &Site,
-    renderer: &Renderer,
-    ctx: &Ctx<'_>,
-    out: &Output,
-    diags: &Diagnostics,
-    home: &str,
-) -> Result<()> {
+pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
     let Some(si) = rb_section(site) else {
         return Ok(());
     };
+    let rules: &[Rule] = site
+        .lib
+        .state::<super::RuleSet>(super::KIND)
+        .map_or(&[], |s| &s.rules);
     let section = &site.lib.sections[si];
     let base = section.doc.path.clone();
     let rbs = runbooks(site);
     let all = entries(site, &rbs);
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        super::render_page(renderer, out, diags, template, c, file)
+        pages.render(template, c, file)
     };
     let crumbs = |extra: &[(&str, String)]| {
         let mut t: Vec<(&str, &str)> = vec![(&section.doc.title, &base)];
@@ -147,8 +144,7 @@ pub(crate) fn render(
         runbook: Option<&'a str>,
         href: Option<String>,
     }
-    let rows: Vec<Row> = site
-        .rules
+    let rows: Vec<Row> = rules
         .iter()
         .map(|r| Row {
             alert: &r.alert,
@@ -173,9 +169,8 @@ pub(crate) fn render(
         .iter()
         .map(|(s, (total, with))| serde_json::json!({ "severity": s, "total": total, "covered": with, "missing": total - with, "percent": if *total == 0 { 100 } else { with * 100 / total } }))
         .collect();
-    let known: std::collections::BTreeSet<&str> =
-        site.rules.iter().map(|r| r.alert.as_str()).collect();
-    let orphaned: Vec<&AlertEntry> = if site.rules.is_empty() {
+    let known: std::collections::BTreeSet<&str> = rules.iter().map(|r| r.alert.as_str()).collect();
+    let orphaned: Vec<&AlertEntry> = if rules.is_empty() {
         Vec::new()
     } else {
         all.iter().filter(|e| !known.contains(e.alert)).collect()
@@ -200,7 +195,7 @@ pub(crate) fn render(
     Ok(())
 }
 
-pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
+pub(crate) fn write_json(site: &SiteRef<'_>, out: &Output) -> Result<()> {
     let Some(si) = rb_section(site) else {
         return Ok(());
     };
@@ -216,7 +211,7 @@ pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
 
 /// Alerts in rule files without a runbook, `runbook_url`s that point elsewhere, and
 /// runbooks for alerts that no rule defines. `as_errors` for `check --alert-rules`.
-pub fn check_rules(site: &Site, rules: &[Rule], as_errors: bool, diags: &Diagnostics) {
+pub fn check_rules(site: &SiteRef<'_>, rules: &[Rule], as_errors: bool, diags: &Diagnostics) {
     let mk = |code: &'static str, msg: String| {
         if as_errors {
             Diagnostic::error(code, msg)
@@ -248,9 +243,9 @@ pub fn check_rules(site: &Site, rules: &[Rule], as_errors: bool, diags: &Diagnos
             ),
             Some(page) => {
                 let stable = alert_path(site, &r.alert)
-                    .map(|p| super::feeds::absolute(base, &p))
+                    .map(|p| crate::render::views::absolute_url(base, &p))
                     .unwrap_or_default();
-                let direct = super::feeds::absolute(base, &page.doc.path);
+                let direct = crate::render::views::absolute_url(base, &page.doc.path);
                 match &r.runbook_url {
                     Some(_) if r.url_matches(&[&stable, &direct], url_base) => {}
                     Some(u) => diags.push(

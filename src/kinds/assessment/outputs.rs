@@ -7,19 +7,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{out_file, Ctx, Site};
 use crate::content::Page;
-use crate::diagnostics::Diagnostics;
 use crate::kinds::assessment::scorecard::{self, Scorecard};
 use crate::kinds::assessment::Assessment;
 use crate::markdown::links;
-use crate::output::Output;
 use crate::render::charts;
+use crate::render::site::{out_file, Pages, SiteRef};
 use crate::render::views;
-use crate::render::Renderer;
 
 /// The top-level section of assessments, when the site has a model.
-pub(crate) fn maturity_section(site: &Site) -> Option<usize> {
+pub(crate) fn maturity_section(site: &SiteRef<'_>) -> Option<usize> {
     site.lib
         .state::<crate::kinds::assessment::model::Model>(crate::kinds::assessment::KIND)?;
     site.lib.sections.iter().position(|s| {
@@ -30,14 +27,14 @@ pub(crate) fn maturity_section(site: &Site) -> Option<usize> {
 }
 
 /// Whether the maturity module renders this section (instead of the section template).
-pub(crate) fn owns_section(site: &Site, si: usize) -> bool {
+pub(crate) fn owns_section(site: &SiteRef<'_>, si: usize) -> bool {
     site.lib
         .state::<crate::kinds::assessment::model::Model>(crate::kinds::assessment::KIND)
         .is_some()
         && site.lib.sections[si].kind == crate::kinds::assessment::KIND
 }
 
-fn by_team(site: &Site) -> BTreeMap<String, Vec<(&Page, &Assessment)>> {
+fn by_team<'a>(site: &SiteRef<'a>) -> BTreeMap<String, Vec<(&'a Page, &'a Assessment)>> {
     let mut m: BTreeMap<String, Vec<(&Page, &Assessment)>> = BTreeMap::new();
     for p in &site.lib.pages {
         if let Some(a) = p.data::<crate::kinds::assessment::Assessment>() {
@@ -56,15 +53,9 @@ struct Axis<'a> {
     name: &'a str,
 }
 
-pub(crate) fn render(
-    site: &Site,
-    renderer: &Renderer,
-    ctx: &Ctx<'_>,
-    out: &Output,
-    diags: &Diagnostics,
-    home: &str,
-    today: chrono::NaiveDate,
-) -> Result<()> {
+pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
+    let today = site.today;
     let (Some(si), Some(model)) = (
         maturity_section(site),
         site.lib
@@ -76,7 +67,7 @@ pub(crate) fn render(
     let base = section.doc.path.clone();
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        super::render_page(renderer, out, diags, template, c, file)
+        pages.render(template, c, file)
     };
     let axes: Vec<Axis> = model
         .assessed()
@@ -91,7 +82,7 @@ pub(crate) fn render(
     for (team, list) in &teams {
         let card = scorecard::team(
             model,
-            &site.lib,
+            site.lib,
             team,
             list,
             today,
@@ -240,7 +231,7 @@ pub(crate) fn render(
     let mut c = ctx.base(&base, &root, &config.base_url);
     c.insert(
         "section",
-        &views::section_view(&site.lib, si, &site.taxonomies),
+        &views::section_view(site.lib, si, site.taxonomies),
     );
     c.insert("model", model);
     c.insert("axes", &axes);
@@ -253,7 +244,7 @@ pub(crate) fn render(
     c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
     c.insert(
         "breadcrumbs",
-        &views::breadcrumbs(&site.lib, Some(si), home, None),
+        &views::breadcrumbs(site.lib, Some(si), home, None),
     );
     render_to("maturity-org.html", &c, &out_file(&base))?;
 

@@ -7,22 +7,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{out_file, Ctx, Site};
 use crate::content::{slug, Page};
-use crate::diagnostics::Diagnostics;
 use crate::kinds::postmortem::{DetectionSource, Postmortem, Status};
 use crate::markdown::links;
 use crate::output::Output;
 use crate::render::charts::{self, median_p90, Series};
+use crate::render::site::{out_file, Pages, SiteRef};
 use crate::render::views;
 use crate::render::Renderer;
 
 /// The section holding postmortems (the first one of that kind).
-fn pm_section(site: &Site) -> Option<usize> {
-    super::top_section(site, crate::kinds::postmortem::KIND)
+fn pm_section(site: &SiteRef<'_>) -> Option<usize> {
+    site.top_section(crate::kinds::postmortem::KIND)
 }
 
-fn postmortems(site: &Site) -> Vec<(&Page, &Postmortem)> {
+fn postmortems<'a>(site: &SiteRef<'a>) -> Vec<(&'a Page, &'a Postmortem)> {
     let mut v: Vec<(&Page, &Postmortem)> = site
         .lib
         .pages
@@ -75,14 +74,8 @@ fn month_range(pms: &[(&Page, &Postmortem)]) -> Vec<String> {
     out
 }
 
-pub(crate) fn render(
-    site: &Site,
-    renderer: &Renderer,
-    ctx: &Ctx<'_>,
-    out: &Output,
-    diags: &Diagnostics,
-    home: &str,
-) -> Result<()> {
+pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
     let Some(si) = pm_section(site) else {
         return Ok(());
     };
@@ -91,7 +84,7 @@ pub(crate) fn render(
     let pms = postmortems(site);
     let config = &site.config;
     let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        super::render_page(renderer, out, diags, template, c, file)
+        pages.render(template, c, file)
     };
     let crumbs =
         |title: &str, path: &str| views::trail(home, &[(&section.doc.title, &base), (title, path)]);
@@ -181,14 +174,14 @@ pub(crate) fn render(
         }
         v
     };
-    let section_view = views::section_view(&site.lib, si, &site.taxonomies);
+    let section_view = views::section_view(site.lib, si, site.taxonomies);
     for (group, values) in &groups {
         for (value, label) in values {
             let path = format!("{base}{group}/{value}/");
             let list: Vec<_> = pms
                 .iter()
                 .filter(|(p, pm)| matches(group, value, p, pm))
-                .map(|(p, _)| views::page_ref(p, &site.taxonomies))
+                .map(|(p, _)| views::page_ref(p, site.taxonomies))
                 .collect();
             let root = links::root_prefix(&path);
             let mut c = ctx.base(&path, &root, &config.base_url);
@@ -268,7 +261,12 @@ pub(crate) fn render(
 }
 
 /// Filters for the section's own index page.
-pub(crate) fn index_context(site: &Site, renderer: &Renderer, c: &mut tera::Context, si: usize) {
+pub(crate) fn index_context(
+    site: &SiteRef<'_>,
+    renderer: &Renderer,
+    c: &mut tera::Context,
+    si: usize,
+) {
     if pm_section(site) != Some(si) {
         return;
     }
@@ -276,7 +274,7 @@ pub(crate) fn index_context(site: &Site, renderer: &Renderer, c: &mut tera::Cont
     let base = &site.lib.sections[si].doc.path;
     let list: Vec<_> = pms
         .iter()
-        .map(|(p, _)| views::page_ref(p, &site.taxonomies))
+        .map(|(p, _)| views::page_ref(p, site.taxonomies))
         .collect();
     c.insert("pm_pages", &list);
     let mut filters = Vec::new();
@@ -385,7 +383,7 @@ struct Report {
     review_rows: Vec<serde_json::Value>,
 }
 
-fn report(site: &Site, renderer: &Renderer, pms: &[(&Page, &Postmortem)]) -> Report {
+fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)]) -> Report {
     let sevs = &site.config.postmortem.severities;
     let months = month_range(pms);
     let month_of = |p: &Page, pm: &Postmortem| pm.month(p.doc.date);
@@ -665,7 +663,7 @@ fn report(site: &Site, renderer: &Renderer, pms: &[(&Page, &Postmortem)]) -> Rep
 }
 
 /// `postmortems.json`: every postmortem with its front matter and derived metrics.
-pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
+pub(crate) fn write_json(site: &SiteRef<'_>, out: &Output) -> Result<()> {
     #[derive(Serialize)]
     struct Entry<'a> {
         title: &'a str,
@@ -683,7 +681,7 @@ pub(crate) fn write_json(site: &Site, out: &Output) -> Result<()> {
         .iter()
         .map(|(p, pm)| Entry {
             title: &p.doc.title,
-            url: super::feeds::absolute(&site.config.base_url, &p.doc.path),
+            url: site.url(&p.doc.path),
             path: format!("/{}", p.doc.path),
             date: p.doc.date.map(|d| d.to_string_short()),
             pm,

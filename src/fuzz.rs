@@ -3,15 +3,15 @@
 //! care about, plus arbitrary Unicode. Properties: no panic, and with raw HTML off no
 //! `<script` or `javascript:` href ever reaches the output.
 //!
-//! `PROPTEST_CASES=100000 cargo test --release --test fuzz` for a long run.
+//! `PROPTEST_CASES=100000 cargo test --release --lib fuzz` for a long run.
 
 use std::path::{Path, PathBuf};
 
+use crate::config::SiteConfig;
+use crate::content::frontmatter::{self, FrontMatter};
+use crate::content::{Date, Document, FmLocation, Library, Page};
+use crate::markdown::{self, outline};
 use proptest::prelude::*;
-use srekb::config::SiteConfig;
-use srekb::content::frontmatter::{self, FrontMatter};
-use srekb::content::{Date, Document, FmLocation, Library, Page};
-use srekb::markdown::{self, outline};
 
 const TOKENS: &[&str] = &[
     "{{< ref \"a.md\" >}}",
@@ -213,7 +213,6 @@ fn render(body: &str, config: &SiteConfig) -> String {
         source: Path::new("content/a.md"),
         text: body,
         body_start: 0,
-        body_line: 0,
         rel: "a.md",
         path: "a/",
         copy_label: "copy",
@@ -249,16 +248,16 @@ proptest! {
             Ok(split) => match frontmatter::parse(&split) {
                 Err(e) => prop_assert!(e.span.line >= 1 && e.span.line <= lines, "{e:?} in {text:?}"),
                 Ok(map) => {
-                    if let Ok(node) = srekb::content::yaml::parse(split.raw) {
+                    if let Ok(node) = crate::content::yaml::parse(split.raw) {
                         if split.format == frontmatter::Format::Yaml {
-                            prop_assert!(srekb::content::yaml::duplicates(&node).is_empty());
+                            prop_assert!(crate::content::yaml::duplicates(&node).is_empty());
                         }
                     }
                     let _ = FrontMatter::from_map(map, &split);
                 }
             },
         }
-        if let Err(e) = srekb::content::yaml::parse_all(&text) {
+        if let Err(e) = crate::content::yaml::parse_all(&text) {
             prop_assert!(e.span.line >= 1 && e.span.line <= lines + 1, "{e:?}");
         }
     }
@@ -302,10 +301,10 @@ proptest! {
     fn postmortem_analysis_never_panics(body in soup(), window in prop::sample::select(&["", "started_at = 2025-05-12T10:00:00+09:00\nresolved_at = 2025-05-12T09:00:00+09:00\n", "detected_at = \"x\"\n", "status = \"closed\"\n[detection]\nsource = 1\n"][..])) {
         let text = format!("+++\ntitle = \"t\"\ndate = 2025-05-12\n{window}+++\n{body}");
         if let Some(doc) = doc_from(&text) {
-            let page = Page { doc, kind: srekb::kinds::postmortem::KIND, section: 0, slug: "x".into(), data: Default::default(), replacements: Vec::new() };
+            let page = Page { doc, kind: crate::kinds::postmortem::KIND, section: 0, slug: "x".into(), data: Default::default(), replacements: Vec::new() };
             let lib = Library::default();
             let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-            let (_, replacements, diags) = srekb::kinds::postmortem::analyze(&page, &lib, &SiteConfig::default(), today);
+            let (_, replacements, diags) = crate::kinds::postmortem::analyze(&page, &lib, &SiteConfig::default(), today);
             for (r, _) in replacements {
                 prop_assert!(r.end <= page.doc.body().len());
             }
@@ -318,10 +317,10 @@ proptest! {
     #[test]
     fn dates_slugs_and_spans_never_panic(s in soup(), off in 0usize..400) {
         let _ = Date::parse(&s, SiteConfig::default().offset());
-        let _ = srekb::content::slug::anchor(&s);
-        prop_assert!(!srekb::content::slug::path_segment(&s).is_empty());
-        let span = srekb::diagnostics::Span::from_offset(&s, off);
+        let _ = crate::content::slug::anchor(&s);
+        prop_assert!(!crate::content::slug::path_segment(&s).is_empty());
+        let span = crate::diagnostics::Span::from_offset(&s, off);
         prop_assert!(span.line >= 1 && span.col >= 1);
-        let _ = srekb::kinds::postmortem::section_id(&s, &SiteConfig::default());
+        let _ = crate::kinds::postmortem::section_id(&s, &SiteConfig::default());
     }
 }

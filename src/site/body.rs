@@ -1,0 +1,139 @@
+//! The markdown stage: every document's body to HTML, in parallel, with the kinds'
+//! fragments in place of the ranges they replace; `serve` reuses unchanged ones.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::{BuildCache, Site};
+use crate::content::Target;
+use crate::diagnostics::Diagnostics;
+use crate::markdown;
+
+/// Markdown → HTML for every document, in parallel.
+pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnostics) {
+    // Sections without an index file take their title from the UI strings.
+    if let Some(r) = &site.renderer {
+        for s in &mut site.lib.sections {
+            if !s.has_index_file {
+                if s.parent.is_none() {
+                    s.doc.title = site.config.title.clone();
+                } else {
+                    let key = format!("section.{}", s.dir.rsplit('/').next().unwrap_or(""));
+                    if let Some(title) = r.lookup(&key) {
+                        s.doc.title = title.to_string();
+                    }
+                }
+            }
+        }
+    }
+    let empty: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let copy_label = site
+        .renderer
+        .as_ref()
+        .map_or("Copy", |r| r.t("copy"))
+        .to_string();
+    let lib = &site.lib;
+    let config = &site.config;
+    let targets: Vec<Target> = lib.targets().collect();
+    // What every document's HTML depends on besides its own text: the config, the
+    // theme's copy label, and where every other document is (link resolution).
+    let site_key = cache.map(|_| {
+        let mut h = blake3::Hasher::new();
+        h.update(format!("{config:?}").as_bytes());
+        h.update(copy_label.as_bytes());
+        let mut rels: Vec<(&String, String)> = lib
+            .by_rel
+            .iter()
+            .map(|(k, t)| (k, lib.doc(*t).path.clone()))
+            .collect();
+        rels.sort();
+        for (k, p) in rels {
+            h.update(k.as_bytes());
+            h.update(p.as_bytes());
+        }
+        let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
+        assets.sort();
+        h.update(format!("{assets:?}").as_bytes());
+        h.finalize()
+    });
+    let cached = cache.map(|c| c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
+    let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>)> = targets
+        .par_iter()
+        .filter_map(|&t| {
+            let doc = lib.doc(t);
+            if doc.rel.is_empty() {
+                return None;
+            }
+            let replacements = match t {
+                Target::Page(p) => &lib.pages[p].replacements,
+                Target::Section(_) => &empty,
+            };
+            let key = site_key.map(|k| {
+                let mut h = blake3::Hasher::new();
+                h.update(k.as_bytes());
+                h.update(doc.text.as_bytes());
+                h.update(doc.title.as_bytes());
+                h.update(doc.path.as_bytes());
+                h.update(format!("{replacements:?}").as_bytes());
+                h.finalize()
+            });
+            if let (Some(key), Some(map)) = (key, cached.as_ref()) {
+                if let Some((k, r)) = map.get(&doc.source) {
+                    if *k == key {
+                        return Some((t, r.clone(), None));
+                    }
+                }
+            }
+            // The import stage rewrote other tools' syntax line for line.
+            let full: std::borrow::Cow<str> = match &doc.imported {
+                Some(imp) => format!("{}{}", &doc.text[..doc.body_start], imp.body).into(),
+                None => doc.text.as_str().into(),
+            };
+            let no_titles = BTreeMap::new();
+            let ctx = markdown::Context {
+                config,
+                lib,
+                source: &doc.source,
+                text: &full,
+                body_start: doc.body_start,
+                rel: &doc.rel,
+                path: &doc.path,
+                copy_label: &copy_label,
+                title: &doc.title,
+                // A kind's table ranges refer to the imported body, like `full`.
+                replacements,
+                callout_titles: doc
+                    .imported
+                    .as_ref()
+                    .map_or(&no_titles, |i| &i.callout_titles),
+                lines: Default::default(),
+            };
+            let (rendered, ds) = markdown::render(&full[doc.body_start..], &ctx);
+            // Documents with diagnostics are not cached, so their messages come back.
+            let cacheable = ds.is_empty();
+            diags.extend(ds);
+            Some((t, rendered, key.filter(|_| cacheable)))
+        })
+        .collect();
+    drop(cached);
+    let mut fresh = HashMap::new();
+    for (t, r, key) in results {
+        if let Some(key) = key {
+            fresh.insert(site.lib.doc(t).source.clone(), (key, r.clone()));
+        }
+        site.lib.doc_mut(t).rendered = r;
+    }
+    if let Some(c) = cache {
+        let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
+        // Keep only documents that still exist.
+        let live: std::collections::HashSet<&PathBuf> = site
+            .lib
+            .targets()
+            .map(|t| &site.lib.doc(t).source)
+            .collect();
+        map.retain(|k, _| live.contains(k));
+        map.extend(fresh);
+    }
+}

@@ -1,0 +1,97 @@
+//! The scope stage (`serve`): with a cache and a list of changed files, the pages,
+//! sections, terms and kinds a rebuild must render; everything else is unchanged.
+
+use super::{BuildOptions, Site};
+use crate::content::{Kind, Library, Target};
+
+/// The documents a scoped build renders; everything else is unchanged.
+#[derive(Default)]
+pub(crate) struct Scope {
+    pub(crate) pages: std::collections::HashSet<usize>,
+    pub(crate) sections: std::collections::HashSet<usize>,
+    /// (taxonomy, term slug)
+    pub(crate) terms: std::collections::HashSet<(String, String)>,
+    /// Kinds of the changed pages (their reports and indexes are rendered again).
+    pub(crate) kinds: std::collections::HashSet<Kind>,
+}
+
+impl Scope {
+    /// Whether the pages generated for `kinds` (reports, alert pages, scorecards)
+    /// must be rendered again.
+    pub(crate) fn touches(scope: Option<&Scope>, kinds: &[Kind]) -> bool {
+        scope.is_none_or(|s| kinds.iter().any(|k| s.kinds.contains(k)))
+    }
+}
+
+/// Hash of what other pages show of every document: place, title, dates, taxonomy
+/// terms, front matter and kind. A change that keeps it leaves other pages' lists,
+/// navigation and links as they were.
+pub(crate) fn site_shape(lib: &Library) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    for t in lib.targets() {
+        let d = lib.doc(t);
+        h.update(d.rel.as_bytes());
+        h.update(d.path.as_bytes());
+        h.update(d.title.as_bytes());
+        h.update(format!("{:?}{:?}{:?}{:?}", d.date, d.updated, d.taxonomies, d.meta).as_bytes());
+        if let Target::Page(p) = t {
+            h.update(lib.pages[p].kind.as_str().as_bytes());
+        }
+    }
+    h.update(format!("{:?}", lib.assets).as_bytes());
+    h.finalize()
+}
+
+/// With a cache and a list of changed files: the pages to render, or None for all.
+pub(crate) fn scope_of_change(
+    site: &Site,
+    shape: blake3::Hash,
+    opts: &BuildOptions,
+) -> Option<Scope> {
+    let cache = opts.cache.as_ref()?;
+    let previous = cache
+        .shape
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .replace(shape);
+    let changed = opts.changed.as_ref()?;
+    if previous != Some(shape) || changed.is_empty() {
+        return None;
+    }
+    let lib = &site.lib;
+    let mut scope = Scope::default();
+    for path in changed {
+        // The library is keyed by NFC paths; macOS reports NFD names.
+        let rel = crate::content::load::nfc_rel(
+            &path
+                .strip_prefix("content")
+                .ok()?
+                .to_str()?
+                .replace('\\', "/"),
+        );
+        if !rel.ends_with(".md") {
+            return None;
+        }
+        let mut section = match lib.by_rel.get(&rel)? {
+            Target::Page(p) => {
+                scope.pages.insert(*p);
+                let page = &lib.pages[*p];
+                scope.kinds.insert(page.kind);
+                for (tax, terms) in &page.doc.taxonomies {
+                    for term in terms {
+                        scope
+                            .terms
+                            .insert((tax.clone(), crate::content::slug::path_segment(term)));
+                    }
+                }
+                Some(page.section)
+            }
+            Target::Section(s) => Some(*s),
+        };
+        while let Some(s) = section {
+            scope.sections.insert(s);
+            section = lib.sections[s].parent;
+        }
+    }
+    Some(scope)
+}
