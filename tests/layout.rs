@@ -31,6 +31,8 @@ const PAGES: &[(&str, &str)] = &[
     ("scorecard", "maturity/payments/"),
     ("organisation", "maturity/"),
     ("self-assessment", "maturity/self-assessment/"),
+    ("slo", "slos/checkout-availability/"),
+    ("slo catalogue", "slos/"),
     ("search", "search/?q=SLO"),
     ("404", "404.html"),
 ];
@@ -125,7 +127,7 @@ const UI_TEXT: &str = r#"
 // The article body is the authors' content, except the postmortem action table and
 // timeline, which kinds/postmortem still builds in Rust: see PENDING below.
 var c = document.body.cloneNode(true);
-c.querySelectorAll('script,style,noscript,template,textarea,.prose,pre,code,.page-item-title,.page-item-desc,.card-title,.card p,.tag,.search-hit-title,.search-hit-snippet,.search-hit-meta a,#search-service option:not([value=""]),#search-tag option:not([value=""]),.breadcrumbs li,h1,svg title,svg desc,#maturity-model').forEach(function (e) { e.remove(); });
+c.querySelectorAll('script,style,noscript,template,textarea,.prose,pre,code,.page-item-title,.page-item-desc,.card-title,.card p,.tag,.search-hit-title,.search-hit-snippet,.search-hit-meta a,#search-service option:not([value=""]),#search-tag option:not([value=""]),.breadcrumbs li,.svc,.owner,h1,svg title,svg desc,#maturity-model').forEach(function (e) { e.remove(); });
 var attrs = [];
 document.querySelectorAll('[aria-label],[title],[placeholder],[alt],[data-full]').forEach(function (e) {
   ['aria-label', 'title', 'placeholder', 'alt', 'data-full'].forEach(function (a) { if (e.hasAttribute(a) && !e.closest('svg')) attrs.push(e.getAttribute(a)); });
