@@ -110,6 +110,12 @@ pub enum Command {
         /// Only pages of this kind (a registered kind, `page` or `section`).
         #[arg(long, value_parser = search_kinds())]
         kind: Option<String>,
+        /// Only pages of this service (the `services` taxonomy).
+        #[arg(long)]
+        service: Option<String>,
+        /// Only pages with this tag.
+        #[arg(long)]
+        tag: Option<String>,
         /// Most hits to print (1 to 10000).
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=MAX_LIMIT))]
         limit: u64,

@@ -35,22 +35,24 @@ mod fuzz;
 
 /// Problems found in a run, each with file:line:col.
 pub use diagnostics::{Diagnostic, Severity};
-/// Hits of the index `build` wrote.
-pub use search::index::Hit;
+/// What a query of the index `build` wrote found: the exact total, the hits, and
+/// counts per kind, service and tag.
+pub use search::engine::Filters;
+pub use search::index::{Found, Hit};
 /// The development server.
 pub use serve::{run as serve, ServeOptions};
 /// `build` and `check` (a build with [`OutputMode::Check`]): one run of the pipeline.
 pub use site::{build, BuildCache, BuildOptions, BuildReport, OutputMode, StageTime};
 
 /// Searches the index `build` wrote under `root` (`srekb search`): at most `limit`
-/// hits for `query`, of kind `kind` when given.
+/// hits for `query` among the pages `filters` admit (kind, service, tag).
 pub fn search(
     root: &std::path::Path,
     query: &str,
-    kind: Option<&str>,
+    filters: &Filters,
     limit: usize,
-) -> Result<Vec<Hit>> {
-    search::index::search(root, query, kind, limit)
+) -> Result<Found> {
+    search::index::search(root, query, filters, limit)
 }
 
 /// Checks the knowledge base at `root` without writing anything (`srekb check`).
@@ -101,9 +103,17 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Search {
             query,
             kind,
+            service,
+            tag,
             limit,
             json,
-        } => cmd::search::run(&root, &query, kind.as_deref(), limit, json),
+        } => cmd::search::run(
+            &root,
+            &query,
+            &search::engine::Filters { kind, service, tag },
+            limit,
+            json,
+        ),
         Command::Completions { shell } => cmd::print_completions(shell),
         Command::Man => cmd::print_man(),
         Command::Dev { what } => match what {

@@ -170,7 +170,7 @@ fn search_flags_are_validated() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "possible values: page, career, postmortem, runbook, assessment, section",
+            "possible values: page, career, postmortem, runbook, assessment, slo, section",
         ));
     for bad in ["0", "10001", "9223372036854775807", "-1"] {
         srekb(s.path())

@@ -75,15 +75,22 @@ fn markup_in_every_user_field_is_escaped_everywhere() {
 
 #[test]
 fn new_refuses_path_arguments_that_leave_content() {
-    let kb = fixture("maturity-five");
-    let outside = kb.path().parent().unwrap().join("x");
+    // The site sits one level down in a directory of its own, so the escapes below
+    // would land in `outer` (never in a shared directory such as /tmp).
+    let outer = tempfile::tempdir().unwrap();
+    let site = outer.path().join("site");
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maturity-five"),
+        &site,
+    );
+    let outside = outer.path().join("x");
     for (kind, flag, value) in [
         ("assessment", "--team", "../../../x"),
         ("assessment", "--team", outside.to_str().unwrap()),
         ("postmortem", "--slug", "../../x"),
         ("runbook", "--slug", "/abs"),
     ] {
-        let mut c = srekb(kb.path());
+        let mut c = srekb(&site);
         c.args(["new", kind]);
         if kind != "assessment" {
             c.arg("t");
@@ -98,7 +105,8 @@ fn new_refuses_path_arguments_that_leave_content() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
     assert!(!outside.exists());
-    assert!(!kb.path().parent().unwrap().join("abs.md").exists());
+    assert!(!outer.path().join("abs.md").exists());
+    assert!(!std::path::Path::new("/abs.md").exists());
 }
 
 /// Whether every character is one XML 1.0 allows (`Char` production).

@@ -41,7 +41,14 @@ fn scorecard_radar_has_one_vertex_per_assessed_area() {
     let gaps = &html[html.find("id=\"gaps-h\"").unwrap()..];
     assert!(gaps.find("コスト管理").unwrap() < gaps.find("</ol>").unwrap());
     // History of the team's assessments, newest first.
-    assert!(html.find("2026-06-15</a>").unwrap() < html.find("2025-12-08</a>").unwrap());
+    // (Dates read in the site's language; the machine-readable date stays.)
+    assert!(
+        html.find("<time datetime=\"2026-06-15\">2026/6/15</time></a>")
+            .unwrap()
+            < html
+                .find("<time datetime=\"2025-12-08\">2025/12/8</time></a>")
+                .unwrap()
+    );
     // Evidence from the site next to the rating.
     assert!(
         html.contains("ポストモーテム 2 件"),

@@ -660,6 +660,17 @@ fn the_browser_reloads_swaps_css_and_shows_errors() {
     );
     let overlay = overlay.as_str().unwrap();
     assert!(overlay.contains("content/docs/a.md:3"), "{overlay}");
+    // In the site's language, on an opaque background (no page text shows through).
+    assert!(
+        overlay.starts_with("srekb: ビルドに失敗しました"),
+        "{overlay}"
+    );
+    assert_eq!(
+        b.eval(
+            "return getComputedStyle(document.getElementById('srekb-overlay')).backgroundColor;"
+        ),
+        serde_json::json!("rgb(24, 16, 16)")
+    );
     assert!(
         b.eval("return document.body.innerText;")
             .as_str()

@@ -6,13 +6,15 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::diagnostics::term;
+use crate::search::engine::Filters;
 use crate::search::index;
 
 /// Prints hits for `query`; exit 1 when there are none (as grep does). Content is
 /// escaped for the terminal: a title or snippet cannot send escape sequences.
-pub fn run(root: &Path, query: &str, kind: Option<&str>, limit: u64, json: bool) -> Result<i32> {
+pub fn run(root: &Path, query: &str, filters: &Filters, limit: u64, json: bool) -> Result<i32> {
     let limit = usize::try_from(limit)?;
-    let hits = index::search(root, query, kind, limit)?;
+    let found = index::search(root, query, filters, limit)?;
+    let hits = found.hits;
     if json {
         let mut bytes = crate::output::json_bytes(&hits, true)?;
         bytes.push(b'\n');
@@ -42,7 +44,7 @@ pub fn run(root: &Path, query: &str, kind: Option<&str>, limit: u64, json: bool)
         )?;
         let mut line = String::new();
         let mut at = 0;
-        for r in index::merge_ranges(&h.highlights) {
+        for r in h.highlights.iter().cloned() {
             if r.start < at
                 || r.end > h.snippet.len()
                 || !h.snippet.is_char_boundary(r.start)
@@ -63,6 +65,7 @@ pub fn run(root: &Path, query: &str, kind: Option<&str>, limit: u64, json: bool)
         let line: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
         writeln!(out, "    {line}")?;
     }
+    writeln!(out, "{} hits", found.total)?;
     super::write_stdout(&out)?;
     Ok(0)
 }

@@ -239,7 +239,9 @@ pub fn read_text(path: &Path, shown: &Path) -> Result<String, Box<Diagnostic>> {
     }
 }
 
-/// First ATX heading of a body (`# Title`), for files without a title in front matter.
+/// The title heading of a body: its first ATX heading when that is level 1
+/// (`# Title`), for files without a title in front matter. A body whose first heading
+/// is `## 概要` has no title heading (the file name is used instead).
 fn first_heading(body: &str) -> Option<String> {
     let mut in_fence = false;
     for line in body.lines() {
@@ -252,8 +254,12 @@ fn first_heading(body: &str) -> Option<String> {
             continue;
         }
         if let Some(rest) = t.strip_prefix('#') {
+            let level = 1 + rest.len() - rest.trim_start_matches('#').len();
             let rest = rest.trim_start_matches('#');
-            if rest.starts_with(' ') || rest.is_empty() {
+            if (rest.starts_with(' ') || rest.is_empty()) && level <= 6 {
+                if level > 1 {
+                    return None;
+                }
                 let title = rest.trim().trim_end_matches('#').trim();
                 let title = match title.rfind(" {#") {
                     Some(i) if title.ends_with('}') => &title[..i],
@@ -671,11 +677,20 @@ mod tests {
     #[test]
     fn first_heading_skips_code_and_custom_ids() {
         assert_eq!(
-            first_heading("```\n# not\n```\n## 見出し {#x}\n").as_deref(),
+            first_heading("```\n# not\n```\n# 見出し {#x}\n").as_deref(),
             Some("見出し")
         );
         assert_eq!(first_heading("text only"), None);
         assert_eq!(first_heading("#hashtag\n# Real"), Some("Real".into()));
+    }
+
+    #[test]
+    fn a_level_two_heading_is_never_the_title() {
+        assert_eq!(first_heading("## 概要\n\n本文\n\n# 後の見出し\n"), None);
+        assert_eq!(
+            first_heading("前書き\n\n# タイトル\n\n## 概要\n").as_deref(),
+            Some("タイトル")
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod career;
 pub mod postmortem;
 pub mod runbook;
 pub mod scaffold;
+pub mod slo;
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ pub static REGISTRY: &[&dyn ContentKind] = &[
     &postmortem::PostmortemKind,
     &runbook::RunbookKind,
     &assessment::AssessmentKind,
+    &slo::SloKind,
 ];
 
 /// A kind of page. Only [`ContentKind::kind`] and [`ContentKind::analyze`] are
@@ -61,7 +63,7 @@ pub trait ContentKind: Send + Sync {
 
     /// Checks and links across pages, after every page is analysed (backlinks,
     /// duplicate alerts, related guides). Any kind may read other kinds' data.
-    fn link(&self, _lib: &mut Library, _diags: &Diagnostics) {}
+    fn link(&self, _lib: &mut Library, _cx: &LinkCx<'_>, _diags: &Diagnostics) {}
 
     /// Words a page of this kind is found by besides its text, and its severity.
     fn search_fields<'a>(&self, _page: &'a Page) -> SearchFields<'a> {
@@ -144,6 +146,14 @@ pub struct AnalyzeCx<'a> {
     pub lib: &'a Library,
     pub config: &'a SiteConfig,
     /// The build's date in the site's time zone (staleness, overdue items).
+    pub today: chrono::NaiveDate,
+}
+
+/// What the cross-page pass may look at besides the library.
+pub struct LinkCx<'a> {
+    pub config: &'a SiteConfig,
+    /// The build's date in the site's time zone (budgets are charged over the window
+    /// that contains it).
     pub today: chrono::NaiveDate,
 }
 
@@ -351,8 +361,9 @@ pub fn analyze_cached(
             pending.push((i, fragments));
         }
     }
+    let cx = LinkCx { config, today };
     for k in REGISTRY {
-        k.link(lib, diags);
+        k.link(lib, &cx, diags);
     }
     if let Some(renderer) = renderer {
         render_fragments(lib, renderer, pending, diags);

@@ -2,6 +2,7 @@
 //! anchors and a table of contents, checked internal links, escaped raw HTML,
 //! highlighted code blocks, plus the plain text that search and summaries use.
 
+pub mod cjk;
 pub mod highlight;
 pub mod import;
 pub mod links;
@@ -136,7 +137,7 @@ pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
     let mut seen_block = false;
 
     let mut skipping_table = false;
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    for (event, range) in cjk::emphasis(body, Parser::new_ext(body, options()).into_offset_iter()) {
         if skipping_table {
             if matches!(event, Event::End(TagEnd::Table)) {
                 skipping_table = false;
@@ -542,7 +543,7 @@ fn code_block(lang: &str, text: &str, ctx: &Context<'_>) -> String {
         format!(" class=\"language-{lang_attr}\"")
     };
     format!(
-        "<div class=\"code-block\"><div class=\"code-head\">{label}<button type=\"button\" class=\"copy-button\" hidden>{}</button></div><pre class=\"code\"><code{class}>{inner}</code></pre></div>\n",
+        "<div class=\"code-block\"><div class=\"code-head\">{label}<button type=\"button\" class=\"copy-button\" hidden>{}</button></div><pre class=\"code\" tabindex=\"0\"><code{class}>{inner}</code></pre></div>\n",
         escape(ctx.copy_label)
     )
 }

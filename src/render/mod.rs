@@ -2,6 +2,7 @@
 //! call that turns tera's errors into diagnostics naming the template.
 
 pub mod charts;
+pub mod filters;
 pub mod site;
 pub mod views;
 
@@ -52,12 +53,26 @@ fn format_date(
     let Some(s) = value.as_str() else {
         return Ok(value.clone());
     };
-    let parsed = DateTime::parse_from_rfc3339(s)
-        .map_err(|_| tera::Error::msg(format!("date_local: `{s}` is not an RFC 3339 date")))?;
-    let with_time = args.get("time").and_then(Value::as_bool).unwrap_or(false);
+    // A plain date (`2025-03-14`) is a date without a time.
+    let (parsed, has_time) = match DateTime::parse_from_rfc3339(s) {
+        Ok(d) => (d, true),
+        Err(_) => (
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().fixed_offset())
+                .ok_or_else(|| {
+                    tera::Error::msg(format!("date_local: `{s}` is not an RFC 3339 date"))
+                })?,
+            false,
+        ),
+    };
+    let with_time = has_time && args.get("time").and_then(Value::as_bool).unwrap_or(false);
     let style = args.get("style").and_then(Value::as_str).unwrap_or("long");
     let out = match (lang, style) {
         (_, "iso") => parsed.format("%Y-%m-%d").to_string(),
+        (Language::Ja, "short") => parsed.format("%Y/%-m/%-d").to_string(),
+        (Language::En, "short") => parsed.format("%b %-d, %Y").to_string(),
         (Language::Ja, "month") => parsed.format("%Y年%-m月").to_string(),
         (Language::En, "month") => parsed.format("%B %Y").to_string(),
         (Language::Ja, _) if with_time => parsed.format("%Y年%-m月%-d日 %H:%M").to_string(),
@@ -173,6 +188,7 @@ impl Renderer {
             });
             Ok(Value::String(s.replace("{n}", n.as_deref().unwrap_or(""))))
         });
+        filters::register(&mut tera);
         let mut strings = serde_json::Map::new();
         for code in ["en", config.language.code()] {
             if let Some(table) = theme.i18n.get(code) {
@@ -242,6 +258,17 @@ mod tests {
             format_date(&v, &t, Language::Ja).unwrap(),
             "2025年5月12日 10:03"
         );
+        // Plain dates, and the short style of dense tables.
+        let d = Value::String("2026-01-20".into());
+        assert_eq!(format_date(&d, &t, Language::Ja).unwrap(), "2026年1月20日");
+        let mut short = HashMap::new();
+        short.insert("style".to_string(), Value::String("short".into()));
+        assert_eq!(format_date(&d, &short, Language::Ja).unwrap(), "2026/1/20");
+        assert_eq!(
+            format_date(&d, &short, Language::En).unwrap(),
+            "Jan 20, 2026"
+        );
+        assert!(format_date(&Value::String("soon".into()), &none, Language::Ja).is_err());
     }
 
     #[test]

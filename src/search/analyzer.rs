@@ -1,8 +1,18 @@
-//! The text analyser shared by indexing and querying (and, later, the browser):
-//! NFKC (ＡＷＳ → aws, half-width ｶﾞ → ガ), lower case, katakana long-vowel folding at
-//! the end of a word (サーバー = サーバ), Latin/digit words kept whole, and runs of
-//! Japanese script cut into overlapping bigrams with real positions, so a query of
-//! several bigrams is matched as a phrase (障害対応 finds 障害対応, not 障害 … 対応).
+//! The text analyser shared by indexing, querying and the browser (search.js mirrors
+//! it line by line; tests/search_vectors.json holds both to the same output):
+//!
+//! 1. each character is NFKC-normalised and lower-cased (ＡＷＳ → aws, ｶﾞ → ガ); a
+//!    voiced mark left over from half-width kana composes with the kana before it;
+//! 2. iteration marks repeat the character before them (時々 → 時時, いすゞ → いすず);
+//! 3. a long-vowel mark after a katakana is dropped anywhere in a word (サーバー = サーバ
+//!    = サバ, エラーバジェット = エラバジェット); its text joins the character before it,
+//!    so a marked match covers the whole written word;
+//! 4. runs of Japanese script become overlapping bigrams with consecutive positions (a
+//!    run of one character is one token), so a query word is matched as a phrase;
+//! 5. runs of letters, digits and `_` are one word; an identifier also yields its
+//!    parts at the same position (`SearchLatencyHigh` → searchlatencyhigh, search,
+//!    latency, high; `db_replication_lag` → …, db, replication, lag);
+//! 6. anything else separates tokens.
 
 use unicode_normalization::char::compose;
 use unicode_normalization::UnicodeNormalization;
@@ -14,21 +24,28 @@ pub struct Token {
     pub from: usize,
     pub to: usize,
     pub position: usize,
+    /// A part of an identifier (emitted after the whole word, at its position).
+    pub part: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub enum Class {
     Word,
     Cjk,
     Other,
 }
 
-fn is_katakana(c: char) -> bool {
-    ('\u{30A0}'..='\u{30FF}').contains(&c) || ('\u{31F0}'..='\u{31FF}').contains(&c)
+pub fn is_katakana(c: char) -> bool {
+    ('\u{30A1}'..='\u{30FA}').contains(&c) || ('\u{31F0}'..='\u{31FF}').contains(&c)
 }
 
-fn is_cjk(c: char) -> bool {
-    is_katakana(c)
+pub fn is_hiragana(c: char) -> bool {
+    ('\u{3041}'..='\u{309F}').contains(&c)
+}
+
+pub fn is_cjk(c: char) -> bool {
+    ('\u{30A0}'..='\u{30FF}').contains(&c)
+        || ('\u{31F0}'..='\u{31FF}').contains(&c)
         || ('\u{3040}'..='\u{309F}').contains(&c) // hiragana
         || ('\u{4E00}'..='\u{9FFF}').contains(&c) // CJK unified ideographs
         || ('\u{3400}'..='\u{4DBF}').contains(&c)
@@ -38,7 +55,7 @@ fn is_cjk(c: char) -> bool {
         || c == '〆'
 }
 
-fn class(c: char) -> Class {
+pub fn class(c: char) -> Class {
     if is_cjk(c) {
         Class::Cjk
     } else if c.is_alphanumeric() || c == '_' {
@@ -59,83 +76,190 @@ fn is_nfkc_stable(c: char) -> bool {
         || matches!(c, '、' | '。' | '「' | '」')
 }
 
+/// One normalised character: its text, the byte range of the original it came from,
+/// and whether it was upper case (for identifier parts).
+#[derive(Debug, Clone, Copy)]
+struct N {
+    c: char,
+    from: usize,
+    to: usize,
+    upper: bool,
+}
+
+fn push(out: &mut Vec<N>, n: N) {
+    let prev = out.last().map(|p| p.c);
+    match n.c {
+        // A voiced mark left over from half-width kana composes with the kana before it.
+        '\u{3099}' | '\u{309A}' => {
+            if let Some(last) = out.last_mut() {
+                if let Some(composed) = compose(last.c, n.c) {
+                    last.c = composed;
+                    last.to = n.to;
+                    return;
+                }
+            }
+        }
+        // Long vowel after katakana: dropped, its text joins the character before it.
+        'ー' if prev.is_some_and(is_katakana) => {
+            if let Some(last) = out.last_mut() {
+                last.to = n.to;
+            }
+            return;
+        }
+        // Iteration marks repeat the character before them (voiced for ゞ and ヾ).
+        '々' | 'ゝ' | 'ヽ' | 'ゞ' | 'ヾ' if prev.is_some_and(is_cjk) => {
+            let p = prev.unwrap_or(n.c);
+            let c = if matches!(n.c, 'ゞ' | 'ヾ') {
+                compose(p, '\u{3099}').unwrap_or(p)
+            } else {
+                p
+            };
+            out.push(N { c, ..n });
+            return;
+        }
+        _ => {}
+    }
+    out.push(n);
+}
+
 /// Normalised characters with the byte range of the original text they came from.
-fn normalize(text: &str) -> Vec<(char, usize, usize)> {
-    let mut out: Vec<(char, usize, usize)> = Vec::with_capacity(text.len());
+fn normalize(text: &str) -> Vec<N> {
+    let mut out: Vec<N> = Vec::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         let end = i + c.len_utf8();
         if is_nfkc_stable(c) {
-            out.push((c.to_ascii_lowercase(), i, end));
+            let l = c.to_ascii_lowercase();
+            push(
+                &mut out,
+                N {
+                    c: l,
+                    from: i,
+                    to: end,
+                    upper: l != c,
+                },
+            );
             continue;
         }
         for n in std::iter::once(c).nfkc() {
-            // A voiced mark left over from half-width kana composes with the previous kana.
-            if matches!(n, '\u{3099}' | '\u{309A}') {
-                if let Some(last) = out.last_mut() {
-                    if let Some(composed) = compose(last.0, n) {
-                        last.0 = composed;
-                        last.2 = end;
-                        continue;
-                    }
-                }
-            }
-            for l in n.to_lowercase() {
-                out.push((l, i, end));
+            let mut lower = n.to_lowercase();
+            let upper = lower.len() != 1 || lower.clone().next() != Some(n);
+            for l in lower.by_ref() {
+                push(
+                    &mut out,
+                    N {
+                        c: l,
+                        from: i,
+                        to: end,
+                        upper,
+                    },
+                );
             }
         }
     }
     out
 }
 
-/// Analyses `text` into tokens.
+/// The parts of an identifier: split at `_` and where lower case turns to upper
+/// case (`searchLatency`), or an upper-case run ends before a capitalised word
+/// (`HTTPServer` → http, server). Empty when the word is not an identifier.
+fn identifier_parts(word: &[N]) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for i in 0..word.len() {
+        if word[i].c == '_' {
+            if i > start {
+                parts.push((start, i));
+            }
+            start = i + 1;
+            continue;
+        }
+        if i > start {
+            let (a, b) = (&word[i - 1], &word[i]);
+            let lower_to_upper = b.upper && !a.upper && a.c.is_alphabetic();
+            let acronym_end = b.upper
+                && a.upper
+                && word
+                    .get(i + 1)
+                    .is_some_and(|n| !n.upper && n.c.is_alphabetic());
+            if lower_to_upper || acronym_end {
+                parts.push((start, i));
+                start = i;
+            }
+        }
+    }
+    if word.len() > start {
+        parts.push((start, word.len()));
+    }
+    if parts.len() < 2 {
+        parts.clear();
+    }
+    parts
+}
+
+/// Analyses `text` into tokens (identifier parts included).
 pub fn analyze(text: &str) -> Vec<Token> {
+    analyze_with(text, true)
+}
+
+/// Analyses a query: as [`analyze`] without identifier parts.
+pub fn analyze_query(text: &str) -> Vec<Token> {
+    analyze_with(text, false)
+}
+
+fn analyze_with(text: &str, parts: bool) -> Vec<Token> {
     let chars = normalize(text);
     let mut tokens = Vec::new();
     let mut position = 0;
     let mut i = 0;
     while i < chars.len() {
-        let cls = class(chars[i].0);
+        let cls = class(chars[i].c);
         let mut j = i + 1;
-        while j < chars.len() && class(chars[j].0) == cls {
+        while j < chars.len() && class(chars[j].c) == cls {
             j += 1;
         }
+        let run = &chars[i..j];
         match cls {
             Class::Word => {
                 tokens.push(Token {
-                    text: chars[i..j].iter().map(|c| c.0).collect(),
-                    from: chars[i].1,
-                    to: chars[j - 1].2,
+                    text: run.iter().map(|c| c.c).collect(),
+                    from: run[0].from,
+                    to: run[run.len() - 1].to,
                     position,
+                    part: false,
+                });
+                if parts {
+                    for (a, b) in identifier_parts(run) {
+                        tokens.push(Token {
+                            text: run[a..b].iter().map(|c| c.c).collect(),
+                            from: run[a].from,
+                            to: run[b - 1].to,
+                            position,
+                            part: true,
+                        });
+                    }
+                }
+                position += 1;
+            }
+            Class::Cjk if run.len() == 1 => {
+                tokens.push(Token {
+                    text: run[0].c.to_string(),
+                    from: run[0].from,
+                    to: run[0].to,
+                    position,
+                    part: false,
                 });
                 position += 1;
             }
             Class::Cjk => {
-                let mut run: Vec<(char, usize, usize)> = chars[i..j].to_vec();
-                // サーバー → サーバ: drop a trailing long-vowel mark of a katakana word.
-                if run.len() >= 3
-                    && run.last().is_some_and(|c| c.0 == 'ー')
-                    && is_katakana(run[run.len() - 2].0)
-                {
-                    run.pop();
-                }
-                if run.len() == 1 {
+                for w in run.windows(2) {
                     tokens.push(Token {
-                        text: run[0].0.to_string(),
-                        from: run[0].1,
-                        to: run[0].2,
+                        text: [w[0].c, w[1].c].iter().collect(),
+                        from: w[0].from,
+                        to: w[1].to,
                         position,
+                        part: false,
                     });
                     position += 1;
-                } else {
-                    for w in run.windows(2) {
-                        tokens.push(Token {
-                            text: [w[0].0, w[1].0].iter().collect(),
-                            from: w[0].1,
-                            to: w[1].2,
-                            position,
-                        });
-                        position += 1;
-                    }
                 }
             }
             Class::Other => {}
@@ -145,9 +269,15 @@ pub fn analyze(text: &str) -> Vec<Token> {
     tokens
 }
 
-/// Just the token texts (for queries and test vectors).
+/// Just the token texts (identifier parts included), for test vectors.
+#[cfg(test)]
 pub fn terms(text: &str) -> Vec<String> {
     analyze(text).into_iter().map(|t| t.text).collect()
+}
+
+/// The normalised characters of `text` (steps 1–3), for splitting query words.
+pub fn normalized_chars(text: &str) -> Vec<char> {
+    normalize(text).into_iter().map(|n| n.c).collect()
 }
 
 #[cfg(test)]
@@ -176,17 +306,59 @@ mod tests {
     }
 
     #[test]
-    fn long_vowel_and_width_folding() {
+    fn long_vowel_width_and_iteration_folding() {
         assert_eq!(terms("サーバー"), terms("サーバ"));
+        assert_eq!(terms("サーバー"), ["サバ"]);
         assert_eq!(terms("ｻｰﾊﾞｰ"), terms("サーバ"));
         assert_eq!(terms("ｶﾞﾍﾞｰｼﾞ"), terms("ガベージ"));
-        // The mark inside a word is kept.
-        assert_eq!(terms("エラーバジェット")[1], "ラー");
+        assert_eq!(terms("エラーバジェット"), terms("エラバジェット"));
+        assert_eq!(terms("時々"), terms("時時"));
+        assert_eq!(terms("ＯＫＲ"), ["okr"]);
+        // The mark after a kanji or alone is a character of its own.
+        assert_eq!(terms("ー"), ["ー"]);
+    }
+
+    #[test]
+    fn a_dropped_long_vowel_stays_inside_the_match() {
+        let text = "新サーバー。";
+        let t = analyze(text);
+        let last = t.last().unwrap();
+        assert_eq!(&text[t[0].from..last.to], "新サーバー");
+    }
+
+    #[test]
+    fn identifiers_yield_their_parts_at_one_position() {
+        assert_eq!(
+            terms("SearchLatencyHigh db_replication_lag HTTPServer PostgreSQL k8s"),
+            [
+                "searchlatencyhigh",
+                "search",
+                "latency",
+                "high",
+                "db_replication_lag",
+                "db",
+                "replication",
+                "lag",
+                "httpserver",
+                "http",
+                "server",
+                "postgresql",
+                "postgre",
+                "sql",
+                "k8s"
+            ]
+        );
+        let t = analyze("a SearchLatencyHigh b");
+        assert_eq!(
+            t.iter().map(|x| x.position).collect::<Vec<_>>(),
+            [0, 1, 1, 1, 1, 2]
+        );
+        assert!(analyze_query("SearchLatencyHigh").len() == 1);
     }
 
     #[test]
     fn offsets_point_into_the_original_text() {
-        let text = "ＡＷＳでｻｰﾊﾞｰ障害";
+        let text = "ＡＷＳでｻｰﾊﾞｰ障害々";
         for t in analyze(text) {
             assert!(
                 text.is_char_boundary(t.from) && text.is_char_boundary(t.to),
@@ -217,7 +389,7 @@ mod tests {
     fn punctuation_separates() {
         assert_eq!(
             terms("SLI/SLO、エラーバジェット。"),
-            ["sli", "slo", "エラ", "ラー", "ーバ", "バジ", "ジェ", "ェッ", "ット"]
+            ["sli", "slo", "エラ", "ラバ", "バジ", "ジェ", "ェッ", "ット"]
         );
     }
 
@@ -229,10 +401,14 @@ mod tests {
             text: String,
             terms: Vec<String>,
         }
-        let vs: Vec<V> =
+        #[derive(serde::Deserialize)]
+        struct File {
+            analyser: Vec<V>,
+        }
+        let f: File =
             serde_json::from_str(include_str!("../../tests/search_vectors.json")).unwrap();
-        assert!(vs.len() >= 30);
-        for v in vs {
+        assert!(f.analyser.len() >= 30);
+        for v in f.analyser {
             assert_eq!(terms(&v.text), v.terms, "{:?}", v.text);
         }
     }

@@ -1,28 +1,34 @@
-//! The tantivy index: schema, the analyser as a tantivy tokenizer, writing every page
-//! during `build` (into `.srekb/index/`, swapped in when complete), and queries with
-//! phrase matching over bigrams, field boosts, a kind filter and escaped snippets.
+//! The tantivy index: the analyser's tokens stored pre-tokenized with positions (title,
+//! headings, tags, body), written by `build` into `.srekb/index/` (swapped in when
+//! complete, kept as it is when nothing changed), and read as a [`engine::Source`] of
+//! positional postings, so `srekb search` and `serve` answer with the same engine as
+//! the browser.
 
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use serde::Serialize;
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use serde::{Deserialize, Serialize};
+use tantivy::postings::Postings as _;
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
-use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{Token as TToken, TokenStream, Tokenizer};
-use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
+use tantivy::tokenizer::{PreTokenizedString, Token as TToken, TokenStream, Tokenizer};
+use tantivy::{DocSet, Index, IndexWriter, Searcher, TantivyDocument, Term, TERMINATED};
 
-use super::analyzer;
-use crate::content::Library;
+use super::engine::{self, Facets, Filters, Postings, FIELDS};
+use super::{analyzer, Analysed, SearchDoc};
 
 const TOKENIZER: &str = "srekb";
+/// Bumped when the index's content changes meaning (an old index is rebuilt).
+const FORMAT: u32 = 2;
+const META: &str = "srekb-meta.json";
 
-/// The shared analyser as a tantivy tokenizer.
+/// The shared analyser as a tantivy tokenizer (text is normally given pre-tokenized).
 #[derive(Clone, Default)]
 pub struct SrekbTokenizer;
 
@@ -31,21 +37,24 @@ pub struct SrekbStream {
     index: usize,
 }
 
+fn ttokens(tokens: Vec<analyzer::Token>) -> Vec<TToken> {
+    tokens
+        .into_iter()
+        .map(|t| TToken {
+            offset_from: t.from,
+            offset_to: t.to,
+            position: t.position,
+            text: t.text,
+            position_length: 1,
+        })
+        .collect()
+}
+
 impl Tokenizer for SrekbTokenizer {
     type TokenStream<'a> = SrekbStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SrekbStream {
-        let tokens = analyzer::analyze(text)
-            .into_iter()
-            .map(|t| TToken {
-                offset_from: t.from,
-                offset_to: t.to,
-                position: t.position,
-                text: t.text,
-                position_length: 1,
-            })
-            .collect();
         SrekbStream {
-            tokens,
+            tokens: ttokens(analyzer::analyze(text)),
             index: usize::MAX,
         }
     }
@@ -64,41 +73,35 @@ impl TokenStream for SrekbStream {
     }
 }
 
+#[derive(Clone, Copy)]
 struct Fields {
+    text: [Field; FIELDS],
     title: Field,
-    headings: Field,
-    body: Field,
-    kind: Field,
     url: Field,
-    tags: Field,
-    services: Field,
-    severity: Field,
+    kind: Field,
     date: Field,
+    snippet: Field,
+    chars: Field,
+    key: Field,
 }
+
+const TEXT_FIELDS: [&str; FIELDS] = ["title", "headings", "tags", "body"];
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = |stored: bool| {
-        let idx = TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let o = TextOptions::default().set_indexing_options(idx);
-        if stored {
-            o.set_stored()
-        } else {
-            o
-        }
-    };
+    let idx = TextFieldIndexing::default()
+        .set_tokenizer(TOKENIZER)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let text = TextOptions::default().set_indexing_options(idx);
     let f = Fields {
-        title: b.add_text_field("title", text(true)),
-        headings: b.add_text_field("headings", text(false)),
-        body: b.add_text_field("body", text(true)),
-        kind: b.add_text_field("kind", STRING | STORED),
-        url: b.add_text_field("url", STRING | STORED),
-        tags: b.add_text_field("tags", text(true)),
-        services: b.add_text_field("services", STRING | STORED),
-        severity: b.add_text_field("severity", STRING | STORED),
-        date: b.add_text_field("date", STORED),
+        text: TEXT_FIELDS.map(|n| b.add_text_field(n, text.clone())),
+        title: b.add_text_field("t", STORED),
+        url: b.add_text_field("u", STRING | STORED),
+        kind: b.add_text_field("k", STORED),
+        date: b.add_text_field("d", STORED),
+        snippet: b.add_text_field("x", STORED),
+        chars: b.add_u64_field("n", STORED),
+        key: b.add_u64_field("key", FAST),
     };
     (b.build(), f)
 }
@@ -107,18 +110,17 @@ fn fields(schema: &Schema) -> Result<Fields> {
     let get = |n: &str| {
         schema
             .get_field(n)
-            .with_context(|| format!("the index has no `{n}` field; rebuild it"))
+            .with_context(|| format!("the index has no `{n}` field; run `srekb build`"))
     };
     Ok(Fields {
-        title: get("title")?,
-        headings: get("headings")?,
-        body: get("body")?,
-        kind: get("kind")?,
-        url: get("url")?,
-        tags: get("tags")?,
-        services: get("services")?,
-        severity: get("severity")?,
-        date: get("date")?,
+        text: [get("title")?, get("headings")?, get("tags")?, get("body")?],
+        title: get("t")?,
+        url: get("u")?,
+        kind: get("k")?,
+        date: get("d")?,
+        snippet: get("x")?,
+        chars: get("n")?,
+        key: get("key")?,
     })
 }
 
@@ -126,27 +128,188 @@ pub fn index_dir(root: &Path) -> PathBuf {
     root.join(".srekb").join("index")
 }
 
-/// Adds `docs` to a new index and commits; returns the number of documents.
-fn fill<'a>(
-    index: &Index,
-    f: &Fields,
-    docs: impl IntoIterator<Item = super::SearchDoc<'a>>,
-) -> Result<usize> {
-    index.tokenizers().register(TOKENIZER, SrekbTokenizer);
-    let mut writer: IndexWriter = index
-        .writer_with_num_threads(1, 64_000_000)
-        .context("opening the index writer")?;
-    let mut n = 0;
-    for sd in docs {
-        let d = make_doc(f, sd);
-        writer
-            .add_document(d)
-            .context("adding a document to the index")?;
-        n += 1;
+/// What the engine needs beside the postings: documents in id order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Meta {
+    pub format: u32,
+    /// Hash of every document's searchable content (unchanged → index kept).
+    pub hash: String,
+    pub urls: Vec<String>,
+    pub facets: Facets,
+}
+
+impl Meta {
+    pub fn new(docs: &[SearchDoc<'_>], hash: String) -> Meta {
+        Meta {
+            format: FORMAT,
+            hash,
+            urls: docs.iter().map(|d| d.url.clone()).collect(),
+            facets: super::facets(docs),
+        }
     }
-    writer.commit().context("committing the index")?;
-    writer.wait_merging_threads().context("merging the index")?;
-    Ok(n)
+}
+
+/// FNV-1a over every searchable field of the documents in id order.
+pub fn content_hash(docs: &[SearchDoc<'_>]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(FORMAT);
+    let mut eat = |s: &str| {
+        for b in s.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for d in docs {
+        eat(d.kind);
+        eat(d.title);
+        eat(&d.headings);
+        eat(d.body);
+        for t in d.tags.iter().chain(&d.taxonomy_tags).chain(&d.services) {
+            eat(t);
+        }
+        eat(d.severity.unwrap_or(""));
+        eat(&d.url);
+        eat(d.date.as_deref().unwrap_or(""));
+    }
+    format!("{h:016x}")
+}
+
+/// The metadata of the index under `root`, if it is there and of this format.
+pub fn read_meta(root: &Path) -> Option<Meta> {
+    let bytes = fs::read(index_dir(root).join(META)).ok()?;
+    serde_json::from_slice::<Meta>(&bytes)
+        .ok()
+        .filter(|m| m.format == FORMAT)
+}
+
+fn make_doc(f: &Fields, d: &SearchDoc<'_>, a: Analysed, limit: usize) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    let tags = d.tags.join("\n");
+    let texts = [d.title, d.headings.as_str(), tags.as_str(), d.body];
+    for ((field, text), tokens) in f.text.iter().zip(texts).zip(a.fields) {
+        doc.add_pre_tokenized_text(
+            *field,
+            PreTokenizedString {
+                text: text.to_string(),
+                tokens: ttokens(tokens),
+            },
+        );
+    }
+    let (snippet, chars) = super::snippet_text(d.body, limit);
+    doc.add_text(f.title, d.title);
+    doc.add_text(f.url, &d.url);
+    doc.add_text(f.kind, d.kind);
+    if let Some(date) = &d.date {
+        doc.add_text(f.date, date);
+    }
+    doc.add_text(f.snippet, snippet);
+    doc.add_u64(f.chars, chars as u64);
+    doc.add_u64(f.key, super::url_key(&d.url));
+    doc
+}
+
+fn open_writer(index: &Index) -> Result<IndexWriter> {
+    index.tokenizers().register(TOKENIZER, SrekbTokenizer);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    index
+        .writer_with_num_threads(threads, 48_000_000 * threads)
+        .context("opening the index writer")
+}
+
+/// The index being written by a build, in a staging directory until [`Staged::swap_in`].
+pub struct Writer {
+    staging: PathBuf,
+    target: PathBuf,
+    writer: IndexWriter,
+    fields: Fields,
+    limit: usize,
+}
+
+impl Writer {
+    /// `limit`: characters of each body kept for snippets.
+    pub fn new(root: &Path, limit: usize) -> Result<Writer> {
+        let target = index_dir(root);
+        let parent = target.parent().expect("has parent").to_path_buf();
+        fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+        // Staging directories of killed builds.
+        if let Ok(entries) = fs::read_dir(&parent) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("index.staging-") {
+                    let alive = pid.parse::<u32>().is_ok_and(|p| {
+                        p != std::process::id() && Path::new(&format!("/proc/{p}")).exists()
+                    });
+                    if !alive {
+                        let _ = fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+        }
+        let staging = parent.join(format!("index.staging-{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging)
+                .with_context(|| format!("removing {}", staging.display()))?;
+        }
+        fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(&staging, schema)
+            .with_context(|| format!("creating the index in {}", staging.display()))?;
+        let writer = open_writer(&index)?;
+        // A build writes the index once: no background merges (a query reads every
+        // segment), which spared most of the step's disk writes.
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        Ok(Writer {
+            staging,
+            target,
+            writer,
+            fields,
+            limit,
+        })
+    }
+
+    pub fn add(&self, d: &SearchDoc<'_>, a: Analysed) -> Result<()> {
+        self.writer
+            .add_document(make_doc(&self.fields, d, a, self.limit))
+            .context("adding a document to the index")?;
+        Ok(())
+    }
+
+    /// Commits and writes the metadata; the index is swapped in later.
+    pub fn finish(mut self, meta: &Meta) -> Result<Staged> {
+        self.writer.commit().context("committing the index")?;
+        self.writer
+            .wait_merging_threads()
+            .context("merging the index")?;
+        let path = self.staging.join(META);
+        fs::write(&path, crate::output::json_bytes(meta, false)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(Staged {
+            staging: self.staging,
+            target: self.target,
+        })
+    }
+}
+
+/// A complete index waiting for the build's output to be committed.
+pub struct Staged {
+    staging: PathBuf,
+    target: PathBuf,
+}
+
+impl Staged {
+    pub fn swap_in(self) -> Result<()> {
+        // Atomic, and safe against another build swapping its index in at the same time.
+        crate::output::swap_in(&self.staging, &self.target)
+    }
+}
+
+/// An index with its metadata, ready to query.
+#[derive(Clone)]
+pub struct Searchable {
+    pub index: Index,
+    pub meta: Arc<Meta>,
 }
 
 /// `serve`'s index in memory: built once, then updated document by document when
@@ -155,34 +318,37 @@ pub struct LiveIndex {
     index: Index,
     writer: IndexWriter,
     fields: Fields,
-    docs: std::collections::HashMap<String, super::OwnedDoc>,
+    docs: HashMap<String, super::OwnedDoc>,
+    meta: Arc<Meta>,
 }
 
 impl LiveIndex {
     pub fn new(docs: Vec<super::OwnedDoc>) -> Result<LiveIndex> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
-        index.tokenizers().register(TOKENIZER, SrekbTokenizer);
-        let writer: IndexWriter = index
-            .writer_with_num_threads(1, 32_000_000)
-            .context("opening the index writer")?;
+        let writer = open_writer(&index)?;
         let mut live = LiveIndex {
             index,
             writer,
             fields,
-            docs: std::collections::HashMap::new(),
+            docs: HashMap::new(),
+            meta: Arc::new(Meta::default()),
         };
         live.update(docs)?;
         Ok(live)
     }
 
-    pub fn index(&self) -> &Index {
-        &self.index
+    pub fn searchable(&self) -> Searchable {
+        Searchable {
+            index: self.index.clone(),
+            meta: self.meta.clone(),
+        }
     }
 
     /// Makes the index hold exactly `docs`, touching only what differs.
     pub fn update(&mut self, docs: Vec<super::OwnedDoc>) -> Result<usize> {
-        let mut next: std::collections::HashMap<String, super::OwnedDoc> =
+        let limit = super::snippet_limit(docs.len());
+        let mut next: HashMap<String, super::OwnedDoc> =
             docs.into_iter().map(|d| (d.url.clone(), d)).collect();
         let mut touched = 0;
         for url in self.docs.keys() {
@@ -194,8 +360,10 @@ impl LiveIndex {
         }
         for (url, d) in &next {
             if self.docs.get(url) != Some(d) {
+                let sd = d.as_doc();
+                let a = super::analyse(&sd);
                 self.writer
-                    .add_document(make_doc(&self.fields, d.as_doc()))
+                    .add_document(make_doc(&self.fields, &sd, a, limit))
                     .context("adding a document to the index")?;
                 touched += 1;
             }
@@ -204,65 +372,80 @@ impl LiveIndex {
             self.writer.commit().context("committing the index")?;
         }
         std::mem::swap(&mut self.docs, &mut next);
+        let mut all: Vec<SearchDoc<'_>> = self.docs.values().map(|d| d.as_doc()).collect();
+        super::order(&mut all);
+        self.meta = Arc::new(Meta::new(&all, String::new()));
         Ok(touched)
     }
 }
 
-fn make_doc(f: &Fields, sd: super::SearchDoc<'_>) -> TantivyDocument {
-    let mut d = doc!(
-        f.title => sd.title,
-        f.headings => sd.headings,
-        f.body => sd.body,
-        f.kind => sd.kind,
-        f.url => sd.url,
-    );
-    for tag in sd.tags {
-        d.add_text(f.tags, tag);
-    }
-    for s in sd.services {
-        d.add_text(f.services, s);
-    }
-    if let Some(sev) = sd.severity {
-        d.add_text(f.severity, sev);
-    }
-    if let Some(date) = sd.date {
-        d.add_text(f.date, date);
-    }
-    d
+/// Positional postings read from tantivy, by global document id.
+struct TantivySource<'a> {
+    searcher: &'a Searcher,
+    fields: Fields,
+    /// Per segment: segment document → global id (`u32::MAX`: deleted or unknown).
+    ids: Vec<Vec<u32>>,
+    cache: HashMap<(String, bool), Rc<Postings>>,
 }
 
-/// Writes the index of every page and section with content; returns the number of documents.
-pub fn write(lib: &Library, root: &Path) -> Result<usize> {
-    let target = index_dir(root);
-    let parent = target.parent().expect("has parent").to_path_buf();
-    fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
-    // Staging directories of killed builds.
-    if let Ok(entries) = fs::read_dir(&parent) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if let Some(pid) = name.strip_prefix("index.staging-") {
-                let alive = pid.parse::<u32>().is_ok_and(|p| {
-                    p != std::process::id() && Path::new(&format!("/proc/{p}")).exists()
-                });
-                if !alive {
-                    let _ = fs::remove_dir_all(e.path());
+impl engine::Source for TantivySource<'_> {
+    fn postings(&mut self, term: &str, with_positions: bool) -> Result<Rc<Postings>> {
+        let key = (term.to_string(), with_positions);
+        if let Some(p) = self.cache.get(&key) {
+            return Ok(p.clone());
+        }
+        let mut out = Postings::new();
+        let mut positions = Vec::new();
+        for (s, seg) in self.searcher.segment_readers().iter().enumerate() {
+            for (f, field) in self.fields.text.iter().enumerate() {
+                let inv = seg.inverted_index(*field)?;
+                let t = Term::from_field_text(*field, term);
+                let Some(mut p) =
+                    inv.read_postings(&t, IndexRecordOption::WithFreqsAndPositions)?
+                else {
+                    continue;
+                };
+                let mut doc = p.doc();
+                while doc != TERMINATED {
+                    let id = self.ids[s][doc as usize];
+                    if id != u32::MAX {
+                        let list = if with_positions {
+                            p.positions(&mut positions);
+                            positions.clone()
+                        } else {
+                            // Only the count is read.
+                            vec![0; p.term_freq() as usize]
+                        };
+                        out.entry(id).or_default()[f] = list;
+                    }
+                    doc = p.advance();
                 }
             }
         }
+        let p = Rc::new(out);
+        self.cache.insert(key, p.clone());
+        Ok(p)
     }
-    let staging = parent.join(format!("index.staging-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
+
+    fn prefixed(&mut self, prefix: &str) -> Result<Vec<String>> {
+        let mut upper = prefix.as_bytes().to_vec();
+        upper.push(0xff);
+        let mut found = BTreeSet::new();
+        for seg in self.searcher.segment_readers() {
+            for field in self.fields.text {
+                let inv = seg.inverted_index(field)?;
+                let mut stream = inv.terms().range().ge(prefix).lt(&upper).into_stream()?;
+                while stream.advance() {
+                    if let Ok(s) = std::str::from_utf8(stream.key()) {
+                        if s.starts_with(prefix) {
+                            found.insert(s.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
     }
-    fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
-    let (schema, f) = schema();
-    let index = Index::create_in_dir(&staging, schema)
-        .with_context(|| format!("creating the index in {}", staging.display()))?;
-    let n = fill(&index, &f, super::documents(lib))?;
-    drop(index);
-    // Atomic, and safe against another build swapping its index in at the same time.
-    crate::output::swap_in(&staging, &target)?;
-    Ok(n)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -271,9 +454,14 @@ pub struct Hit {
     pub url: String,
     pub kind: String,
     pub date: Option<String>,
+    /// The engine's score (rounded to thousandths, as compared across surfaces).
     pub score: f32,
     /// Escaped text with matches in `<mark>`.
     pub snippet_html: String,
+    /// The document's id (kind, then URL order), as in the browser's index.
+    pub id: u32,
+    /// Hits of the query in all (the same on every hit).
+    pub total: usize,
     /// The snippet's text and the byte ranges of its matches (for terminals).
     #[serde(skip)]
     pub snippet: String,
@@ -281,156 +469,116 @@ pub struct Hit {
     pub highlights: Vec<Range<usize>>,
 }
 
-/// Builds the query: every whitespace-separated part must match (title, headings,
-/// tags or body, boosted in that order); a part of several tokens is a phrase.
-fn build_query(f: &Fields, text: &str, kind: Option<&str>) -> Option<Box<dyn Query>> {
-    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for part in text.split_whitespace() {
-        let tokens = analyzer::terms(part);
-        if tokens.is_empty() {
-            continue;
-        }
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in [
-            (f.title, 4.0),
-            (f.headings, 2.0),
-            (f.tags, 2.0),
-            (f.body, 1.0),
-        ] {
-            let q: Box<dyn Query> = if tokens.len() == 1 {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, &tokens[0]),
-                    IndexRecordOption::WithFreqsAndPositions,
-                ))
-            } else {
-                Box::new(PhraseQuery::new(
-                    tokens
-                        .iter()
-                        .map(|t| Term::from_field_text(field, t))
-                        .collect(),
-                ))
-            };
-            should.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
-        }
-        must.push((Occur::Must, Box::new(BooleanQuery::new(should))));
-    }
-    if must.is_empty() {
-        return None;
-    }
-    if let Some(k) = kind {
-        must.push((
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(f.kind, k),
-                IndexRecordOption::Basic,
-            )),
-        ));
-    }
-    Some(Box::new(BooleanQuery::new(must)))
+/// A query's answer: the first hits, the exact count and the facet counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Found {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub counts: engine::Counts,
 }
 
-/// Sorted ranges with overlapping ones joined (bigram matches overlap).
-pub fn merge_ranges(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
-    let mut merged: Vec<Range<usize>> = Vec::new();
-    let mut sorted = ranges.to_vec();
-    sorted.sort_by_key(|r| r.start);
-    for r in sorted {
-        match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    merged
-}
-
-/// Renders `text` escaped, with the (merged) ranges in `<mark>`.
-pub fn highlight_html(text: &str, ranges: &[Range<usize>]) -> String {
-    let merged = merge_ranges(ranges);
-    let esc = crate::escape::html;
-    let mut out = String::new();
-    let mut at = 0;
-    for r in &merged {
-        if r.start < at || r.end > text.len() {
-            continue;
-        }
-        out.push_str(&esc(&text[at..r.start]));
-        out.push_str("<mark>");
-        out.push_str(&esc(&text[r.start..r.end]));
-        out.push_str("</mark>");
-        at = r.end;
-    }
-    out.push_str(&esc(&text[at..]));
-    out
-}
-
-/// Queries the index under `root`.
-pub fn search(root: &Path, text: &str, kind: Option<&str>, limit: usize) -> Result<Vec<Hit>> {
+/// Opens the index under `root`.
+pub fn open(root: &Path) -> Result<Searchable> {
     let dir = index_dir(root);
-    if !dir.is_dir() {
+    let meta = read_meta(root);
+    if !dir.is_dir() || meta.is_none() {
         anyhow::bail!(
-            "no search index at {}; run `srekb build` first",
+            "no search index at {} (or one from an older srekb); run `srekb build` first",
             dir.display()
         );
     }
     let index = Index::open_in_dir(&dir)
         .with_context(|| format!("opening the index at {}", dir.display()))?;
-    search_in(&index, text, kind, limit)
+    Ok(Searchable {
+        index,
+        meta: Arc::new(meta.unwrap_or_default()),
+    })
+}
+
+/// Queries the index under `root`.
+pub fn search(root: &Path, text: &str, filters: &Filters, limit: usize) -> Result<Found> {
+    search_in(&open(root)?, text, filters, limit)
 }
 
 /// Queries an open index.
-pub fn search_in(index: &Index, text: &str, kind: Option<&str>, limit: usize) -> Result<Vec<Hit>> {
-    index.tokenizers().register(TOKENIZER, SrekbTokenizer);
-    let f = fields(&index.schema())?;
-    let Some(query) = build_query(&f, text, kind) else {
-        return Ok(Vec::new());
-    };
-    let reader = index.reader().context("opening the index reader")?;
+pub fn search_in(s: &Searchable, text: &str, filters: &Filters, limit: usize) -> Result<Found> {
+    s.index.tokenizers().register(TOKENIZER, SrekbTokenizer);
+    let f = fields(&s.index.schema())?;
+    let reader = s.index.reader().context("opening the index reader")?;
     let searcher = reader.searcher();
-    let top = searcher
-        .search(&*query, &TopDocs::with_limit(limit.max(1)).order_by_score())
-        .context("searching")?;
-    let mut gen =
-        SnippetGenerator::create(&searcher, &*query, f.body).context("preparing snippets")?;
-    gen.set_max_num_chars(160);
+    let by_key: HashMap<u64, u32> = s
+        .meta
+        .urls
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (super::url_key(u), i as u32))
+        .collect();
+    let mut ids = Vec::new();
+    let mut where_is: HashMap<u32, (usize, u32)> = HashMap::new();
+    for (si, seg) in searcher.segment_readers().iter().enumerate() {
+        let keys = seg.fast_fields().u64("key")?;
+        let alive = seg.alive_bitset();
+        let mut v = vec![u32::MAX; seg.max_doc() as usize];
+        for (doc, slot) in v.iter_mut().enumerate() {
+            let doc = doc as u32;
+            if alive.is_some_and(|a| !a.is_alive(doc)) {
+                continue;
+            }
+            if let Some(id) = keys.first(doc).and_then(|k| by_key.get(&k)) {
+                *slot = *id;
+                where_is.insert(*id, (si, doc));
+            }
+        }
+        ids.push(v);
+    }
+    let mut src = TantivySource {
+        searcher: &searcher,
+        fields: f,
+        ids,
+        cache: HashMap::new(),
+    };
+    let results = engine::search(&mut src, &s.meta.facets, text, filters)?;
+    let total = results.hits.len();
     let mut hits = Vec::new();
-    for (score, addr) in top {
-        let doc: TantivyDocument = searcher.doc(addr).context("reading a hit")?;
+    for &(id, score) in results.hits.iter().take(limit) {
+        let Some(&(si, doc)) = where_is.get(&id) else {
+            continue;
+        };
+        let d: TantivyDocument = searcher
+            .doc(tantivy::DocAddress::new(si as u32, doc))
+            .context("reading a hit")?;
         let get = |field: Field| {
-            doc.get_first(field)
+            d.get_first(field)
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
-        let snip = gen.snippet_from_doc(&doc);
-        let (snippet, highlights) = if snip.fragment().is_empty() {
-            let body = get(f.body).unwrap_or_default();
-            (body.chars().take(100).collect(), Vec::new())
-        } else {
-            (snip.fragment().to_string(), snip.highlighted().to_vec())
-        };
+        let body = get(f.snippet).unwrap_or_default();
+        let chars = d.get_first(f.chars).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        let snip = engine::snippet(&body, chars, &results.words);
+        let mut snippet = String::new();
+        let mut highlights = Vec::new();
+        for (text, marked) in &snip.pieces {
+            if *marked {
+                highlights.push(snippet.len()..snippet.len() + text.len());
+            }
+            snippet.push_str(text);
+        }
         hits.push(Hit {
             title: get(f.title).unwrap_or_default(),
             url: get(f.url).unwrap_or_default(),
             kind: get(f.kind).unwrap_or_default(),
             date: get(f.date),
-            score,
-            snippet_html: highlight_html(&snippet, &highlights),
+            score: score as f32 / 1000.0,
+            snippet_html: snip.html(),
+            id,
+            total,
             snippet,
             highlights,
         });
     }
-    let _ = (f.services, f.severity);
-    Ok(hits)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn overlapping_highlights_merge_and_escape() {
-        let text = "<b>障害対応の流れ";
-        let a = text.find("障害").unwrap();
-        let html = highlight_html(text, &[a..a + 6, a + 3..a + 9, a + 6..a + 12]);
-        assert_eq!(html, "&lt;b&gt;<mark>障害対応</mark>の流れ");
-    }
+    Ok(Found {
+        total,
+        hits,
+        counts: results.counts,
+    })
 }

@@ -1,12 +1,20 @@
-//! Search: one tantivy index of every page, analysed for Japanese and English
-//! together (see `analyzer`), written by `build` and queried by `srekb search` and
-//! `serve`; `web` exports the same documents as a sharded static index for the browser.
+//! Search: every page analysed once for Japanese and English together (`analyzer`)
+//! into a tantivy index (`index`, queried by `srekb search` and `serve`) and a sharded
+//! static index for the browser (`web`); one query language and scorer (`engine`)
+//! answers over both, so every surface gives the same pages in the same order.
 
 pub mod analyzer;
+pub mod engine;
 pub mod index;
 pub mod web;
 
+use std::path::Path;
+
+use anyhow::Result;
+use rayon::prelude::*;
+
 use crate::content::{Library, Page};
+use crate::output::Output;
 
 /// One searchable document, borrowed from the library: the same view feeds the
 /// tantivy index and the browser's static index.
@@ -18,6 +26,8 @@ pub struct SearchDoc<'a> {
     /// Tags plus the words a page is found by besides its text (runbook alerts and
     /// service, career keywords, a postmortem's services and alert).
     pub tags: Vec<&'a str>,
+    /// The page's `tags` taxonomy alone (the tag filter).
+    pub taxonomy_tags: Vec<&'a str>,
     pub services: Vec<&'a str>,
     pub severity: Option<&'a str>,
     /// Site-absolute URL path, e.g. `/runbooks/db-lag/`.
@@ -33,6 +43,7 @@ pub struct OwnedDoc {
     pub headings: String,
     pub body: String,
     pub tags: Vec<String>,
+    pub taxonomy_tags: Vec<String>,
     pub services: Vec<String>,
     pub severity: Option<String>,
     pub url: String,
@@ -47,6 +58,7 @@ impl SearchDoc<'_> {
             headings: self.headings.clone(),
             body: self.body.to_string(),
             tags: self.tags.iter().map(|s| s.to_string()).collect(),
+            taxonomy_tags: self.taxonomy_tags.iter().map(|s| s.to_string()).collect(),
             services: self.services.iter().map(|s| s.to_string()).collect(),
             severity: self.severity.map(str::to_string),
             url: self.url.clone(),
@@ -63,6 +75,7 @@ impl OwnedDoc {
             headings: self.headings.clone(),
             body: &self.body,
             tags: self.tags.iter().map(String::as_str).collect(),
+            taxonomy_tags: self.taxonomy_tags.iter().map(String::as_str).collect(),
             services: self.services.iter().map(String::as_str).collect(),
             severity: self.severity.as_deref(),
             url: self.url.clone(),
@@ -106,6 +119,7 @@ pub fn documents(lib: &Library) -> Vec<SearchDoc<'_>> {
                 headings: doc.rendered.headings.join("\n"),
                 body: &doc.rendered.plain,
                 tags,
+                taxonomy_tags: taxonomy("tags"),
                 services: taxonomy("services"),
                 severity: fields.severity,
                 url: format!("/{}", doc.path),
@@ -113,4 +127,173 @@ pub fn documents(lib: &Library) -> Vec<SearchDoc<'_>> {
             }
         })
         .collect()
+}
+
+/// Kinds in id order: documents are numbered by kind, then URL, on every surface.
+pub const KIND_ORDER: [&str; 7] = [
+    "page",
+    "career",
+    "postmortem",
+    "runbook",
+    "assessment",
+    "slo",
+    "section",
+];
+
+/// Characters of body text kept for snippets over the whole site (the browser ships
+/// no more), and the bounds per document: a small site keeps whole bodies, a large
+/// one the first [`SNIPPET_TEXT_MIN`] characters of each.
+pub const SNIPPET_TEXT_BUDGET: usize = 3_000_000;
+pub const SNIPPET_TEXT_MIN: usize = 600;
+pub const SNIPPET_TEXT_MAX: usize = 100_000;
+
+/// Characters of each body kept for snippets on a site of `docs` documents.
+pub fn snippet_limit(docs: usize) -> usize {
+    (SNIPPET_TEXT_BUDGET / docs.max(1)).clamp(SNIPPET_TEXT_MIN, SNIPPET_TEXT_MAX)
+}
+
+fn kind_rank(kind: &str) -> usize {
+    KIND_ORDER
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(KIND_ORDER.len())
+}
+
+/// Sorts documents into id order (kind, then URL).
+pub fn order(docs: &mut [SearchDoc<'_>]) {
+    docs.sort_by(|a, b| {
+        (kind_rank(a.kind), a.kind, &a.url).cmp(&(kind_rank(b.kind), b.kind, &b.url))
+    });
+}
+
+/// The stable 64-bit key of a URL (FNV-1a), stored in the tantivy index.
+pub fn url_key(url: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in url.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The facets of documents in id order.
+pub fn facets(docs: &[SearchDoc<'_>]) -> engine::Facets {
+    let mut f = engine::Facets::default();
+    let mut services: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut tags: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for d in docs {
+        services.extend(d.services.iter().copied());
+        tags.extend(d.taxonomy_tags.iter().copied());
+    }
+    f.services = services.iter().map(|s| s.to_string()).collect();
+    f.tags = tags.iter().map(|s| s.to_string()).collect();
+    for d in docs {
+        let k = match f.kinds.iter().position(|k| k == d.kind) {
+            Some(k) => k,
+            None => {
+                f.kinds.push(d.kind.to_string());
+                f.kinds.len() - 1
+            }
+        };
+        f.kind.push(u8::try_from(k).unwrap_or(u8::MAX));
+        let mut ds: Vec<u32> = d
+            .services
+            .iter()
+            .filter_map(|s| f.services.binary_search_by(|x| x.as_str().cmp(s)).ok())
+            .map(|i| i as u32)
+            .collect();
+        ds.sort_unstable();
+        ds.dedup();
+        let mut dt: Vec<u32> = d
+            .taxonomy_tags
+            .iter()
+            .filter_map(|s| f.tags.binary_search_by(|x| x.as_str().cmp(s)).ok())
+            .map(|i| i as u32)
+            .collect();
+        dt.sort_unstable();
+        dt.dedup();
+        f.ds.push(ds);
+        f.dt.push(dt);
+    }
+    f
+}
+
+/// A document's tokens per field (title, headings, tags, body): analysed once, fed
+/// to both the tantivy index and the browser export.
+pub struct Analysed {
+    pub fields: [Vec<analyzer::Token>; engine::FIELDS],
+}
+
+pub fn analyse(d: &SearchDoc<'_>) -> Analysed {
+    let tags = d.tags.join("\n");
+    Analysed {
+        fields: [
+            analyzer::analyze(d.title),
+            analyzer::analyze(&d.headings),
+            analyzer::analyze(&tags),
+            analyzer::analyze(d.body),
+        ],
+    }
+}
+
+/// The part of a body snippets are cut from, and the body's length in characters.
+pub fn snippet_text(body: &str, limit: usize) -> (&str, usize) {
+    let mut end = body.len();
+    let mut n = 0;
+    for (i, _) in body.char_indices() {
+        if n == limit {
+            end = i;
+        }
+        n += 1;
+    }
+    (&body[..end], n)
+}
+
+/// What the search step leaves: the browser export's figures and the tantivy index
+/// waiting to be swapped in (none when unchanged or not asked for).
+pub struct Built {
+    pub stats: Option<web::Stats>,
+    pub staged: Option<index::Staged>,
+}
+
+/// Analyses every document once, in parallel batches, feeding the browser export
+/// (into `out`, if given) and the tantivy index under `root` (if given and the
+/// content changed since the index there was written).
+pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result<Built> {
+    let mut docs = documents(lib);
+    order(&mut docs);
+    let hash = index::content_hash(&docs);
+    let index_kept = root.is_some_and(|r| index::read_meta(r).is_some_and(|m| m.hash == hash));
+    let limit = snippet_limit(docs.len());
+    let writer = match root {
+        Some(r) if !index_kept => Some(index::Writer::new(r, limit)?),
+        _ => None,
+    };
+    if out.is_none() && writer.is_none() {
+        return Ok(Built {
+            stats: None,
+            staged: None,
+        });
+    }
+    let mut exporter = out.map(|_| web::Exporter::default());
+    const BATCH: usize = 256;
+    for (b, batch) in docs.chunks(BATCH).enumerate() {
+        let analysed: Vec<Analysed> = batch.par_iter().map(analyse).collect();
+        if let Some(e) = exporter.as_mut() {
+            e.add((b * BATCH) as u32, &analysed);
+        }
+        // The tokens move into tantivy's documents (no copy).
+        if let Some(w) = &writer {
+            for (d, a) in batch.iter().zip(analysed) {
+                w.add(d, a)?;
+            }
+        }
+    }
+    let meta = index::Meta::new(&docs, hash);
+    let stats = match (exporter, out) {
+        (Some(e), Some(out)) => Some(e.write(&docs, &meta.facets, limit, out)?),
+        _ => None,
+    };
+    let staged = writer.map(|w| w.finish(&meta)).transpose()?;
+    Ok(Built { stats, staged })
 }

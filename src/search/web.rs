@@ -1,17 +1,19 @@
-//! The browser's static index: every document analysed by the same analyser as the
-//! tantivy index, scored once at build time (BM25 over title, headings, tags and body
-//! with the same boosts), and written as small script files under `search/` so a query
-//! loads only the shards of its own terms, then the few documents it shows.
-//! Script files (not JSON fetched with XHR) so the search also works from `file://`.
+//! The browser's static index: the same analysed documents as the tantivy index,
+//! written as script files under `search/` (scripts, not JSON fetched with XHR, so the
+//! search also works from `file://`), every name but the manifest content-hashed:
 //!
-//! - `search/meta.js`: document count, shard count, posting cap, kind → id range.
-//! - `search/s/<k>.js`: terms whose FNV-1a hash falls in shard `k`, each with its
-//!   document frequency and up to `CAP` postings `[doc delta, score × 16 + chunk, …]`
-//!   (the best ones; a list shorter than the document frequency is truncated), where
-//!   `chunk` is the part of the body the term first occurs in.
-//! - `search/d/<id>.js`: title, URL, kind, date and the body's first chunk of text;
-//!   `search/d/<id>.<c>.js`: chunk `c`, loaded only when a hit's match is there, so
-//!   snippets show the match without shipping whole documents.
+//! - `search/meta.js`: document count, shard count, kind → id range, the hashes of
+//!   every other file, docs per pack;
+//! - `search/s/<k>.<hash>.js`: the terms whose first three characters hash (FNV-1a)
+//!   to shard `k` (so a prefix of three or more characters is in one shard), each with
+//!   its complete postings: per document the id delta, a field mask, then per field
+//!   the count, as base-32 varints written with a 64-letter alphabet (letter value
+//!   & 31 is the payload, & 32 means more follow);
+//! - `search/p/<k>.<hash>.js`: the same terms' positions, per document and field the
+//!   position deltas (loaded only for phrases and queries of several words);
+//! - `search/d/<p>.<hash>.js`: title, URL, kind, date and the first
+//!   [`super::snippet_limit`] characters of the body of the documents of pack `p`;
+//! - `search/f.<hash>.js`: the facets (kind, services, tags of every document).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,33 +21,20 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{analyzer, SearchDoc};
-use crate::content::Library;
+use super::engine::FIELDS;
+use super::{Analysed, SearchDoc};
 use crate::output::Output;
 
 pub const DIR: &str = "search";
-/// Postings kept per term: the best-scoring documents.
-pub const CAP: usize = 256;
-/// Characters per chunk of body text (snippets), and chunks kept per document.
-pub const CHUNK_CHARS: usize = 800;
-pub const MAX_CHUNKS: usize = 16;
-/// Chunks overlap by this many characters so a match at a boundary has context.
-const CHUNK_OVERLAP: usize = 80;
-/// The shard size aimed for, in bytes.
-const SHARD_BYTES: usize = 6_000;
-/// Field boosts, in the order title, headings, tags, body (as in `index::build_query`).
-const BOOSTS: [f64; 4] = [4.0, 2.0, 2.0, 1.0];
-const K1: f64 = 1.2;
-const B: f64 = 0.75;
-/// Kinds in id order, so that a kind is one contiguous range of document ids.
-const KIND_ORDER: [&str; 6] = [
-    "page",
-    "career",
-    "postmortem",
-    "runbook",
-    "assessment",
-    "section",
-];
+/// The shard size aimed for, in bytes, and the most shards.
+const SHARD_BYTES: usize = 12_000;
+const MAX_SHARDS: usize = 1 << 9;
+/// Most document packs; a pack holds at least one document.
+const MAX_PACKS: usize = 448;
+/// Characters of a term that choose its shard.
+pub const SHARD_KEY_CHARS: usize = 3;
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
@@ -56,7 +45,7 @@ pub struct Stats {
     pub bytes: u64,
 }
 
-/// FNV-1a over the UTF-8 bytes: the shard of a term (search.js computes the same).
+/// FNV-1a over the UTF-8 bytes (search.js computes the same).
 pub fn fnv1a(s: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in s.bytes() {
@@ -66,57 +55,302 @@ pub fn fnv1a(s: &str) -> u32 {
     h
 }
 
-/// Per-field term frequencies and the chunk of the body the term first occurs in.
-type Freqs = ([u16; 4], u8);
-
-/// Term frequencies of one document and the field lengths in tokens.
-struct Analysed {
-    tf: HashMap<String, Freqs>,
-    len: [u32; 4],
+/// The shard key of a term: its first three characters.
+pub fn shard_key(term: &str) -> &str {
+    match term.char_indices().nth(SHARD_KEY_CHARS) {
+        Some((i, _)) => &term[..i],
+        None => term,
+    }
 }
 
-fn analyse(d: &SearchDoc) -> Analysed {
-    let tags = d.tags.join("\n");
-    let fields = [d.title, d.headings.as_str(), tags.as_str(), d.body];
-    let mut tf: HashMap<String, Freqs> = HashMap::new();
-    let mut len = [0u32; 4];
-    for (f, text) in fields.iter().enumerate() {
-        // Character index of the current token, for the body's chunk numbers.
-        let (mut byte, mut chars) = (0usize, 0usize);
-        for t in analyzer::analyze(text) {
-            len[f] += 1;
-            let chunk = if f == 3 {
-                chars += text[byte..t.from].chars().count();
-                byte = t.from;
-                (chars / CHUNK_CHARS).min(MAX_CHUNKS - 1) as u8
-            } else {
-                0
-            };
-            let e = tf.entry(t.text).or_insert(([0; 4], u8::MAX));
-            e.0[f] = e.0[f].saturating_add(1);
-            if f == 3 && e.1 == u8::MAX {
-                e.1 = chunk;
+fn varint(out: &mut String, mut v: u32) {
+    loop {
+        let d = (v & 31) as usize;
+        v >>= 5;
+        if v > 0 {
+            out.push(ALPHABET[d | 32] as char);
+        } else {
+            out.push(ALPHABET[d] as char);
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+struct Digits {
+    digits: Vec<u32>,
+    at: usize,
+}
+
+#[cfg(test)]
+impl Digits {
+    fn new(s: &str) -> Digits {
+        Digits {
+            digits: s
+                .bytes()
+                .map(|b| ALPHABET.iter().position(|a| *a == b).unwrap_or(0) as u32)
+                .collect(),
+            at: 0,
+        }
+    }
+    fn more(&self) -> bool {
+        self.at < self.digits.len()
+    }
+    fn next(&mut self) -> u32 {
+        let mut v = 0u32;
+        let mut shift = 0;
+        while self.at < self.digits.len() {
+            let d = self.digits[self.at];
+            self.at += 1;
+            v |= (d & 31) << shift;
+            shift += 5;
+            if d & 32 == 0 {
+                break;
             }
         }
+        v
     }
-    for e in tf.values_mut() {
-        if e.1 == u8::MAX {
-            e.1 = 0;
-        }
-    }
-    Analysed { tf, len }
 }
 
-/// The body's chunks (overlapping a little), at most `MAX_CHUNKS`.
-fn chunks(body: &str) -> Vec<String> {
-    let chars: Vec<char> = body.chars().collect();
-    (0..MAX_CHUNKS)
-        .map(|c| c * CHUNK_CHARS)
-        .take_while(|&start| start < chars.len() || start == 0)
-        .map(|start| {
-            let end = (start + CHUNK_CHARS + CHUNK_OVERLAP).min(chars.len());
-            chars[start..end].iter().collect()
+/// Decodes a term's postings (documents and counts, then positions).
+#[cfg(test)]
+pub fn decode(docs: &str, positions: &str) -> Vec<(u32, [Vec<u32>; FIELDS])> {
+    let mut d = Digits::new(docs);
+    let mut p = Digits::new(positions);
+    let mut out = Vec::new();
+    let mut doc = 0u32;
+    let mut first = true;
+    while d.more() {
+        let delta = d.next();
+        doc = if first { delta } else { doc + delta };
+        first = false;
+        let mask = d.next();
+        let mut counts = [0u32; FIELDS];
+        for (f, c) in counts.iter_mut().enumerate() {
+            if mask & (1 << f) != 0 {
+                *c = d.next();
+            }
+        }
+        let mut fields: [Vec<u32>; FIELDS] = Default::default();
+        for (f, list) in fields.iter_mut().enumerate() {
+            let mut at = 0;
+            for k in 0..counts[f] {
+                let delta = p.next();
+                at = if k == 0 { delta } else { at + delta };
+                list.push(at);
+            }
+        }
+        out.push((doc, fields));
+    }
+    out
+}
+
+/// One document's postings, without the id delta: (term, mask and counts, positions).
+fn encode_doc(a: &Analysed) -> Vec<(String, String, String)> {
+    let mut by_term: HashMap<&str, [Vec<u32>; FIELDS]> = HashMap::new();
+    for (f, tokens) in a.fields.iter().enumerate() {
+        for t in tokens {
+            by_term.entry(&t.text).or_default()[f].push(t.position as u32);
+        }
+    }
+    by_term
+        .into_iter()
+        .map(|(term, fields)| {
+            let mut d = String::new();
+            let mut p = String::new();
+            let mask = fields
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !l.is_empty())
+                .fold(0, |m, (f, _)| m | (1 << f));
+            varint(&mut d, mask);
+            for list in fields.iter().filter(|l| !l.is_empty()) {
+                varint(&mut d, list.len() as u32);
+                let mut last = 0;
+                for (k, &pos) in list.iter().enumerate() {
+                    varint(&mut p, if k == 0 { pos } else { pos - last });
+                    last = pos;
+                }
+            }
+            (term.to_string(), d, p)
         })
+        .collect()
+}
+
+/// The postings of every term, built document by document in id order.
+#[derive(Default)]
+pub struct Exporter {
+    /// Term → (last document, documents and counts, positions).
+    terms: HashMap<String, (u32, String, String)>,
+    docs: u32,
+}
+
+impl Exporter {
+    /// Adds documents `first..` (in id order), analysed.
+    pub fn add(&mut self, first: u32, batch: &[Analysed]) {
+        let encoded: Vec<Vec<(String, String, String)>> =
+            batch.par_iter().map(encode_doc).collect();
+        for (i, doc) in encoded.into_iter().enumerate() {
+            let id = first + i as u32;
+            for (term, d, p) in doc {
+                let e = self
+                    .terms
+                    .entry(term)
+                    .or_insert((u32::MAX, String::new(), String::new()));
+                varint(&mut e.1, if e.0 == u32::MAX { id } else { id - e.0 });
+                e.0 = id;
+                e.1.push_str(&d);
+                e.2.push_str(&p);
+            }
+            self.docs = self.docs.max(id + 1);
+        }
+    }
+
+    /// Writes the index under `search/`; `docs` and `facets` are in id order.
+    pub fn write(
+        self,
+        docs: &[SearchDoc<'_>],
+        facets: &super::engine::Facets,
+        snippet_limit: usize,
+        out: &Output,
+    ) -> Result<Stats> {
+        let n = docs.len();
+        let terms = self.terms.len();
+        let total: usize = self
+            .terms
+            .iter()
+            .map(|(t, s)| t.len() + s.1.len() + 6)
+            .sum();
+        let shards = (total / SHARD_BYTES)
+            .max(1)
+            .next_power_of_two()
+            .min(MAX_SHARDS);
+        let mut by_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
+        let mut pos_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
+        for (term, (_, d, p)) in self.terms {
+            let k = (fnv1a(shard_key(&term)) as usize) & (shards - 1);
+            pos_shard[k].push((term.clone(), p));
+            by_shard[k].push((term, d));
+        }
+        let per_pack = n.div_ceil(MAX_PACKS).max(1);
+        let packs = n.div_ceil(per_pack);
+
+        // Every file but the manifest, built and written in parallel.
+        let shard_files: Vec<(String, Vec<u8>)> = by_shard
+            .into_par_iter()
+            .map(|e| ("s", "shard", e))
+            .chain(pos_shard.into_par_iter().map(|e| ("p", "positions", e)))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .enumerate()
+            .map(
+                |(i, (dir, call, mut entries))| -> Result<(String, Vec<u8>)> {
+                    let k = i % shards;
+                    entries.sort();
+                    let mut json = String::from("{");
+                    for (i, (term, s)) in entries.iter().enumerate() {
+                        if i > 0 {
+                            json.push(',');
+                        }
+                        json.push_str(&serde_json::to_string(term)?);
+                        json.push_str(":\"");
+                        json.push_str(s);
+                        json.push('"');
+                    }
+                    json.push('}');
+                    Ok((dir.to_string(), script(call, &[k], json.as_bytes())))
+                },
+            )
+            .collect::<Result<_>>()?;
+        let pack_files: Vec<(String, Vec<u8>)> = (0..packs)
+            .into_par_iter()
+            .map(|p| -> Result<(String, Vec<u8>)> {
+                let docs: Vec<DocEntry> = docs[p * per_pack..((p + 1) * per_pack).min(n)]
+                    .iter()
+                    .map(|d| {
+                        let (x, chars) = super::snippet_text(d.body, snippet_limit);
+                        DocEntry {
+                            t: d.title,
+                            u: &d.url,
+                            k: d.kind,
+                            d: d.date.as_deref(),
+                            x,
+                            n: chars,
+                        }
+                    })
+                    .collect();
+                Ok(("d".to_string(), script("docs", &[p], &json(&docs)?)))
+            })
+            .collect::<Result<_>>()?;
+        let facets_file = script("facets", &[], &json(&WebFacets::new(facets))?);
+
+        let named = |dir: &str, i: usize, bytes: &[u8]| -> (String, String) {
+            let h = hash_name(bytes);
+            (format!("{DIR}/{dir}/{i}.{h}.js"), h)
+        };
+        let mut writes: Vec<(String, &[u8])> = Vec::new();
+        let mut shard_hashes = String::new();
+        let mut pos_hashes = String::new();
+        for (i, (dir, bytes)) in shard_files.iter().enumerate() {
+            let (path, h) = named(dir, i % shards, bytes);
+            if i < shards {
+                shard_hashes.push_str(&h);
+            } else {
+                pos_hashes.push_str(&h);
+            }
+            writes.push((path, bytes));
+        }
+        let mut pack_hashes = String::new();
+        for (p, (dir, bytes)) in pack_files.iter().enumerate() {
+            let (path, h) = named(dir, p, bytes);
+            pack_hashes.push_str(&h);
+            writes.push((path, bytes));
+        }
+        let facets_hash = hash_name(&facets_file);
+        writes.push((format!("{DIR}/f.{facets_hash}.js"), &facets_file));
+        let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            kinds.entry(d.kind).or_insert([i, i])[1] = i + 1;
+        }
+        let meta = script(
+            "meta",
+            &[],
+            &json(&Meta {
+                v: 2,
+                n,
+                shards,
+                pack: per_pack,
+                kinds,
+                sh: &shard_hashes,
+                qh: &pos_hashes,
+                ph: &pack_hashes,
+                fh: &facets_hash,
+            })?,
+        );
+        writes.push((format!("{DIR}/meta.js"), &meta));
+        writes
+            .par_iter()
+            .map(|(path, bytes)| out.write(path, bytes))
+            .collect::<Result<Vec<()>>>()?;
+        Ok(Stats {
+            docs: n,
+            terms,
+            shards,
+            files: writes.len(),
+            bytes: writes.iter().map(|(_, b)| b.len() as u64).sum(),
+        })
+    }
+}
+
+/// Five letters of a file's FNV-1a hash (30 bits), for its name.
+fn hash_name(bytes: &[u8]) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in bytes {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (0..5)
+        .map(|i| ALPHABET[((h >> (i * 6)) & 63) as usize] as char)
         .collect()
 }
 
@@ -125,20 +359,58 @@ struct Meta<'a> {
     v: u32,
     n: usize,
     shards: usize,
-    cap: usize,
+    pack: usize,
     kinds: BTreeMap<&'a str, [usize; 2]>,
+    /// Five letters per shard, per positions shard, per pack.
+    sh: &'a str,
+    qh: &'a str,
+    ph: &'a str,
+    fh: &'a str,
+}
+
+/// Services and tags with the ids of their documents (delta-coded): small when
+/// a site has few, and the kinds need no file (ids are grouped by kind).
+#[derive(Serialize)]
+struct WebFacets<'a> {
+    services: &'a [String],
+    sd: Vec<Vec<u32>>,
+    tags: &'a [String],
+    td: Vec<Vec<u32>>,
+}
+
+impl WebFacets<'_> {
+    fn new(f: &super::engine::Facets) -> WebFacets<'_> {
+        let invert = |names: usize, per_doc: &[Vec<u32>]| {
+            let mut out: Vec<Vec<u32>> = vec![Vec::new(); names];
+            let mut last: Vec<Option<u32>> = vec![None; names];
+            for (doc, list) in per_doc.iter().enumerate() {
+                for &i in list {
+                    let i = i as usize;
+                    let doc = doc as u32;
+                    out[i].push(last[i].map_or(doc, |l| doc - l));
+                    last[i] = Some(doc);
+                }
+            }
+            out
+        };
+        WebFacets {
+            services: &f.services,
+            sd: invert(f.services.len(), &f.ds),
+            tags: &f.tags,
+            td: invert(f.tags.len(), &f.dt),
+        }
+    }
 }
 
 #[derive(Serialize)]
-struct DocFile<'a> {
+struct DocEntry<'a> {
     t: &'a str,
     u: &'a str,
     k: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     d: Option<&'a str>,
-    /// The first chunk of the body, and how many chunks there are.
     x: &'a str,
-    c: usize,
+    n: usize,
 }
 
 /// `srekbSearch.<call>(<args>,<json>);` — every file of the index is such a call.
@@ -156,189 +428,54 @@ fn json(value: &impl Serialize) -> Result<Vec<u8>> {
     crate::output::json_bytes(value, false)
 }
 
-/// Writes the static index of `lib` into `out` under `search/`.
-pub fn export(lib: &Library, out: &Output) -> Result<Stats> {
-    let mut docs = super::documents(lib);
-    let rank = |k: &str| KIND_ORDER.iter().position(|o| *o == k).unwrap_or(0);
-    docs.sort_by_key(|d| rank(d.kind));
-    let n = docs.len();
-    let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
-    for (i, d) in docs.iter().enumerate() {
-        kinds.entry(d.kind).or_insert([i, i])[1] = i + 1;
-    }
-
-    // Analyse in parallel batches and fold each into the postings right away, so
-    // only one batch of per-document maps is alive at a time.
-    let mut lens: Vec<[u32; 4]> = Vec::with_capacity(n);
-    let mut postings: HashMap<String, Vec<(u32, Freqs)>> = HashMap::new();
-    for (b, batch) in docs.chunks(256).enumerate() {
-        let analysed: Vec<Analysed> = batch.par_iter().map(analyse).collect();
-        for (i, a) in analysed.into_iter().enumerate() {
-            let id = (b * 256 + i) as u32;
-            lens.push(a.len);
-            for (term, tf) in a.tf {
-                postings.entry(term).or_default().push((id, tf));
-            }
-        }
-    }
-    let mut avg = [0f64; 4];
-    for l in &lens {
-        for (f, v) in l.iter().enumerate() {
-            avg[f] += f64::from(*v);
-        }
-    }
-    for v in &mut avg {
-        *v = (*v / n.max(1) as f64).max(1.0);
-    }
-    let terms = postings.len();
-
-    // Score, cap and encode each term, then group into shards.
-    let encoded: Vec<(String, String)> = postings
-        .into_par_iter()
-        .map(|(term, list)| {
-            let df = list.len();
-            let idf = (1.0 + (n as f64 - df as f64 + 0.5) / (df as f64 + 0.5)).ln();
-            let mut scored: Vec<(u32, u32, u32)> = list
-                .iter()
-                .map(|(doc, (tf, chunk))| {
-                    let len = lens[*doc as usize];
-                    let mut s = 0.0;
-                    for f in 0..4 {
-                        let tf = f64::from(tf[f]);
-                        if tf > 0.0 {
-                            let norm = K1 * (1.0 - B + B * f64::from(len[f]) / avg[f]);
-                            s += BOOSTS[f] * tf * (K1 + 1.0) / (tf + norm);
-                        }
-                    }
-                    let score = ((idf * s * 10.0).round() as u32).max(1);
-                    (*doc, score, u32::from(*chunk))
-                })
-                .collect();
-            if scored.len() > CAP {
-                scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                scored.truncate(CAP);
-                scored.sort_by_key(|p| p.0);
-            }
-            let mut s = String::with_capacity(scored.len() * 8 + 8);
-            s.push('[');
-            s.push_str(&df.to_string());
-            let mut last = 0;
-            for (doc, score, chunk) in scored {
-                s.push(',');
-                s.push_str(&(doc - last).to_string());
-                s.push(',');
-                s.push_str(&(score * 16 + chunk).to_string());
-                last = doc;
-            }
-            s.push(']');
-            (term, s)
-        })
-        .collect();
-    let total: usize = encoded.iter().map(|(t, s)| t.len() + s.len() + 4).sum();
-    let shards = (total / SHARD_BYTES)
-        .max(1)
-        .next_power_of_two()
-        .min(1 << 16);
-    let mut by_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
-    for (term, s) in encoded {
-        by_shard[(fnv1a(&term) as usize) & (shards - 1)].push((term, s));
-    }
-
-    let mut stats = Stats {
-        docs: n,
-        terms,
-        shards,
-        ..Stats::default()
-    };
-    let mut write = |path: String, bytes: Vec<u8>| -> Result<()> {
-        stats.files += 1;
-        stats.bytes += bytes.len() as u64;
-        out.write(&path, &bytes)
-    };
-    write(
-        format!("{DIR}/meta.js"),
-        script(
-            "meta",
-            &[],
-            &json(&Meta {
-                v: 1,
-                n,
-                shards,
-                cap: CAP,
-                kinds,
-            })?,
-        ),
-    )?;
-    for (k, mut entries) in by_shard.into_iter().enumerate() {
-        entries.sort();
-        let mut json = String::from("{");
-        for (i, (term, s)) in entries.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push_str(&String::from_utf8(self::json(term)?)?);
-            json.push(':');
-            json.push_str(s);
-        }
-        json.push('}');
-        write(
-            format!("{DIR}/s/{k}.js"),
-            script("shard", &[k], json.as_bytes()),
-        )?;
-    }
-    let files: Vec<Vec<(String, Vec<u8>)>> = docs
-        .par_iter()
-        .enumerate()
-        .map(|(id, d)| -> Result<Vec<(String, Vec<u8>)>> {
-            let chunks = chunks(d.body);
-            let file = DocFile {
-                t: d.title,
-                u: &d.url,
-                k: d.kind,
-                d: d.date.as_deref(),
-                x: &chunks[0],
-                c: chunks.len(),
-            };
-            let mut out = vec![(
-                format!("{DIR}/d/{id}.js"),
-                script("doc", &[id], &json(&file)?),
-            )];
-            for (c, text) in chunks.iter().enumerate().skip(1) {
-                out.push((
-                    format!("{DIR}/d/{id}.{c}.js"),
-                    script("chunk", &[id, c], &json(text)?),
-                ));
-            }
-            Ok(out)
-        })
-        .collect::<Result<_>>()?;
-    for (path, bytes) in files.into_iter().flatten() {
-        write(path, bytes)?;
-    }
-    Ok(stats)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn fnv1a_matches_the_reference_values() {
-        // Reference values of 32-bit FNV-1a.
         assert_eq!(fnv1a(""), 0x811c_9dc5);
         assert_eq!(fnv1a("a"), 0xe40c_292c);
         assert_eq!(fnv1a("foobar"), 0xbf9c_f968);
     }
 
     #[test]
-    fn chunks_overlap_and_are_capped() {
-        assert_eq!(chunks(""), [""]);
-        let body: String = "あ".repeat(CHUNK_CHARS * 2 + 5);
-        let c = chunks(&body);
-        assert_eq!(c.len(), 3);
-        assert_eq!(c[0].chars().count(), CHUNK_CHARS + CHUNK_OVERLAP);
-        assert_eq!(c[2].chars().count(), 5);
-        let long = "x".repeat(CHUNK_CHARS * (MAX_CHUNKS + 3));
-        assert_eq!(chunks(&long).len(), MAX_CHUNKS);
+    fn postings_round_trip() {
+        let mut e = Exporter::default();
+        let docs: Vec<Analysed> = ["サーバー移行 サーバ", "x", "移行の手順 PostgreSQL"]
+            .iter()
+            .map(|t| Analysed {
+                fields: [
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                    super::super::analyzer::analyze(t),
+                ],
+            })
+            .collect();
+        e.add(0, &docs);
+        let (_, s, p) = &e.terms["移行"];
+        let d = decode(s, p);
+        assert_eq!(d.len(), 2);
+        assert_eq!((d[0].0, d[1].0), (0, 2));
+        assert_eq!(d[0].1[3], [2]);
+        assert_eq!(d[1].1[3], [0]);
+        let (_, s, p) = &e.terms["サバ"];
+        assert_eq!(decode(s, p)[0].1[3], [0, 3]);
+        let (mut big, mut pos) = (String::new(), String::new());
+        for v in [1_000_000, 8, 1] {
+            varint(&mut big, v);
+        }
+        varint(&mut pos, 5);
+        assert_eq!(
+            decode(&big, &pos),
+            [(1_000_000, [vec![], vec![], vec![], vec![5]])]
+        );
+    }
+
+    #[test]
+    fn shard_keys_are_three_characters() {
+        assert_eq!(shard_key("postgresql"), "pos");
+        assert_eq!(shard_key("サバ"), "サバ");
     }
 }

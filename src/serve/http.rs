@@ -331,7 +331,12 @@ async fn search(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let q = params.get("q").cloned().unwrap_or_default();
-    let kind = params.get("kind").filter(|k| !k.is_empty()).cloned();
+    let param = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
+    let filters = crate::search::engine::Filters {
+        kind: param("kind"),
+        service: param("service"),
+        tag: param("tag"),
+    };
     let limit = params
         .get("limit")
         .and_then(|l| l.parse::<usize>().ok())
@@ -350,13 +355,18 @@ async fn search(
     };
     // tantivy blocks; keep it off the tasks that serve pages.
     let found = tokio::task::spawn_blocking(move || {
-        crate::search::index::search_in(&index, &q, kind.as_deref(), limit).map(|h| (q, h))
+        crate::search::index::search_in(&index, &q, &filters, limit).map(|h| (q, h))
     })
     .await;
     match found {
-        Ok(Ok((q, hits))) => json(
+        Ok(Ok((q, found))) => json(
             StatusCode::OK,
-            &serde_json::json!({ "query": q, "hits": hits }),
+            &serde_json::json!({
+                "query": q,
+                "hits": found.hits,
+                "total": found.total,
+                "counts": found.counts,
+            }),
         ),
         Ok(Err(e)) => json(
             StatusCode::INTERNAL_SERVER_ERROR,

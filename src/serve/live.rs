@@ -17,10 +17,14 @@ pub const SCRIPT: &str = r#"<script>
       o.id = "srekb-overlay";
       o.setAttribute("role", "alert");
       o.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:1.5rem;" +
-        "background:rgba(24,16,16,.94);color:#ffe0e0;font:13px/1.55 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap";
+        "background:#181010;color:#ffe0e0;font:13px/1.55 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap";
       document.body.appendChild(o);
     }
-    o.textContent = "srekb: the build failed; this page is the last good build.\n\n" + text;
+    // The heading comes from the theme's strings in the site's language (base.html).
+    var strings = document.getElementById("srekb-strings");
+    var head = strings && strings.getAttribute("data-build-failed") ||
+      "srekb: the build failed; this page is the last good build.";
+    o.textContent = head + "\n\n" + text;
   }
   var es = new EventSource("/__srekb/events");
   es.addEventListener("reload", function () {

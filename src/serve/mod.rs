@@ -39,7 +39,7 @@ pub struct State {
     /// The diagnostics of the last build when it failed.
     pub error: RwLock<Option<String>>,
     /// The live search index of the last good build.
-    pub index: RwLock<Option<Arc<tantivy::Index>>>,
+    pub index: RwLock<Option<Arc<crate::search::index::Searchable>>>,
     pub hub: live::Hub,
 }
 
@@ -137,7 +137,7 @@ fn indexer(state: Arc<State>) -> std::sync::mpsc::Sender<Vec<crate::search::Owne
                 Ok(()) => {
                     if let Some(l) = &live {
                         *state.index.write().unwrap_or_else(|e| e.into_inner()) =
-                            Some(Arc::new(l.index().clone()));
+                            Some(Arc::new(l.searchable()));
                     }
                 }
                 Err(e) => eprintln!("search index: {e:#}"),

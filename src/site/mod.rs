@@ -267,6 +267,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         _ => Output::discard(),
     };
     let mut search = None;
+    let mut staged = None;
     let result = (|| -> Result<()> {
         if let Some(renderer) = &site.renderer {
             let assets = steps.run("assets", || assets::run(&site, &out))?;
@@ -294,10 +295,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             r.html = String::new();
             r.summary_html = None;
         }
-        if opts.web_index && !matches!(opts.output, OutputMode::Check) && !diags.has_errors() {
-            search = Some(steps.run("search-export", || {
-                crate::search::web::export(&site.lib, &out)
-            })?);
+        // One pass over the analysed text feeds the browser export and the tantivy index.
+        let web = opts.web_index && !matches!(opts.output, OutputMode::Check);
+        let dir = matches!(opts.output, OutputMode::Dir(_));
+        if (web || dir) && !diags.has_errors() {
+            let built = steps.run("search", || {
+                crate::search::build(&site.lib, web.then_some(&out), dir.then_some(root))
+            })?;
+            search = built.stats;
+            staged = built.staged;
         }
         Ok(())
     })();
@@ -312,10 +318,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     } else {
         steps.run("commit", || out.commit())?
     };
-    if !diags.has_errors() && matches!(opts.output, OutputMode::Dir(_)) {
-        steps.run("search-index", || {
-            crate::search::index::write(&site.lib, root)
-        })?;
+    if let Some(staged) = staged.filter(|_| !diags.has_errors()) {
+        steps.run("search-index", || staged.swap_in())?;
     }
     let mut report = finish(diags, steps, started, Some(&site), memory);
     report.files = files;

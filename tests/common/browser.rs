@@ -268,6 +268,15 @@ impl Browser {
         self.call("POST", "/url", Some(json!({ "url": url })));
     }
 
+    /// Sets the window (in headless Chromium, the viewport) to `width` × `height`.
+    pub fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
     pub fn url(&self) -> String {
         self.call("GET", "/url", None).as_str().unwrap().to_string()
     }
@@ -301,6 +310,15 @@ impl Browser {
             "POST",
             "/execute/sync",
             Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    /// Runs `script` (a function body) with `args` as `arguments`; returns its value.
+    pub fn call_script(&self, script: &str, args: &[Value]) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
         )
     }
 

@@ -258,7 +258,7 @@ impl ContentKind for AssessmentKind {
         Analysis::data(a)
     }
 
-    fn link(&self, lib: &mut Library, diags: &Diagnostics) {
+    fn link(&self, lib: &mut Library, _cx: &super::LinkCx<'_>, diags: &Diagnostics) {
         duplicate_assessments(lib, diags);
     }
 

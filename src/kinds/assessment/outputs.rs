@@ -93,7 +93,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     let teams = by_team(site);
     let cards = team_pages(&cx, &teams)?;
     org_overview(&cx, &teams, &cards)?;
-    self_assessment(&cx)
+    self_assessment(&cx, &cards)
 }
 
 /// Each team's scorecard page with its radar chart.
@@ -315,7 +315,7 @@ fn org_overview(
 
 /// The self-assessment form. The model goes into the page as JSON (with `</`
 /// escaped).
-fn self_assessment(cx: &Cx<'_>) -> Result<()> {
+fn self_assessment(cx: &Cx<'_>, cards: &[Scorecard]) -> Result<()> {
     let Cx {
         site,
         pages,
@@ -338,6 +338,30 @@ fn self_assessment(cx: &Cx<'_>) -> Result<()> {
     let json = String::from_utf8(crate::output::json_bytes(model, false)?)?;
     c.insert("model", model);
     c.insert("model_json", &json);
+    // Each team's latest levels and delegation, to pre-fill the form and show the
+    // change against them.
+    let previous: serde_json::Map<String, serde_json::Value> = cards
+        .iter()
+        .filter(|card| card.latest.is_some())
+        .map(|card| {
+            let levels: serde_json::Map<String, serde_json::Value> = card
+                .areas
+                .iter()
+                .filter_map(|a| a.current.map(|l| (a.id.clone(), l.into())))
+                .collect();
+            let delegation: serde_json::Map<String, serde_json::Value> = card
+                .areas
+                .iter()
+                .filter_map(|a| a.delegation_now.clone().map(|d| (a.id.clone(), d.into())))
+                .collect();
+            (
+                card.team.clone(),
+                serde_json::json!({ "date": card.latest, "levels": levels, "delegation": delegation }),
+            )
+        })
+        .collect();
+    let previous = String::from_utf8(crate::output::json_bytes(&previous, false)?)?;
+    c.insert("previous_json", &previous);
     c.insert("axes", &axes);
     c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
     c.insert("today", &today.to_string());

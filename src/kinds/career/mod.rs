@@ -108,7 +108,7 @@ impl ContentKind for CareerKind {
         Analysis::data(c)
     }
 
-    fn link(&self, lib: &mut Library, diags: &Diagnostics) {
+    fn link(&self, lib: &mut Library, _cx: &super::LinkCx<'_>, diags: &Diagnostics) {
         related_careers(lib, diags);
     }
 

@@ -369,6 +369,9 @@ struct Report {
     per_month_svg: String,
     ttr_svg: String,
     ttd_svg: String,
+    ttm_svg: String,
+    /// Per severity, then all: count and median / p90 minutes of TTD, TTM, TTR.
+    by_severity: Vec<serde_json::Value>,
     service_svg: String,
     detection_svg: String,
     /// Rows: month, counts per severity, total, ttr median/p90, ttd median/p90 (minutes).
@@ -379,6 +382,7 @@ struct Report {
     detection: Vec<serde_json::Value>,
     user_report_share: Option<f64>,
     median_ttd: Option<f64>,
+    median_ttm: Option<f64>,
     median_ttr: Option<f64>,
     p90_ttr: Option<f64>,
     median_review_days: Option<f64>,
@@ -472,6 +476,61 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         ],
         "m",
     );
+    let ttm: Vec<(Option<f64>, Option<f64>)> = months
+        .iter()
+        .map(|m| stats(m, |pm| pm.minutes_to_mitigate))
+        .collect();
+    let ttm_svg = charts::lines(
+        "pm-ttm",
+        renderer.t("pm.chart_ttm"),
+        renderer.t("pm.chart_ttm_desc"),
+        &months,
+        &[
+            (
+                renderer.t("pm.median"),
+                "s-median",
+                ttm.iter().map(|x| x.0).collect(),
+            ),
+            (
+                renderer.t("pm.p90"),
+                "s-p90",
+                ttm.iter().map(|x| x.1).collect(),
+            ),
+        ],
+        "m",
+    );
+    let times = |filter: &dyn Fn(&Postmortem) -> bool, label: &str| {
+        let pick = |f: fn(&Postmortem) -> Option<i64>| {
+            let mut v: Vec<f64> = pms
+                .iter()
+                .filter(|(_, pm)| filter(pm))
+                .filter_map(|(_, pm)| f(pm).map(|x| x as f64))
+                .collect();
+            let (m, p) = median_p90(&mut v);
+            [m.map(|x| x.round() as i64), p.map(|x| x.round() as i64)]
+        };
+        serde_json::json!({
+            "severity": label,
+            "count": pms.iter().filter(|(_, pm)| filter(pm)).count(),
+            "ttd": pick(|pm| pm.minutes_to_detect),
+            "ttm": pick(|pm| pm.minutes_to_mitigate),
+            "ttr": pick(|pm| pm.minutes_to_resolve),
+        })
+    };
+    let mut by_severity: Vec<serde_json::Value> = sevs
+        .iter()
+        .filter(|s| {
+            pms.iter()
+                .any(|(_, pm)| pm.severity.as_deref() == Some(s.as_str()))
+        })
+        .map(|s| {
+            times(
+                &|pm: &Postmortem| pm.severity.as_deref() == Some(s.as_str()),
+                s,
+            )
+        })
+        .collect();
+    by_severity.push(times(&|_: &Postmortem| true, renderer.t("pm.total")));
     let month_rows = months
         .iter()
         .enumerate()
@@ -487,6 +546,10 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
     let mut all_ttd: Vec<f64> = pms
         .iter()
         .filter_map(|(_, pm)| pm.minutes_to_detect.map(|x| x as f64))
+        .collect();
+    let mut all_ttm: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.minutes_to_mitigate.map(|x| x as f64))
         .collect();
     let mut all_ttr: Vec<f64> = pms
         .iter()
@@ -507,6 +570,8 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         per_month_svg,
         ttr_svg,
         ttd_svg,
+        ttm_svg,
+        by_severity,
         service_svg,
         detection_svg,
         month_rows,
@@ -516,6 +581,7 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         detection,
         user_report_share,
         median_ttd: median_p90(&mut all_ttd).0,
+        median_ttm: median_p90(&mut all_ttm).0,
         median_ttr,
         p90_ttr,
         median_review_days: median_p90(&mut review).0,

@@ -252,7 +252,7 @@ impl ContentKind for RunbookKind {
         Analysis::data(rb)
     }
 
-    fn link(&self, lib: &mut Library, diags: &Diagnostics) {
+    fn link(&self, lib: &mut Library, _cx: &super::LinkCx<'_>, diags: &Diagnostics) {
         duplicate_alerts(lib, diags);
         runbook_backlinks(lib);
     }

@@ -1,61 +1,95 @@
-// srekb search in the browser, with no server: the query is analysed exactly as
-// src/search/analyzer.rs analyses text at build time (shared test vectors keep the two
-// identical), then only the index shards of the query's terms and the documents shown
-// are loaded, as <script> files, so it also works when the site is opened from file://.
+// srekb search in the browser, with no server. The analyser, the query language, the
+// scorer and the snippets mirror src/search/analyzer.rs and src/search/engine.rs line
+// by line (tests/search_vectors.json holds both to the same ranked pages); only the
+// index shards of the query's terms and the document packs shown are loaded, as
+// <script> files, so it also works when the site is opened from file://.
 (function () {
   "use strict";
 
-  // ---- Analyser (mirror of src/search/analyzer.rs) ----
+  // ---- Analyser (src/search/analyzer.rs) ----
   function isKatakana(cp) {
-    return (cp >= 0x30a0 && cp <= 0x30ff) || (cp >= 0x31f0 && cp <= 0x31ff);
+    return (cp >= 0x30a1 && cp <= 0x30fa) || (cp >= 0x31f0 && cp <= 0x31ff);
   }
+  function isHiragana(cp) { return cp >= 0x3041 && cp <= 0x309f; }
   function isCjk(cp) {
-    return isKatakana(cp) ||
-      (cp >= 0x3040 && cp <= 0x309f) ||
-      (cp >= 0x4e00 && cp <= 0x9fff) ||
-      (cp >= 0x3400 && cp <= 0x4dbf) ||
-      (cp >= 0xf900 && cp <= 0xfaff) ||
-      (cp >= 0x20000 && cp <= 0x2fa1f) ||
-      cp === 0x3005 || cp === 0x3006;
+    return (cp >= 0x30a0 && cp <= 0x30ff) || (cp >= 0x31f0 && cp <= 0x31ff) ||
+      (cp >= 0x3040 && cp <= 0x309f) || (cp >= 0x4e00 && cp <= 0x9fff) ||
+      (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0xf900 && cp <= 0xfaff) ||
+      (cp >= 0x20000 && cp <= 0x2fa1f) || cp === 0x3005 || cp === 0x3006;
   }
-  var WORD = /^[\p{Alphabetic}\p{N}_]$/u;
-  var OTHER = 0, WORDC = 1, CJK = 2;
-  function charClass(ch) {
-    if (isCjk(ch.codePointAt(0))) { return CJK; }
-    return WORD.test(ch) ? WORDC : OTHER;
+  var WORD_RE = /^[\p{Alphabetic}\p{N}_]$/u;
+  var WS = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+  var OTHER = 0, WORD = 1, CJK = 2;
+  function cp(c) { return c.codePointAt(0); }
+  function charClass(c) {
+    if (isCjk(cp(c))) { return CJK; }
+    return WORD_RE.test(c) ? WORD : OTHER;
   }
-  // Normalised code points with the UTF-16 range of the original text they came from.
+  function compose(a, b) {
+    var n = Array.from((a + b).normalize("NFC"));
+    return n.length === 1 ? n[0] : null;
+  }
+  var ITERATION = { "々": 1, "ゝ": 1, "ヽ": 1, "ゞ": 2, "ヾ": 2 };
+  function push(out, n) {
+    var last = out[out.length - 1];
+    if (n.c === "\u3099" || n.c === "\u309a") {
+      var composed = last ? compose(last.c, n.c) : null;
+      if (composed) { last.c = composed; last.to = n.to; return; }
+    } else if (n.c === "ー" && last && isKatakana(cp(last.c))) {
+      last.to = n.to;
+      return;
+    } else if (ITERATION[n.c] && last && isCjk(cp(last.c))) {
+      var c = last.c;
+      if (ITERATION[n.c] === 2) { c = compose(last.c, "\u3099") || last.c; }
+      out.push({ c: c, from: n.from, to: n.to, upper: n.upper });
+      return;
+    }
+    out.push(n);
+  }
+  // Normalised characters with the range (in code points) of the original they came from.
   function normalize(text) {
+    var chars = Array.from(text);
     var out = [];
-    var i = 0;
-    while (i < text.length) {
-      var cp = text.codePointAt(i);
-      var ch = String.fromCodePoint(cp);
-      var end = i + ch.length;
-      var nfkc = Array.from(ch.normalize("NFKC"));
-      for (var k = 0; k < nfkc.length; k++) {
-        var n = nfkc[k];
-        if (n === "\u3099" || n === "\u309a") {
-          var last = out[out.length - 1];
-          if (last) {
-            var composed = Array.from((last.c + n).normalize("NFC"));
-            if (composed.length === 1) {
-              last.c = composed[0];
-              last.to = end;
-              continue;
-            }
-          }
-        }
-        var lower = Array.from(n.toLowerCase());
-        for (var l = 0; l < lower.length; l++) {
-          out.push({ c: lower[l], from: i, to: end });
+    for (var k = 0; k < chars.length; k++) {
+      var nfkc = Array.from(chars[k].normalize("NFKC"));
+      for (var i = 0; i < nfkc.length; i++) {
+        var lower = nfkc[i].toLowerCase();
+        var upper = lower !== nfkc[i];
+        var ls = Array.from(lower);
+        for (var l = 0; l < ls.length; l++) {
+          push(out, { c: ls[l], from: k, to: k + 1, upper: upper });
         }
       }
-      i = end;
     }
     return out;
   }
-  function analyze(text) {
+  function isAlphabetic(c) { return /^\p{Alphabetic}$/u.test(c); }
+  function identifierParts(word) {
+    var parts = [];
+    var start = 0;
+    for (var i = 0; i < word.length; i++) {
+      if (word[i].c === "_") {
+        if (i > start) { parts.push([start, i]); }
+        start = i + 1;
+        continue;
+      }
+      if (i > start) {
+        var a = word[i - 1], b = word[i];
+        var lowerToUpper = b.upper && !a.upper && isAlphabetic(a.c);
+        var next = word[i + 1];
+        var acronymEnd = b.upper && a.upper && next !== undefined && !next.upper && isAlphabetic(next.c);
+        if (lowerToUpper || acronymEnd) { parts.push([start, i]); start = i; }
+      }
+    }
+    if (word.length > start) { parts.push([start, word.length]); }
+    return parts.length < 2 ? [] : parts;
+  }
+  function join(run, a, b) {
+    var s = "";
+    for (var i = a; i < b; i++) { s += run[i].c; }
+    return s;
+  }
+  function analyzeWith(text, withParts) {
     var chars = normalize(text);
     var tokens = [];
     var position = 0;
@@ -64,31 +98,30 @@
       var cls = charClass(chars[i].c);
       var j = i + 1;
       while (j < chars.length && charClass(chars[j].c) === cls) { j++; }
-      if (cls === WORDC) {
-        var word = "";
-        for (var w = i; w < j; w++) { word += chars[w].c; }
-        tokens.push({ text: word, from: chars[i].from, to: chars[j - 1].to, position: position++ });
-      } else if (cls === CJK) {
-        var run = chars.slice(i, j);
-        if (run.length >= 3 && run[run.length - 1].c === "ー" &&
-            isKatakana(run[run.length - 2].c.codePointAt(0))) {
-          run.pop();
+      var run = chars.slice(i, j);
+      if (cls === WORD) {
+        tokens.push({ text: join(run, 0, run.length), from: run[0].from, to: run[run.length - 1].to, position: position, part: false });
+        if (withParts) {
+          identifierParts(run).forEach(function (p) {
+            tokens.push({ text: join(run, p[0], p[1]), from: run[p[0]].from, to: run[p[1] - 1].to, position: position, part: true });
+          });
         }
-        if (run.length === 1) {
-          tokens.push({ text: run[0].c, from: run[0].from, to: run[0].to, position: position++ });
-        } else {
-          for (var b = 0; b + 1 < run.length; b++) {
-            tokens.push({ text: run[b].c + run[b + 1].c, from: run[b].from, to: run[b + 1].to, position: position++ });
-          }
+        position++;
+      } else if (cls === CJK && run.length === 1) {
+        tokens.push({ text: run[0].c, from: run[0].from, to: run[0].to, position: position++, part: false });
+      } else if (cls === CJK) {
+        for (var b = 0; b + 1 < run.length; b++) {
+          tokens.push({ text: run[b].c + run[b + 1].c, from: run[b].from, to: run[b + 1].to, position: position++, part: false });
         }
       }
       i = j;
     }
     return tokens;
   }
-  function terms(text) {
-    return analyze(text).map(function (t) { return t.text; });
-  }
+  function analyze(text) { return analyzeWith(text, true); }
+  function analyzeQuery(text) { return analyzeWith(text, false); }
+  function terms(text) { return analyze(text).map(function (t) { return t.text; }); }
+  function tokensOf(text) { return analyzeQuery(text).map(function (t) { return t.text; }); }
 
   // FNV-1a over UTF-8 (src/search/web.rs::fnv1a).
   function fnv1a(s) {
@@ -100,14 +133,384 @@
     }
     return h >>> 0;
   }
+  function shardKey(term) { return Array.from(term).slice(0, 3).join(""); }
+
+  // ---- The engine (src/search/engine.rs) ----
+  var FIELDS = 4;
+  var BOOSTS = [4.0, 2.0, 2.0, 1.0];
+  var K1 = 1.2;
+  var PREFIX_WEIGHT = 0.5;
+  var SPLIT_WEIGHT = 0.5;
+  var PROXIMITY = 4.0;
+  var PARTICLES = ["の", "が", "を", "に", "へ", "で", "と", "は", "も", "や", "から", "まで", "より"];
+
+  function isLatin(token) { return token.length > 0 && charClass(Array.from(token)[0]) === WORD; }
+  function unit(tokens, last) {
+    var n = tokens.length ? Array.from(tokens[0]).length : 0;
+    return { tokens: tokens, prefix: tokens.length === 1 && isLatin(tokens[0]) && (n >= 4 || (last && n >= 3)) };
+  }
+  function sameTokens(a, b) {
+    return a.length === b.length && a.every(function (t, i) { return t === b[i]; });
+  }
+  function sameUnit(a, b) { return a.prefix === b.prefix && sameTokens(a.tokens, b.tokens); }
+  function splitWhitespace(s) {
+    return Array.from(s).reduce(function (acc, c) {
+      if (WS.test(c)) { acc.push(""); } else { acc[acc.length - 1] += c; }
+      return acc;
+    }, [""]).filter(function (p) { return p.length > 0; });
+  }
+  function parse(query) {
+    var parts = splitWhitespace(query);
+    var words = [];
+    parts.forEach(function (p, i) {
+      var tokens = tokensOf(p);
+      if (tokens.length === 0) { return; }
+      var u = unit(tokens, i + 1 === parts.length);
+      if (!words.some(function (w) { return sameTokens(w[1].tokens, u.tokens); })) { words.push([p, u]); }
+    });
+    return words;
+  }
+  function emptyOcc() { return { tf: [0, 0, 0, 0], starts: [[], [], [], []] }; }
+  function bsearch(list, v) {
+    var lo = 0, hi = list.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (list[mid] < v) { lo = mid + 1; } else if (list[mid] > v) { hi = mid; } else { return true; }
+    }
+    return false;
+  }
+  function numeric(a, b) { return a - b; }
+  // Occurrences of `u`; without `positions` (a query of one single-token word) only
+  // the counts per field.
+  function phrase(src, u, positions) {
+    var out = new Map();
+    if (u.tokens.length === 1) {
+      var t = u.tokens[0];
+      var list = u.prefix ? src.prefixed(t) : [t];
+      list.forEach(function (term) {
+        var w = term === t ? 1.0 : PREFIX_WEIGHT;
+        if (!positions) {
+          src.counts(term).forEach(function (counts, doc) {
+            var o = out.get(doc);
+            if (!o) { o = emptyOcc(); out.set(doc, o); }
+            for (var f = 0; f < FIELDS; f++) { o.tf[f] += w * counts[f]; }
+          });
+          return;
+        }
+        src.postings(term).forEach(function (fields, doc) {
+          var o = out.get(doc);
+          if (!o) { o = emptyOcc(); out.set(doc, o); }
+          for (var f = 0; f < FIELDS; f++) {
+            o.tf[f] += w * fields[f].length;
+            Array.prototype.push.apply(o.starts[f], fields[f]);
+          }
+        });
+      });
+      out.forEach(function (o) {
+        for (var f = 0; f < FIELDS; f++) {
+          o.starts[f] = o.starts[f].sort(numeric).filter(function (p, i, a) { return i === 0 || a[i - 1] !== p; });
+        }
+      });
+      return out;
+    }
+    var lists = u.tokens.map(function (t) { return src.postings(t); });
+    lists[0].forEach(function (first, doc) {
+      var rest = [];
+      for (var i = 1; i < lists.length; i++) {
+        var r = lists[i].get(doc);
+        if (!r) { return; }
+        rest.push(r);
+      }
+      var o = emptyOcc();
+      var any = false;
+      for (var f = 0; f < FIELDS; f++) {
+        first[f].forEach(function (p) {
+          for (var k = 0; k < rest.length; k++) {
+            if (!bsearch(rest[k][f], p + k + 1)) { return; }
+          }
+          o.tf[f] += 1.0;
+          o.starts[f].push(p);
+          any = true;
+        });
+      }
+      if (any) { out.set(doc, o); }
+    });
+    return out;
+  }
+  var LATIN = 1, KATAKANA = 2, HIRAGANA = 3, KANJI = 4, SOTHER = 0;
+  function script(c) {
+    var x = cp(c);
+    if (isKatakana(x) || c === "ー") { return KATAKANA; }
+    if (isHiragana(x)) { return HIRAGANA; }
+    if (isCjk(x)) { return KANJI; }
+    if (charClass(c) === WORD) { return LATIN; }
+    return SOTHER;
+  }
+  function pieces(word) {
+    var chars = normalize(word).map(function (n) { return n.c; });
+    var out = [];
+    var cur = "";
+    var prev = SOTHER;
+    var i = 0;
+    while (i < chars.length) {
+      var s = script(chars[i]);
+      if (s === HIRAGANA && prev !== HIRAGANA && prev !== SOTHER) {
+        var j = i;
+        while (j < chars.length && script(chars[j]) === HIRAGANA) { j++; }
+        var run = chars.slice(i, j).join("");
+        if (j < chars.length && PARTICLES.indexOf(run) >= 0) {
+          if (cur) { out.push(cur); cur = ""; }
+          prev = SOTHER;
+          i = j;
+          continue;
+        }
+      }
+      var joins = prev === s || (prev === KANJI && s === HIRAGANA);
+      if ((!joins || s === SOTHER) && cur) { out.push(cur); cur = ""; }
+      if (s !== SOTHER) { cur += chars[i]; }
+      prev = s;
+      i++;
+    }
+    if (cur) { out.push(cur); }
+    return out;
+  }
+  function split(src, word, positions) {
+    var units = [];
+    pieces(word).forEach(function (piece) {
+      var chars = Array.from(piece);
+      var start = 0;
+      while (start < chars.length) {
+        var chosen = null;
+        if (chars.length - start >= 2 && script(chars[start]) !== LATIN) {
+          for (var end = chars.length; end >= start + 2; end--) {
+            var u = unit(tokensOf(chars.slice(start, end).join("")), false);
+            if (u.tokens.length === 0) { continue; }
+            if (phrase(src, u, positions).size > 0) { chosen = [end, u]; break; }
+          }
+        }
+        if (!chosen) { chosen = [chars.length, unit(tokensOf(chars.slice(start).join("")), false)]; }
+        var cu = chosen[1];
+        if (cu.tokens.length && !units.some(function (x) { return sameUnit(x, cu); })) { units.push(cu); }
+        start = chosen[0];
+      }
+    });
+    return units;
+  }
+  // Positions matter for phrases and proximity: not for one single-token word.
+  function needsPositions(parsed) { return !(parsed.length === 1 && parsed[0][1].tokens.length === 1); }
+  function idf(n, df) { return Math.log(1.0 + (n - df + 0.5) / (df + 0.5)); }
+  function fieldScore(idfv, o) {
+    var s = 0.0;
+    for (var f = 0; f < FIELDS; f++) {
+      var tf = o.tf[f];
+      if (tf > 0.0) { s += BOOSTS[f] * tf * (K1 + 1.0) / (tf + K1); }
+    }
+    return idfv * s;
+  }
+  function proximity(occ) {
+    if (occ.length < 2) { return 1.0; }
+    var best = null;
+    for (var f = 0; f < FIELDS; f++) {
+      if (occ.some(function (o) { return o.starts[f].length === 0; })) { continue; }
+      var events = [];
+      occ.forEach(function (o, i) { o.starts[f].forEach(function (p) { events.push([p, i]); }); });
+      events.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+      var count = occ.map(function () { return 0; });
+      var have = 0, lo = 0;
+      for (var hi = 0; hi < events.length; hi++) {
+        var i = events[hi][1];
+        if (count[i] === 0) { have++; }
+        count[i]++;
+        while (have === occ.length) {
+          var span = events[hi][0] - events[lo][0];
+          best = best === null ? span : Math.min(best, span);
+          var j = events[lo][1];
+          count[j]--;
+          if (count[j] === 0) { have--; }
+          lo++;
+        }
+      }
+    }
+    return best === null ? 1.0 : 1.0 + PROXIMITY / (PROXIMITY + best);
+  }
+  function docsOf(w) {
+    if (w.matched.parts.length === 0) { return Array.from(w.whole.keys()); }
+    var set = Array.from(w.parts[0].keys());
+    for (var i = 1; i < w.parts.length; i++) {
+      var p = w.parts[i];
+      set = set.filter(function (d) { return p.has(d); });
+    }
+    return set;
+  }
+  // facets: {n, kindOf(doc) → name, services(doc) → [names], tags(doc) → [names]}
+  function run(src, facets, query, filters) {
+    var n = facets.n;
+    var words = [];
+    var parsed = parse(query);
+    var positions = needsPositions(parsed);
+    parsed.forEach(function (pw) {
+      var text = pw[0], u = pw[1];
+      var whole = phrase(src, u, positions);
+      if (whole.size > 0) {
+        words.push({ matched: { word: u, parts: [] }, whole: whole, parts: [] });
+        return;
+      }
+      var units = split(src, text, positions);
+      var isSplit = units.length >= 2 || (units.length === 1 && !sameUnit(units[0], u));
+      words.push({
+        matched: { word: u, parts: isSplit ? units : [] },
+        whole: whole,
+        parts: isSplit ? units.map(function (p) { return phrase(src, p, positions); }) : []
+      });
+    });
+    var counts = { kind: {}, service: {}, tag: {} };
+    if (words.length === 0) { return { hits: [], words: [], counts: counts }; }
+    var sets = words.map(docsOf);
+    var idfs = words.map(function (w, i) {
+      return [idf(n, sets[i].length), w.parts.map(function (p) { return idf(n, p.size); })];
+    });
+    var all = sets[0].slice().sort(numeric);
+    for (var s = 1; s < sets.length; s++) {
+      var has = new Set(sets[s]);
+      all = all.filter(function (d) { return has.has(d); });
+    }
+    var hits = [];
+    function bump(map, key) { map[key] = (map[key] || 0) + 1; }
+    all.forEach(function (doc) {
+      if (doc >= n) { return; }
+      var kind = facets.kindOf(doc);
+      var svc = facets.services(doc);
+      var tags = facets.tags(doc);
+      bump(counts.kind, kind);
+      svc.forEach(function (x) { bump(counts.service, x); });
+      tags.forEach(function (x) { bump(counts.tag, x); });
+      if ((filters.kind && filters.kind !== kind) ||
+          (filters.service && svc.indexOf(filters.service) < 0) ||
+          (filters.tag && tags.indexOf(filters.tag) < 0)) { return; }
+      var score = 0.0;
+      var reps = [];
+      words.forEach(function (w, wi) {
+        if (w.matched.parts.length === 0) {
+          var o = w.whole.get(doc);
+          score += fieldScore(idfs[wi][0], o);
+          reps.push(o);
+        } else {
+          var os = w.parts.map(function (p) { return p.get(doc); });
+          var sum = 0.0;
+          os.forEach(function (o, i) { sum += fieldScore(idfs[wi][1][i], o); });
+          score += SPLIT_WEIGHT * sum * proximity(os);
+          var merged = emptyOcc();
+          os.forEach(function (o) {
+            for (var f = 0; f < FIELDS; f++) { Array.prototype.push.apply(merged.starts[f], o.starts[f]); }
+          });
+          for (var f = 0; f < FIELDS; f++) { merged.starts[f].sort(numeric); }
+          reps.push(merged);
+        }
+      });
+      score *= proximity(reps);
+      hits.push([doc, Math.round(score * 1000.0)]);
+    });
+    hits.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    return { hits: hits, words: words.map(function (w) { return w.matched; }), counts: counts };
+  }
+
+  // ---- Snippets (engine::snippet) ----
+  var SNIPPET_BEFORE = 20, SNIPPET_CHARS = 120, SNIPPET_SPAN = 20;
+  function snippetPieces(text, total, words) {
+    var units = [];
+    words.forEach(function (w) {
+      if (w.parts.length === 0) { units.push(w.word); } else { Array.prototype.push.apply(units, w.parts); }
+    });
+    var tokens = analyze(text);
+    var chars = Array.from(text);
+    var byPos = new Map();
+    tokens.forEach(function (t, i) {
+      if (!byPos.has(t.position)) { byPos.set(t.position, []); }
+      byPos.get(t.position).push(i);
+    });
+    var positions = Array.from(byPos.keys()).sort(numeric);
+    var occ = [];
+    units.forEach(function (u, ui) {
+      positions.forEach(function (p) {
+        var range = null;
+        for (var k = 0; k < u.tokens.length; k++) {
+          var want = u.tokens[k];
+          var at = byPos.get(p + k) || [];
+          var found = null;
+          for (var x = 0; x < at.length; x++) {
+            var tt = tokens[at[x]].text;
+            if (tt === want || (u.prefix && tt.startsWith(want))) { found = tokens[at[x]]; break; }
+          }
+          if (!found) { return; }
+          range = range ? [Math.min(range[0], found.from), Math.max(range[1], found.to)] : [found.from, found.to];
+        }
+        if (range) { occ.push([p, ui, range[0], range[1]]); }
+      });
+    });
+    occ.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]; });
+    var anchor = 0, best = 0;
+    occ.forEach(function (o, i) {
+      var seen = new Set();
+      for (var j = i; j < occ.length; j++) {
+        if (occ[j][0] >= o[0] + SNIPPET_SPAN) { break; }
+        seen.add(occ[j][1]);
+      }
+      if (seen.size > best) { best = seen.size; anchor = o[2]; }
+    });
+    var start = Math.max(0, anchor - SNIPPET_BEFORE);
+    var end = Math.min(start + SNIPPET_CHARS, chars.length);
+    var marks = occ.filter(function (o) { return o[2] >= start && o[3] <= end; })
+      .map(function (o) { return [o[2], o[3]]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    var merged = [];
+    marks.forEach(function (m) {
+      var last = merged[merged.length - 1];
+      if (last && m[0] <= last[1]) { last[1] = Math.max(last[1], m[1]); } else { merged.push([m[0], m[1]]); }
+    });
+    function slice(a, b) {
+      var out = "", space = false;
+      for (var i = a; i < b; i++) {
+        if (WS.test(chars[i])) {
+          if (!space) { out += " "; }
+          space = true;
+        } else {
+          out += chars[i];
+          space = false;
+        }
+      }
+      return out;
+    }
+    var out = [];
+    if (start > 0) { out.push(["…", false]); }
+    var at = start;
+    merged.forEach(function (m) {
+      if (m[0] > at) { out.push([slice(at, m[0]), false]); }
+      out.push([slice(m[0], m[1]), true]);
+      at = m[1];
+    });
+    if (end > at) { out.push([slice(at, end), false]); }
+    if (end < Math.max(chars.length, total)) { out.push(["…", false]); }
+    return out;
+  }
+  function escapeHtml(s) {
+    return s.replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function snippetHtml(pieces) {
+    return pieces.map(function (p) {
+      return p[1] ? "<mark>" + escapeHtml(p[0]) + "</mark>" : escapeHtml(p[0]);
+    }).join("");
+  }
 
   // ---- Index files, loaded as scripts that call back into srekbSearch ----
-  var script = document.currentScript;
-  var base = script ? script.getAttribute("data-index") : null;
+  var self = document.currentScript;
+  var base = self ? self.getAttribute("data-index") : null;
   var meta = null;
   var shards = {};
-  var docs = {};
-  var chunks = {};
+  var positionShards = {};
+  var packs = {};
+  var facetData = null;
   var loading = {};
   function load(path) {
     if (!loading[path]) {
@@ -122,158 +525,205 @@
     }
     return loading[path];
   }
+  function hashOf(list, i) { return list.substr(i * 5, 5); }
+  function loadMeta() { return load("meta.js"); }
+  function shardOf(term) { return fnv1a(shardKey(term)) & (meta.shards - 1); }
+  function loadShard(k) { return load("s/" + k + "." + hashOf(meta.sh, k) + ".js"); }
+  function loadPositions(k) { return load("p/" + k + "." + hashOf(meta.qh, k) + ".js"); }
+  function loadPack(p) { return load("d/" + p + "." + hashOf(meta.ph, p) + ".js"); }
+  function loadFacets() { return load("f." + meta.fh + ".js"); }
+
+  var DIGITS = {};
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(function (c, i) { DIGITS[c] = i; });
+  function reader(s) {
+    var i = 0;
+    return {
+      more: function () { return i < s.length; },
+      next: function () {
+        var v = 0, mul = 1;
+        while (i < s.length) {
+          var d = DIGITS[s.charAt(i++)];
+          v += (d & 31) * mul;
+          mul *= 32;
+          if ((d & 32) === 0) { break; }
+        }
+        return v;
+      }
+    };
+  }
+  // A term's documents: Map(doc → counts in title, headings, tags, body).
+  function decodeCounts(s) {
+    var r = reader(s);
+    var out = new Map();
+    var doc = 0, first = true;
+    while (r.more()) {
+      var delta = r.next();
+      doc = first ? delta : doc + delta;
+      first = false;
+      var mask = r.next();
+      var counts = [0, 0, 0, 0];
+      for (var f = 0; f < FIELDS; f++) {
+        if (mask & (1 << f)) { counts[f] = r.next(); }
+      }
+      out.set(doc, counts);
+    }
+    return out;
+  }
+  // …and their positions: Map(doc → [positions per field]).
+  function decodePositions(counts, s) {
+    var r = reader(s);
+    var out = new Map();
+    counts.forEach(function (c, doc) {
+      var fields = [[], [], [], []];
+      for (var f = 0; f < FIELDS; f++) {
+        var p = 0;
+        for (var k = 0; k < c[f]; k++) {
+          var d = r.next();
+          p = k === 0 ? d : p + d;
+          fields[f].push(p);
+        }
+      }
+      out.set(doc, fields);
+    });
+    return out;
+  }
+  function entry(table, term) {
+    var shard = table[shardOf(term)];
+    return shard && Object.prototype.hasOwnProperty.call(shard, term) ? shard[term] : "";
+  }
+  var countCache = {};
+  var positionCache = {};
+  var staticSource = {
+    counts: function (term) {
+      if (!countCache[term]) { countCache[term] = decodeCounts(entry(shards, term)); }
+      return countCache[term];
+    },
+    postings: function (term) {
+      if (!positionCache[term]) { positionCache[term] = decodePositions(staticSource.counts(term), entry(positionShards, term)); }
+      return positionCache[term];
+    },
+    prefixed: function (prefix) {
+      var shard = shards[shardOf(prefix)] || {};
+      return Object.keys(shard).filter(function (t) { return t.startsWith(prefix); }).sort();
+    }
+  };
+  function kindOf(doc) {
+    var ks = Object.keys(meta.kinds);
+    for (var i = 0; i < ks.length; i++) {
+      var r = meta.kinds[ks[i]];
+      if (doc >= r[0] && doc < r[1]) { return ks[i]; }
+    }
+    return "";
+  }
+  // Per document: names of services and tags (from the inverted lists of the facets file).
+  var byDoc = null;
+  function facetsOf(doc, which) {
+    if (!facetData) { return []; }
+    if (!byDoc) {
+      byDoc = { s: new Map(), t: new Map() };
+      [["s", facetData.services, facetData.sd], ["t", facetData.tags, facetData.td]].forEach(function (x) {
+        x[2].forEach(function (docs, i) {
+          var d = 0;
+          docs.forEach(function (delta, k) {
+            d = k === 0 ? delta : d + delta;
+            if (!byDoc[x[0]].has(d)) { byDoc[x[0]].set(d, []); }
+            byDoc[x[0]].get(d).push(x[1][i]);
+          });
+        });
+      });
+    }
+    return byDoc[which].get(doc) || [];
+  }
+  var staticFacets = {
+    get n() { return meta.n; },
+    kindOf: kindOf,
+    services: function (d) { return facetsOf(d, "s"); },
+    tags: function (d) { return facetsOf(d, "t"); }
+  };
 
   var api = {
     analyze: analyze,
+    analyzeQuery: analyzeQuery,
     terms: terms,
+    pieces: pieces,
     fnv1a: fnv1a,
+    snippetPieces: snippetPieces,
+    snippetHtml: snippetHtml,
     meta: function (m) { meta = m; },
     shard: function (k, data) { shards[k] = data; },
-    doc: function (id, d) { docs[id] = d; },
-    chunk: function (id, c, text) { chunks[id + "." + c] = text; },
-    bytes: 0
+    positions: function (k, data) { positionShards[k] = data; },
+    docs: function (p, list) { packs[p] = list; },
+    facets: function (f) { facetData = f; byDoc = null; }
   };
   window.srekbSearch = api;
 
-  // Postings of a term: {df, complete, floor, scores: Map(doc → score), chunks: Map(doc → chunk)}.
-  function postings(term) {
-    var entry = shards[fnv1a(term) & (meta.shards - 1)][term];
-    if (!entry) { return null; }
-    var scores = new Map();
-    var where = new Map();
-    var doc = 0;
-    var floor = Infinity;
-    for (var i = 1; i + 1 < entry.length; i += 2) {
-      doc += entry[i];
-      var score = Math.floor(entry[i + 1] / 16);
-      scores.set(doc, score);
-      where.set(doc, entry[i + 1] % 16);
-      if (score < floor) { floor = score; }
-    }
-    return { df: entry[0], complete: scores.size === entry[0], floor: floor, scores: scores, chunks: where };
-  }
-
-  // Every term of the query must occur (the terms of one word are its bigrams, so a
-  // compound is matched as a whole). Returns [{doc, score}] best first.
-  function query(text, kind) {
-    var wanted = [];
-    text.split(/\s+/).forEach(function (part) {
-      terms(part).forEach(function (t) { if (wanted.indexOf(t) < 0) { wanted.push(t); } });
-    });
-    if (wanted.length === 0) { return Promise.resolve({ terms: [], hits: [] }); }
-    if (window.srekbServe) {
-      // `srekb serve`: the live index answers (the static one is not written).
-      return fetch("/api/search?limit=100&q=" + encodeURIComponent(text) +
-          (kind ? "&kind=" + encodeURIComponent(kind) : "")).then(function (r) {
-        return r.json();
-      }).then(function (j) {
-        if (j.error) { throw new Error(j.error); }
-        return { terms: wanted, hits: j.hits.map(function (h) { return { live: h }; }) };
-      });
-    }
-    return load("meta.js").then(function () {
+  // Loads what `query` needs: the shards of its words and of their pieces; with
+  // `needFacets`, the facets file too.
+  function prepare(text, needFacets) {
+    return loadMeta().then(function () {
       var need = {};
-      wanted.forEach(function (t) { need[fnv1a(t) & (meta.shards - 1)] = true; });
-      return Promise.all(Object.keys(need).map(function (k) { return load("s/" + k + ".js"); }));
-    }).then(function () {
-      var lists = wanted.map(postings);
-      if (lists.some(function (l) { return l === null; })) { return { terms: wanted, hits: [] }; }
-      var range = kind && meta.kinds[kind] ? meta.kinds[kind] : null;
-      var candidates = new Set();
-      lists.forEach(function (l) { l.scores.forEach(function (_, d) { candidates.add(d); }); });
-      var hits = [];
-      candidates.forEach(function (d) {
-        if (range && (d < range[0] || d >= range[1])) { return; }
-        var total = 0;
-        var chunk = 0;
-        var rarest = Infinity;
-        for (var i = 0; i < lists.length; i++) {
-          var s = lists[i].scores.get(d);
-          if (s === undefined) {
-            if (lists[i].complete) { return; }
-            s = lists[i].floor; // truncated list: at most the smallest score kept
-          } else if (lists[i].df < rarest) {
-            // Snippets come from where the rarest term of the query occurs.
-            rarest = lists[i].df;
-            chunk = lists[i].chunks.get(d);
-          }
-          total += s;
-        }
-        hits.push({ doc: d, score: total, chunk: chunk });
+      var parsed = parse(text);
+      parsed.forEach(function (pw) {
+        pw[1].tokens.forEach(function (t) { need[shardOf(t)] = true; });
+        pieces(pw[0]).forEach(function (p) {
+          tokensOf(p).forEach(function (t) { need[shardOf(t)] = true; });
+        });
       });
-      hits.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
-      return { terms: wanted, hits: hits };
+      var files = Object.keys(need).map(function (k) { return loadShard(+k); });
+      if (needsPositions(parsed)) {
+        Array.prototype.push.apply(files, Object.keys(need).map(function (k) { return loadPositions(+k); }));
+      }
+      if (needFacets) { files.push(loadFacets()); }
+      return Promise.all(files);
+    });
+  }
+  // Every hit of `text`: {hits: [[doc, score × 1000]], words, counts, total}.
+  function query(text, filters, needFacets) {
+    filters = filters || {};
+    if (parse(text).length === 0) {
+      return Promise.resolve({ hits: [], words: [], counts: { kind: {}, service: {}, tag: {} }, total: 0 });
+    }
+    var facets = needFacets || filters.service || filters.tag;
+    return prepare(text, facets).then(function () {
+      var r = run(staticSource, staticFacets, text, filters);
+      r.total = r.hits.length;
+      return r;
     });
   }
   api.query = query;
-  // A hit's document and the chunk of text its snippet comes from.
-  function loadHit(h) {
-    if (h.live) { return Promise.resolve(); }
-    var files = [load("d/" + h.doc + ".js")];
-    if (h.chunk > 0) { files.push(load("d/" + h.doc + "." + h.chunk + ".js")); }
-    return Promise.all(files);
+  // The documents of hits [{doc, …}] with their snippets.
+  function describe(r, hits) {
+    var ps = {};
+    hits.forEach(function (h) { ps[Math.floor(h[0] / meta.pack)] = true; });
+    return Promise.all(Object.keys(ps).map(function (p) { return loadPack(+p); })).then(function () {
+      return hits.map(function (h) {
+        var d = packs[Math.floor(h[0] / meta.pack)][h[0] % meta.pack];
+        var pieces = snippetPieces(d.x, d.n, r.words);
+        return { id: h[0], score: h[1], t: d.t, u: d.u, k: d.k, d: d.d, pieces: pieces, snippet_html: snippetHtml(pieces) };
+      });
+    });
   }
-  function hitText(h) {
-    return h.chunk > 0 && chunks[h.doc + "." + h.chunk] !== undefined ?
-      chunks[h.doc + "." + h.chunk] : docs[h.doc].x;
-  }
-  // The best `limit` hits as documents {t: title, u: URL, k: kind, d: date, x: text}.
-  api.search = function (text, kind, limit) {
-    return query(text, kind).then(function (r) {
-      var top = r.hits.slice(0, limit || 10);
-      return Promise.all(top.map(loadHit)).then(function () {
-        return top.map(function (h) { return docs[h.doc]; });
+  // The best `limit` hits as documents {id, score, t: title, u: URL, k: kind, d: date, snippet_html}.
+  api.search = function (text, filters, limit) {
+    if (typeof filters === "string") { filters = { kind: filters }; }
+    return query(text, filters).then(function (r) {
+      return describe(r, r.hits.slice(0, limit || 10)).then(function (docs) {
+        docs.total = r.total;
+        return docs;
       });
     });
   };
-
-  // ---- Snippets: the text around the first match, matches in <mark> ----
-  function snippet(text, wanted) {
-    var set = new Set(wanted);
-    var matches = analyze(text).filter(function (t) { return set.has(t.text); });
-    var frag = document.createDocumentFragment();
-    if (matches.length === 0) {
-      frag.appendChild(document.createTextNode(Array.from(text).slice(0, 120).join("") + (text.length > 120 ? "…" : "")));
-      return frag;
-    }
-    // Anchor the window where the most distinct query terms occur together.
-    var anchor = matches[0].from;
-    var best = 0;
-    matches.slice(0, 300).forEach(function (m) {
-      var seen = new Set();
-      matches.forEach(function (o) { if (o.from >= m.from && o.to <= m.from + 120) { seen.add(o.text); } });
-      if (seen.size > best) { best = seen.size; anchor = m.from; }
-    });
-    var start = Math.max(0, anchor - 40);
-    if (start > 0 && /[\udc00-\udfff]/.test(text.charAt(start))) { start++; }
-    var end = Math.min(text.length, start + 160);
-    if (end < text.length && /[\udc00-\udfff]/.test(text.charAt(end))) { end++; }
-    var ranges = [];
-    matches.forEach(function (m) {
-      if (m.from < start || m.to > end) { return; }
-      var last = ranges[ranges.length - 1];
-      if (last && m.from <= last[1]) { last[1] = Math.max(last[1], m.to); } else { ranges.push([m.from, m.to]); }
-    });
-    var at = start;
-    if (start > 0) { frag.appendChild(document.createTextNode("…")); }
-    ranges.forEach(function (r) {
-      frag.appendChild(document.createTextNode(text.slice(at, r[0])));
-      var mark = document.createElement("mark");
-      mark.textContent = text.slice(r[0], r[1]);
-      frag.appendChild(mark);
-      at = r[1];
-    });
-    frag.appendChild(document.createTextNode(text.slice(at, end) + (end < text.length ? "…" : "")));
-    return frag;
-  }
-  api.snippet = snippet;
 
   // ---- The search page ----
   var form = document.getElementById("search-form");
   var results = document.getElementById("search-results");
   if (!form || !results) { return; }
   var input = form.querySelector("input[name=q]");
-  var kindSelect = form.querySelector("select[name=kind]");
+  var selects = {
+    kind: form.querySelector("select[name=kind]"),
+    service: form.querySelector("select[name=service]"),
+    tag: form.querySelector("select[name=tag]")
+  };
   var status = document.getElementById("search-status");
   var more = document.getElementById("search-more");
   var root = results.getAttribute("data-root") || "";
@@ -282,6 +732,7 @@
   var current = null;
   var shown = 0;
   var serial = 0;
+  var selected = -1;
 
   function href(url) {
     var path = root + url.replace(/^\//, "");
@@ -291,45 +742,108 @@
   function message(template, q, n) {
     return template.replace("{q}", q).replace("{n}", String(n));
   }
+  function label(which, value) {
+    if (which === "kind" && labels.kinds && labels.kinds[value]) { return labels.kinds[value]; }
+    return value;
+  }
+  // Options of a filter with the hit counts of the query (the chosen value stays).
+  function fillCounts(counts) {
+    Object.keys(selects).forEach(function (which) {
+      var sel = selects[which];
+      if (!sel) { return; }
+      var chosen = sel.value;
+      var c = counts[which] || {};
+      var names = Object.keys(c);
+      if (chosen && names.indexOf(chosen) < 0) { names.push(chosen); }
+      names.sort();
+      while (sel.options.length > 1) { sel.remove(1); }
+      names.forEach(function (name) {
+        var o = document.createElement("option");
+        o.value = name;
+        o.textContent = label(which, name) + " (" + (c[name] || 0) + ")";
+        sel.appendChild(o);
+      });
+      sel.value = chosen;
+      sel.hidden = which !== "kind" && names.length === 0;
+    });
+  }
+  function render(docs) {
+    docs.forEach(function (d) {
+      var li = document.createElement("li");
+      li.className = "search-hit";
+      li.setAttribute("data-id", String(d.id));
+      var a = document.createElement("a");
+      a.className = "search-hit-title";
+      a.href = href(d.u);
+      a.textContent = d.t;
+      li.appendChild(a);
+      var info = document.createElement("span");
+      info.className = "search-hit-meta";
+      info.textContent = label("kind", d.k) + (d.d ? " · " + d.d : "");
+      li.appendChild(info);
+      var p = document.createElement("p");
+      p.className = "search-hit-snippet";
+      d.pieces.forEach(function (piece) {
+        if (piece[1]) {
+          var mark = document.createElement("mark");
+          mark.textContent = piece[0];
+          p.appendChild(mark);
+        } else {
+          p.appendChild(document.createTextNode(piece[0]));
+        }
+      });
+      li.appendChild(p);
+      results.appendChild(li);
+    });
+  }
   function showMore(mine) {
     var batch = current.hits.slice(shown, shown + PAGE);
     shown += batch.length;
-    return Promise.all(batch.map(loadHit)).then(function () {
+    var done;
+    if (current.live) {
+      done = Promise.resolve(batch);
+    } else {
+      done = describe(current, batch);
+    }
+    return done.then(function (docs) {
       if (mine !== serial) { return; }
-      batch.forEach(function (h) {
-        var d = h.live ? { t: h.live.title, u: h.live.url, k: h.live.kind, d: h.live.date } : docs[h.doc];
-        var li = document.createElement("li");
-        li.className = "search-hit";
-        var a = document.createElement("a");
-        a.className = "search-hit-title";
-        a.href = href(d.u);
-        a.textContent = d.t;
-        li.appendChild(a);
-        var info = document.createElement("span");
-        info.className = "search-hit-meta";
-        info.textContent = (labels.kinds && labels.kinds[d.k] ? labels.kinds[d.k] : d.k) + (d.d ? " · " + d.d : "");
-        li.appendChild(info);
-        var p = document.createElement("p");
-        p.className = "search-hit-snippet";
-        if (h.live) {
-          p.innerHTML = h.live.snippet_html; // escaped by srekb, matches in <mark>
-        } else {
-          p.appendChild(snippet(hitText(h), current.terms));
-        }
-        li.appendChild(p);
-        results.appendChild(li);
-      });
+      render(docs);
       more.hidden = shown >= current.hits.length;
     });
   }
-  function run() {
+  function filters() {
+    var f = {};
+    Object.keys(selects).forEach(function (k) { if (selects[k] && selects[k].value) { f[k] = selects[k].value; } });
+    return f;
+  }
+  // `srekb serve`: the live index answers with the same engine.
+  function liveQuery(q, f) {
+    var url = "/api/search?limit=200&q=" + encodeURIComponent(q);
+    Object.keys(f).forEach(function (k) { url += "&" + k + "=" + encodeURIComponent(f[k]); });
+    return fetch(url).then(function (r) { return r.json(); }).then(function (j) {
+      if (j.error) { throw new Error(j.error); }
+      return {
+        live: true,
+        total: j.total,
+        counts: j.counts,
+        hits: j.hits.map(function (h) {
+          var tmp = document.createElement("p");
+          tmp.innerHTML = h.snippet_html; // escaped by srekb, matches in <mark>
+          var pieces = Array.from(tmp.childNodes).map(function (n) { return [n.textContent, n.nodeName === "MARK"]; });
+          return { id: h.id, t: h.title, u: h.url, k: h.kind, d: h.date, pieces: pieces };
+        })
+      };
+    });
+  }
+  function runPage() {
     var q = input.value.trim();
-    var kind = kindSelect ? kindSelect.value : "";
+    var f = filters();
     var mine = ++serial;
+    selected = -1;
     try {
       var params = new URLSearchParams();
       if (q) { params.set("q", q); }
-      if (kind) { params.set("kind", kind); }
+      Object.keys(f).forEach(function (k) { params.set(k, f[k]); });
       var qs = params.toString();
       history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
     } catch (e) { /* some file:// contexts refuse */ }
@@ -340,15 +854,21 @@
       return Promise.resolve();
     }
     status.textContent = labels.loading || "…";
-    return query(q, kind).then(function (r) {
+    var answer = window.srekbServe ? liveQuery(q, f) : query(q, f, true);
+    return answer.then(function (r) {
       if (mine !== serial) { return; }
       current = r;
       shown = 0;
       results.textContent = "";
-      status.textContent = r.hits.length ?
-        message(labels.results || "{n}", q, r.hits.length) :
-        message(labels.none || "0", q, 0);
+      status.textContent = r.total ? message(labels.results || "{n}", q, r.total) : message(labels.none || "0", q, 0);
+      fillCounts(r.counts);
       more.hidden = true;
+      if (r.live) {
+        render(r.hits.slice(0, PAGE));
+        shown = Math.min(PAGE, r.hits.length);
+        more.hidden = shown >= r.hits.length;
+        return;
+      }
       return showMore(mine);
     }).then(function () {
       if (mine === serial) { results.setAttribute("data-done", q); }
@@ -356,16 +876,53 @@
       if (mine === serial) { status.textContent = labels.error || String(e); }
     });
   }
+  function select(i) {
+    var items = results.querySelectorAll(".search-hit");
+    if (items.length === 0) { return; }
+    selected = Math.max(-1, Math.min(items.length - 1, i));
+    items.forEach(function (li, k) { li.classList.toggle("selected", k === selected); });
+    if (selected >= 0) {
+      items[selected].querySelector("a").focus();
+    } else {
+      input.focus();
+    }
+  }
   var timer = null;
   input.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(run, 120);
+    timer = setTimeout(runPage, 120);
   });
-  if (kindSelect) { kindSelect.addEventListener("change", run); }
-  form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
+  Object.keys(selects).forEach(function (k) { if (selects[k]) { selects[k].addEventListener("change", runPage); } });
+  form.addEventListener("submit", function (e) { e.preventDefault(); runPage(); });
   more.addEventListener("click", function () { showMore(serial); });
+  document.addEventListener("keydown", function (e) {
+    var typing = e.target && /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.nodeName);
+    if (e.key === "/" && !typing) {
+      e.preventDefault();
+      input.focus();
+      input.select();
+    } else if (e.key === "ArrowDown" && (e.target === input || results.contains(e.target))) {
+      e.preventDefault();
+      select(selected + 1);
+    } else if (e.key === "ArrowUp" && (e.target === input || results.contains(e.target))) {
+      e.preventDefault();
+      select(selected - 1);
+    } else if (e.key === "Enter" && e.target === input && selected >= 0) {
+      e.preventDefault();
+      location.href = results.querySelectorAll(".search-hit a")[selected].href;
+    }
+  });
   var params = new URLSearchParams(location.search);
   if (params.get("q")) { input.value = params.get("q"); }
-  if (kindSelect && params.get("kind")) { kindSelect.value = params.get("kind"); }
-  run();
+  Object.keys(selects).forEach(function (k) {
+    if (!selects[k] || !params.get(k)) { return; }
+    if (!Array.from(selects[k].options).some(function (o) { return o.value === params.get(k); })) {
+      var o = document.createElement("option");
+      o.value = params.get(k);
+      o.textContent = params.get(k);
+      selects[k].appendChild(o);
+    }
+    selects[k].value = params.get(k);
+  });
+  runPage();
 })();

@@ -54,9 +54,36 @@
     });
   }
 
+  // Tables wider than their box scroll inside it: make such a box reachable and
+  // scrollable from the keyboard, named after its caption or the heading before it.
+  function scrollableTables() {
+    var wraps = document.querySelectorAll(".table-wrap");
+    for (var w = 0; w < wraps.length; w++) {
+      var box = wraps[w];
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) {
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", "region");
+          var cap = box.querySelector("caption");
+          var prev = box.previousElementSibling;
+          var head = box.closest("section") && box.closest("section").querySelector("h2, h3");
+          var name = cap ? cap.textContent : (prev && /^H[1-6]$/.test(prev.tagName) ? prev.textContent : (head ? head.textContent : ""));
+          if (name) { box.setAttribute("aria-label", name.trim()); }
+        }
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    }
+  }
+  scrollableTables();
+  window.addEventListener("resize", scrollableTables);
+
   // Copy buttons on code blocks.
-  var copied = doc.getAttribute("data-copied") || (doc.lang === "ja" ? "コピーしました" : "Copied");
-  var failed = doc.lang === "ja" ? "コピーできませんでした" : "Copy failed";
+  // The theme's strings in the site's language (base.html puts them on <body>).
+  var copied = document.body.getAttribute("data-copied") || (doc.lang === "ja" ? "コピーしました" : "Copied");
+  var failed = document.body.getAttribute("data-copy-failed") || (doc.lang === "ja" ? "コピーできませんでした" : "Copy failed");
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
       return navigator.clipboard.writeText(text);
