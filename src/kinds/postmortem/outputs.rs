@@ -438,99 +438,14 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         .iter()
         .map(|m| stats(m, |pm| pm.minutes_to_detect))
         .collect();
-    let ttr_svg = charts::lines(
-        "pm-ttr",
-        renderer.t("pm.chart_ttr"),
-        renderer.t("pm.chart_ttr_desc"),
-        &months,
-        &[
-            (
-                renderer.t("pm.median"),
-                "s-median",
-                ttr.iter().map(|x| hours(x.0)).collect(),
-            ),
-            (
-                renderer.t("pm.p90"),
-                "s-p90",
-                ttr.iter().map(|x| hours(x.1)).collect(),
-            ),
-        ],
-        "h",
-    );
-    let ttd_svg = charts::lines(
-        "pm-ttd",
-        renderer.t("pm.chart_ttd"),
-        renderer.t("pm.chart_ttd_desc"),
-        &months,
-        &[
-            (
-                renderer.t("pm.median"),
-                "s-median",
-                ttd.iter().map(|x| x.0).collect(),
-            ),
-            (
-                renderer.t("pm.p90"),
-                "s-p90",
-                ttd.iter().map(|x| x.1).collect(),
-            ),
-        ],
-        "m",
-    );
+    let ttr_svg = median_p90_chart(renderer, "ttr", &months, &ttr, hours, "h");
+    let ttd_svg = median_p90_chart(renderer, "ttd", &months, &ttd, |x| x, "m");
     let ttm: Vec<(Option<f64>, Option<f64>)> = months
         .iter()
         .map(|m| stats(m, |pm| pm.minutes_to_mitigate))
         .collect();
-    let ttm_svg = charts::lines(
-        "pm-ttm",
-        renderer.t("pm.chart_ttm"),
-        renderer.t("pm.chart_ttm_desc"),
-        &months,
-        &[
-            (
-                renderer.t("pm.median"),
-                "s-median",
-                ttm.iter().map(|x| x.0).collect(),
-            ),
-            (
-                renderer.t("pm.p90"),
-                "s-p90",
-                ttm.iter().map(|x| x.1).collect(),
-            ),
-        ],
-        "m",
-    );
-    let times = |filter: &dyn Fn(&Postmortem) -> bool, label: &str| {
-        let pick = |f: fn(&Postmortem) -> Option<i64>| {
-            let mut v: Vec<f64> = pms
-                .iter()
-                .filter(|(_, pm)| filter(pm))
-                .filter_map(|(_, pm)| f(pm).map(|x| x as f64))
-                .collect();
-            let (m, p) = median_p90(&mut v);
-            [m.map(|x| x.round() as i64), p.map(|x| x.round() as i64)]
-        };
-        serde_json::json!({
-            "severity": label,
-            "count": pms.iter().filter(|(_, pm)| filter(pm)).count(),
-            "ttd": pick(|pm| pm.minutes_to_detect),
-            "ttm": pick(|pm| pm.minutes_to_mitigate),
-            "ttr": pick(|pm| pm.minutes_to_resolve),
-        })
-    };
-    let mut by_severity: Vec<serde_json::Value> = sevs
-        .iter()
-        .filter(|s| {
-            pms.iter()
-                .any(|(_, pm)| pm.severity.as_deref() == Some(s.as_str()))
-        })
-        .map(|s| {
-            times(
-                &|pm: &Postmortem| pm.severity.as_deref() == Some(s.as_str()),
-                s,
-            )
-        })
-        .collect();
-    by_severity.push(times(&|_: &Postmortem| true, renderer.t("pm.total")));
+    let ttm_svg = median_p90_chart(renderer, "ttm", &months, &ttm, |x| x, "m");
+    let by_severity = times_by_severity(renderer, sevs, pms);
     let month_rows = months
         .iter()
         .enumerate()
@@ -589,6 +504,79 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         overdue_action_items: pms.iter().map(|(_, pm)| pm.overdue_action_items).sum(),
         review_rows,
     }
+}
+
+/// A chart of a monthly median and 90th percentile (`pm-ttr` …), its values scaled
+/// (minutes to hours) and labelled with `unit`.
+fn median_p90_chart(
+    renderer: &Renderer,
+    what: &str,
+    months: &[String],
+    values: &[(Option<f64>, Option<f64>)],
+    scale: fn(Option<f64>) -> Option<f64>,
+    unit: &str,
+) -> String {
+    charts::lines(
+        &format!("pm-{what}"),
+        renderer.t(&format!("pm.chart_{what}")),
+        renderer.t(&format!("pm.chart_{what}_desc")),
+        months,
+        &[
+            (
+                renderer.t("pm.median"),
+                "s-median",
+                values.iter().map(|x| scale(x.0)).collect(),
+            ),
+            (
+                renderer.t("pm.p90"),
+                "s-p90",
+                values.iter().map(|x| scale(x.1)).collect(),
+            ),
+        ],
+        unit,
+    )
+}
+
+/// Time to detect, mitigate and resolve (median and p90, minutes) per severity
+/// that has incidents, and for all of them.
+fn times_by_severity(
+    renderer: &Renderer,
+    sevs: &[String],
+    pms: &[(&Page, &Postmortem)],
+) -> Vec<serde_json::Value> {
+    let times = |filter: &dyn Fn(&Postmortem) -> bool, label: &str| {
+        let pick = |f: fn(&Postmortem) -> Option<i64>| {
+            let mut v: Vec<f64> = pms
+                .iter()
+                .filter(|(_, pm)| filter(pm))
+                .filter_map(|(_, pm)| f(pm).map(|x| x as f64))
+                .collect();
+            let (m, p) = median_p90(&mut v);
+            [m.map(|x| x.round() as i64), p.map(|x| x.round() as i64)]
+        };
+        serde_json::json!({
+            "severity": label,
+            "count": pms.iter().filter(|(_, pm)| filter(pm)).count(),
+            "ttd": pick(|pm| pm.minutes_to_detect),
+            "ttm": pick(|pm| pm.minutes_to_mitigate),
+            "ttr": pick(|pm| pm.minutes_to_resolve),
+        })
+    };
+    let mut by_severity: Vec<serde_json::Value> = sevs
+        .iter()
+        .filter(|s| {
+            pms.iter()
+                .any(|(_, pm)| pm.severity.as_deref() == Some(s.as_str()))
+        })
+        .map(|s| {
+            times(
+                &|pm: &Postmortem| pm.severity.as_deref() == Some(s.as_str()),
+                s,
+            )
+        })
+        .collect();
+    by_severity.push(times(&|_: &Postmortem| true, renderer.t("pm.total")));
+    by_severity
 }
 
 /// Incidents per service (bars) and per service × severity (the heatmap's rows and
