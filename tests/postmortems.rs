@@ -314,6 +314,8 @@ fn action_table_and_timeline_come_from_the_theme_in_the_site_language() {
         "<th>Action</th><th>Type</th><th>Priority</th><th>Owner</th><th>Due</th>",
         "<span class=\"ai-status ai-status-in-progress\">in progress</span>",
         "<span class=\"badge badge-overdue\">overdue</span>",
+        // Dates read in the site's language, the machine-readable date kept.
+        "<time datetime=\"2025-01-01\">Jan 1, 2025</time>",
         "Pin the cache below 2 &lt; 3 &amp; x &lt; y",
         "<ol class=\"timeline\">",
         "<li class=\"tl-entry tl-started\">",
@@ -335,6 +337,7 @@ fn action_table_and_timeline_come_from_the_theme_in_the_site_language() {
         "<th>アクション</th>",
         ">対応中</span>",
         "<span class=\"tl-mark\">発生</span>",
+        "<time datetime=\"2025-01-01\">2025/1/1</time>",
     ] {
         assert!(html.contains(want), "missing {want}:\n{html}");
     }
