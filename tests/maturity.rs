@@ -260,3 +260,129 @@ fn self_assessment_page_in_chromium_produces_a_file_srekb_accepts() {
         );
     }
 }
+
+/// Issue 19: `maturity.json` beside `postmortems.json` carries the model (activities,
+/// levels, delegation scale) and per team the latest levels, targets, gaps, delegation
+/// against its targets and the assessment history.
+#[test]
+fn maturity_json_has_the_model_teams_latest_levels_targets_delegation_and_history() {
+    let (_k, p) = build_sample();
+    let json: serde_json::Value = serde_json::from_str(&read(&p, "maturity.json")).unwrap();
+    let model = &json["model"];
+    assert_eq!(model["levels"], 3);
+    assert_eq!(model["delegation"][5], "尋ねる");
+    let activities = model["activities"].as_array().unwrap();
+    let slo = &activities[0];
+    assert_eq!(
+        (
+            &slo["id"],
+            &slo["name"],
+            &slo["assessed"],
+            &slo["target_level"]
+        ),
+        (&"slo".into(), &"SLI/SLO".into(), &true.into(), &3.into())
+    );
+    assert_eq!(slo["levels"].as_array().unwrap().len(), 3);
+    let infra = activities
+        .iter()
+        .find(|a| a["id"] == "infra_design")
+        .unwrap();
+    assert_eq!(infra["assessed"], false);
+    assert_eq!(infra["target_level"], serde_json::Value::Null);
+    assert_eq!(infra["target_delegation"], "同意する");
+
+    let teams = json["teams"].as_array().unwrap();
+    let ids: Vec<&str> = teams.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["mobile", "payments", "search"]);
+    let pay = &teams[1];
+    assert_eq!(pay["name"], "決済チーム");
+    assert_eq!(pay["latest"], "2026-06-15");
+    assert_eq!(
+        pay["services"],
+        serde_json::json!(["payments-api", "payments-db", "checkout-web"])
+    );
+    assert_eq!(pay["levels"]["monitoring"], 3);
+    assert_eq!(pay["levels"]["cost"], 1);
+    assert_eq!(pay["levels"].as_object().unwrap().len(), 9);
+    // The team's own target for cost (2) wins over the model's default (3).
+    assert_eq!(pay["targets"]["cost"], 2);
+    assert_eq!(pay["targets"]["slo"], 3);
+    assert_eq!(
+        pay["gaps"],
+        serde_json::json!([
+            "cost",
+            "documentation",
+            "incident_response",
+            "slo",
+            "toil",
+            "vulnerability"
+        ])
+    );
+    assert_eq!(
+        pay["delegation"]["slo"],
+        serde_json::json!({ "now": "同意する", "target": "尋ねる", "gap": 2 })
+    );
+    assert_eq!(
+        pay["delegation"]["infra_design"],
+        serde_json::json!({ "now": null, "target": "同意する", "gap": null })
+    );
+    let history = pay["history"].as_array().unwrap();
+    let dates: Vec<&str> = history
+        .iter()
+        .map(|h| h["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, ["2025-06-10", "2025-12-08", "2026-06-15"]);
+    assert_eq!(history[0]["levels"]["slo"], 1);
+    assert_eq!(history[0]["average"], 1.4);
+    assert_eq!(
+        history[0]["assessors"],
+        serde_json::json!(["@tanaka", "@watanabe"])
+    );
+    assert_eq!(history[0]["delegation"]["slo"], "相談する");
+    assert_eq!(history[2]["path"], "/maturity/payments/2026-06-15/");
+    assert_eq!(pay["stale"], false);
+}
+
+/// A team the model names but that never assessed itself is listed without levels;
+/// a site without a model writes no `maturity.json`.
+#[test]
+fn maturity_json_lists_teams_never_assessed_and_needs_a_model() {
+    let site = fixture("maturity-five");
+    let model = site.path().join("content/maturity/model.toml");
+    let text = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(
+        &model,
+        format!("{text}[[teams]]\nid = \"db\"\nname = \"Databases\"\nservices = [\"pg\"]\n"),
+    )
+    .unwrap();
+    srekb(site.path()).arg("build").assert().success();
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&site.path().join("public"), "maturity.json")).unwrap();
+    assert_eq!(json["model"]["levels"], 5);
+    let teams = json["teams"].as_array().unwrap();
+    assert_eq!(teams.len(), 2);
+    let db = &teams[0];
+    assert_eq!(db["id"], "db");
+    assert_eq!(db["name"], "Databases");
+    assert_eq!(db["latest"], serde_json::Value::Null);
+    assert_eq!(db["levels"], serde_json::json!({}));
+    assert_eq!(db["history"], serde_json::json!([]));
+    assert_eq!(db["gaps"], serde_json::json!([]));
+    assert_eq!(db["targets"]["chaos"], 5);
+    let sre = &teams[1];
+    assert_eq!(sre["levels"]["observability"], 5);
+    assert_eq!(sre["targets"]["observability"], 4);
+    assert_eq!(sre["gaps"], serde_json::json!(["chaos", "capacity"]));
+    assert_eq!(sre["history"].as_array().unwrap().len(), 2);
+
+    let plain = site_without_model();
+    srekb(plain.path()).arg("build").assert().success();
+    assert!(!plain.path().join("public/maturity.json").exists());
+}
+
+fn site_without_model() -> tempfile::TempDir {
+    common::site(&[
+        ("site-config.toml", "title = \"t\"\n"),
+        ("content/docs/a.md", "+++\ntitle = \"a\"\n+++\n\nx\n"),
+    ])
+}

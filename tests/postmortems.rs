@@ -314,6 +314,8 @@ fn action_table_and_timeline_come_from_the_theme_in_the_site_language() {
         "<th>Action</th><th>Type</th><th>Priority</th><th>Owner</th><th>Due</th>",
         "<span class=\"ai-status ai-status-in-progress\">in progress</span>",
         "<span class=\"badge badge-overdue\">overdue</span>",
+        // Dates read in the site's language, the machine-readable date kept.
+        "<time datetime=\"2025-01-01\">Jan 1, 2025</time>",
         "Pin the cache below 2 &lt; 3 &amp; x &lt; y",
         "<ol class=\"timeline\">",
         "<li class=\"tl-entry tl-started\">",
@@ -335,6 +337,7 @@ fn action_table_and_timeline_come_from_the_theme_in_the_site_language() {
         "<th>アクション</th>",
         ">対応中</span>",
         "<span class=\"tl-mark\">発生</span>",
+        "<time datetime=\"2025-01-01\">2025/1/1</time>",
     ] {
         assert!(html.contains(want), "missing {want}:\n{html}");
     }
@@ -358,4 +361,83 @@ fn action_table_and_timeline_come_from_the_theme_in_the_site_language() {
     );
     assert!(!html.contains("<ol class=\"timeline\">"), "{html}");
     assert!(html.contains("<table class=\"action-items\">"), "{html}");
+}
+
+/// A draft postmortem for `services`, started at `started_at` (or only dated).
+fn draft_pm(title: &str, services: &str, when: &str) -> String {
+    format!(
+        "+++\ntitle = \"{title}\"\ndate = 2025-06-30\nstatus = \"draft\"\nseverity = \"SEV3\"\nservices = {services}\n{when}\n+++\n\n## Summary\n\nx.\n"
+    )
+}
+
+/// Issue 19: the report shows the mean time between incidents per service (the mean
+/// gap between consecutive starts, falling back to the page date), most frequently
+/// failing first; `postmortems.json` carries the same under `services`.
+#[test]
+fn the_report_shows_the_mean_time_between_incidents_per_service() {
+    let a = draft_pm(
+        "a",
+        "[\"api\", \"db\"]",
+        "started_at = 2025-01-01T00:00:00Z",
+    );
+    let b = draft_pm("b", "[\"api\"]", "started_at = 2025-01-11T12:00:00Z");
+    let c = draft_pm(
+        "c",
+        "[\"api\", \"db\"]",
+        "started_at = 2025-01-31T00:00:00Z",
+    );
+    let d = draft_pm("d", "[\"web\"]", "started_at = 2025-03-01T00:00:00Z");
+    // No start time: the page date counts (2025-06-30 00:00 in the site's default
+    // offset, +09:00, so 179.6 days after the first db incident at 00:00 UTC).
+    let e = draft_pm("e", "[\"db\"]", "");
+    let dir = site(&[
+        ("site-config.toml", "title = \"t\"\nlanguage = \"en\"\n"),
+        ("content/postmortems/a.md", &a),
+        ("content/postmortems/b.md", &b),
+        ("content/postmortems/c.md", &c),
+        ("content/postmortems/d.md", &d),
+        ("content/postmortems/e.md", &e),
+    ]);
+    srekb(dir.path()).arg("build").assert().success();
+    let p = dir.path().join("public");
+    let json: serde_json::Value = serde_json::from_str(&read(&p, "postmortems.json")).unwrap();
+    // api: 30 days over two gaps; db: 179.6 days over two gaps; web: one incident.
+    assert_eq!(
+        json["services"],
+        serde_json::json!([
+            { "service": "api", "incidents": 3, "first": "2025-01-01", "last": "2025-01-31", "mtbf_days": 15.0 },
+            { "service": "db", "incidents": 3, "first": "2025-01-01", "last": "2025-06-30", "mtbf_days": 89.8 },
+            { "service": "web", "incidents": 1, "first": "2025-03-01", "last": "2025-03-01", "mtbf_days": null },
+        ])
+    );
+    let html = read(&p, "postmortems/report/index.html");
+    let table = &html[html.find("<table class=\"mtbf\">").expect("MTBF table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let rows: Vec<&str> = table.split("<tr><th scope=\"row\">").skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    assert!(
+        rows[0].starts_with("api</th><td>3</td><td class=\"nowrap\">15 days</td>"),
+        "{table}"
+    );
+    assert!(rows[0].contains(">Jan 1, 2025</time>") && rows[0].contains(">Jan 31, 2025</time>"));
+    assert!(
+        rows[1].starts_with("db</th><td>3</td><td class=\"nowrap\">90 days</td>"),
+        "{table}"
+    );
+    assert!(
+        rows[2].starts_with("web</th><td>1</td><td class=\"nowrap\">—</td>"),
+        "{table}"
+    );
+    assert!(html.contains("<h2 id=\"pm-mtbf-h\">Mean time between incidents per service</h2>"));
+
+    // The Japanese site says it in Japanese.
+    common::write(
+        dir.path(),
+        "site-config.toml",
+        "title = \"t\"\nlanguage = \"ja\"\n",
+    );
+    srekb(dir.path()).arg("build").assert().success();
+    let html = read(&p, "postmortems/report/index.html");
+    assert!(html.contains("<td class=\"nowrap\">15日</td>"), "{html}");
+    assert!(html.contains(">2025/1/31</time>"));
 }

@@ -432,8 +432,22 @@ fn header_box_finds_katakana_variants_compounds_and_english_prefixes() {
         Some("/runbooks/postgres-replication-lag/"),
         "{got:?}"
     );
-    // The same pages, in the same order, as `srekb search`.
-    for q in ["サーバ移行", "レプリカ遅延", "postgres"] {
+    // An SLO (the fifth kind) is found like every page.
+    let got = header_box_results(&b, &home, "チェックアウト 成功率");
+    assert!(
+        got.iter()
+            .take(3)
+            .any(|u| u == "/slos/checkout-availability/"),
+        "{got:?}"
+    );
+    // The same pages, in the same order, as `srekb search` (postgres last: the
+    // keyboard checks below open its first hit).
+    for q in [
+        "サーバ移行",
+        "レプリカ遅延",
+        "チェックアウト 成功率",
+        "postgres",
+    ] {
         let cli: Vec<String> = hits(site.path(), &[q, "--limit", "10"])
             .iter()
             .map(|h| h["url"].as_str().unwrap().to_string())

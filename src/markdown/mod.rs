@@ -552,8 +552,27 @@ fn is_wide(c: char) -> bool {
     unicode_width::UnicodeWidthChar::width(c) == Some(2)
 }
 
+/// Whether `text` separates wide characters with spaces (`監視 ⭕️ 届ける`): Japanese
+/// prose has no spaces between words, so such a line is a row of cells pasted from a
+/// table, and joining it to the next row would run the rows together.
+fn spaced_cells(text: &str) -> bool {
+    let mut prev_wide = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' ' || c == '\u{3000}' {
+            if prev_wide && chars.peek().is_some_and(|&n| is_wide(n)) {
+                return true;
+            }
+            continue;
+        }
+        prev_wide = is_wide(c) || (c == '\u{fe0f}' && prev_wide);
+    }
+    false
+}
+
 /// A line break inside a Japanese paragraph is not a space: drop soft breaks between
-/// two East Asian wide characters (as goldmark's EastAsianLineBreaks does).
+/// two East Asian wide characters (as goldmark's EastAsianLineBreaks does), except
+/// between lines of space-separated cells (see [`spaced_cells`]).
 fn join_east_asian_lines(events: &mut Vec<Event<'_>>) {
     // Decided on the original neighbours (a dropped break's neighbours are texts, so
     // no decision depends on another), then dropped in one pass: removing them one
@@ -563,15 +582,13 @@ fn join_east_asian_lines(events: &mut Vec<Event<'_>>) {
             if i == 0 || i + 1 >= events.len() || !matches!(events[i], Event::SoftBreak) {
                 return false;
             }
-            let before = match &events[i - 1] {
-                Event::Text(t) => t.chars().next_back(),
-                _ => None,
+            let (Event::Text(before), Event::Text(after)) = (&events[i - 1], &events[i + 1]) else {
+                return false;
             };
-            let after = match &events[i + 1] {
-                Event::Text(t) => t.chars().next(),
-                _ => None,
-            };
-            before.is_some_and(is_wide) && after.is_some_and(is_wide)
+            before.chars().next_back().is_some_and(is_wide)
+                && after.chars().next().is_some_and(is_wide)
+                && !spaced_cells(before)
+                && !spaced_cells(after)
         })
         .collect();
     let mut i = 0;
@@ -773,6 +790,19 @@ mod tests {
         let (out, _) = r("信頼性を\n高める。\nEnglish\nwords\n");
         assert!(out.html.contains("信頼性を高める。"), "{}", out.html);
         assert!(out.html.contains("English\nwords"), "{}", out.html);
+    }
+
+    #[test]
+    fn rows_of_space_separated_cells_keep_their_line_breaks() {
+        // A table pasted as text (the maturity-model seed): one row per line.
+        let (out, _) = r("活動 目指す委譲レベル 成熟度評価\nSLI/SLO ⭕️ 届ける ⭕️\nバックアップ ⭕️ 届ける\nトイルの撲滅 伝える\n");
+        assert!(out.html.contains("⭕️ 届ける\nトイル"), "{}", out.html);
+        assert!(out.html.contains("成熟度評価\nSLI"), "{}", out.html);
+        // Prose is still joined, also next to a single spaced English word.
+        let (out, _) = r("信頼性を\n高める SRE の\n取り組み。\n");
+        assert!(out.html.contains("信頼性を高める"), "{}", out.html);
+        assert!(!spaced_cells("高める SRE の"));
+        assert!(spaced_cells("監視 ⭕️ 届ける"));
     }
 
     #[test]

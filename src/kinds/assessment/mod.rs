@@ -271,7 +271,8 @@ impl ContentKind for AssessmentKind {
     }
 
     fn outputs(&self, site: &SiteRef<'_>, pages: &Pages<'_>) -> anyhow::Result<()> {
-        outputs::render(site, pages)
+        outputs::render(site, pages)?;
+        outputs::write_json(site, pages.out)
     }
 
     fn new_command(&self) -> Option<clap::Command> {

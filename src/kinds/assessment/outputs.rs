@@ -1,6 +1,8 @@
 //! Maturity pages: a scorecard per team (radar, area table, gaps, history), the
 //! organisation overview (heatmap, averages, trends, out-of-date teams) and the
-//! self-assessment form, all from the model and the teams' assessment files.
+//! self-assessment form, all from the model and the teams' assessment files; and
+//! `maturity.json` with the model, each team's latest levels, targets, delegation
+//! and history.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,6 +13,7 @@ use crate::content::Page;
 use crate::kinds::assessment::scorecard::{self, Scorecard};
 use crate::kinds::assessment::Assessment;
 use crate::markdown::links;
+use crate::output::Output;
 use crate::render::charts;
 use crate::render::site::{out_file, Pages, SiteRef};
 use crate::render::views;
@@ -378,4 +381,175 @@ fn self_assessment(cx: &Cx<'_>, cards: &[Scorecard]) -> Result<()> {
     );
     render_to("maturity-self.html", &c, &out_file(&path))?;
     Ok(())
+}
+
+/// An area of the model as `maturity.json` lists it.
+#[derive(Serialize)]
+struct JsonActivity<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: &'a str,
+    /// Whether teams rate themselves on it (else it only carries a delegation target).
+    assessed: bool,
+    /// Criteria, level 1 first.
+    levels: &'a [String],
+    /// The model's default target level (assessed areas only).
+    target_level: Option<u8>,
+    target_delegation: Option<&'a str>,
+}
+
+/// Delegation on one area: the team's latest, the model's target and the gap in steps
+/// of the scale (positive: more to hand over).
+#[derive(Serialize)]
+struct JsonDelegation<'a> {
+    now: Option<&'a str>,
+    target: Option<&'a str>,
+    gap: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct JsonAssessment<'a> {
+    date: Option<String>,
+    url: String,
+    path: String,
+    assessors: &'a [String],
+    levels: &'a BTreeMap<String, u8>,
+    delegation: &'a BTreeMap<String, String>,
+    /// Mean of the assessed levels, one decimal.
+    average: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct JsonTeam<'a> {
+    id: &'a str,
+    name: String,
+    services: &'a [String],
+    /// Date of the latest assessment (`None`: never assessed).
+    latest: Option<String>,
+    days_since: Option<i64>,
+    /// Older than the model's `reassess_every` days.
+    stale: bool,
+    /// Latest level per assessed area.
+    levels: BTreeMap<&'a str, u8>,
+    /// Target level per assessed area (the team's own override, else the model's).
+    targets: BTreeMap<&'a str, u8>,
+    /// Areas below target, largest gap first (none when never assessed).
+    gaps: Vec<String>,
+    delegation: BTreeMap<&'a str, JsonDelegation<'a>>,
+    average: Option<f64>,
+    /// Every assessment, oldest first.
+    history: Vec<JsonAssessment<'a>>,
+}
+
+/// `maturity.json`, beside `postmortems.json`: the model (activities, levels,
+/// delegation scale), and per team its latest levels, targets, delegation against the
+/// targets and its assessment history. Teams of the model never assessed are listed
+/// with no levels.
+pub(crate) fn write_json(site: &SiteRef<'_>, out: &Output) -> Result<()> {
+    let Some(model) = site
+        .lib
+        .state::<crate::kinds::assessment::model::Model>(crate::kinds::assessment::KIND)
+    else {
+        return Ok(());
+    };
+    let activities: Vec<JsonActivity> = model
+        .areas
+        .iter()
+        .map(|a| JsonActivity {
+            id: &a.id,
+            name: &a.name,
+            description: &a.description,
+            assessed: a.assessed,
+            levels: &a.levels,
+            target_level: a.assessed.then(|| model.target_level(a)),
+            target_delegation: a.target_delegation.as_deref(),
+        })
+        .collect();
+    let teams = by_team(site);
+    let mut ids: BTreeSet<&str> = teams.keys().map(String::as_str).collect();
+    ids.extend(model.teams.iter().map(|t| t.id.as_str()));
+    let no_history = Vec::new();
+    let json_teams: Vec<JsonTeam> = ids
+        .into_iter()
+        .map(|id| {
+            let list = teams.get(id).unwrap_or(&no_history);
+            let latest = list.last().map(|(_, a)| *a);
+            let card = scorecard::team(model, site.lib, id, list, site.today, false);
+            let delegation = model
+                .areas
+                .iter()
+                .filter_map(|area| {
+                    let now = latest.and_then(|a| a.delegation.get(&area.id));
+                    let target = area.target_delegation.as_deref();
+                    if now.is_none() && target.is_none() {
+                        return None;
+                    }
+                    let gap = match (now, target) {
+                        (Some(n), Some(t)) => Some(
+                            model.delegation_rank(t).unwrap_or(0) as i64
+                                - model.delegation_rank(n).unwrap_or(0) as i64,
+                        ),
+                        _ => None,
+                    };
+                    let now = now.map(String::as_str);
+                    Some((area.id.as_str(), JsonDelegation { now, target, gap }))
+                })
+                .collect();
+            let history = list
+                .iter()
+                .zip(&card.history)
+                .map(|((p, a), h)| JsonAssessment {
+                    date: a.date.map(|d| d.to_string()),
+                    url: site.url(&p.doc.path),
+                    path: format!("/{}", p.doc.path),
+                    assessors: &a.assessors,
+                    levels: &a.levels,
+                    delegation: &a.delegation,
+                    average: h.average,
+                })
+                .collect();
+            JsonTeam {
+                id,
+                name: card.name.clone(),
+                services: model.team(id).map_or(&[][..], |t| &t.services),
+                latest: card.latest.clone(),
+                days_since: card.days_since,
+                stale: card.stale,
+                levels: model
+                    .assessed()
+                    .zip(&card.areas)
+                    .filter_map(|(area, row)| row.current.map(|l| (area.id.as_str(), l)))
+                    .collect(),
+                targets: model
+                    .assessed()
+                    .zip(&card.areas)
+                    .map(|(area, row)| (area.id.as_str(), row.target))
+                    .collect(),
+                gaps: if latest.is_some() {
+                    card.gaps.clone()
+                } else {
+                    Vec::new()
+                },
+                delegation,
+                average: card.average,
+                history,
+            }
+        })
+        .collect();
+    let json = crate::output::json_bytes(
+        &serde_json::json!({
+            "generator": "srekb",
+            "model": {
+                "name": model.name,
+                "description": model.description,
+                "levels": model.level_count,
+                "delegation": model.delegation,
+                "reassess_every": model.reassess_every,
+                "activities": activities,
+            },
+            "teams": json_teams,
+        }),
+        true,
+    )?;
+    out.write("maturity.json", &json)
 }

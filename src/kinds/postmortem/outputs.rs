@@ -1,6 +1,7 @@
 //! Site-wide postmortem outputs: the index's filter pages (severity, status, year,
 //! service — they work without JavaScript), the report with SVG charts, open action
-//! items by owner, and `postmortems.json` with every derived metric.
+//! items by owner, and `postmortems.json` with every derived metric and the mean time
+//! between incidents per service.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -389,6 +390,7 @@ struct Report {
     open_action_items: usize,
     overdue_action_items: usize,
     review_rows: Vec<serde_json::Value>,
+    mtbf: Vec<ServiceMtbf>,
 }
 
 fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)]) -> Report {
@@ -503,6 +505,7 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         open_action_items: pms.iter().map(|(_, pm)| pm.open_action_items).sum(),
         overdue_action_items: pms.iter().map(|(_, pm)| pm.overdue_action_items).sum(),
         review_rows,
+        mtbf: mtbf_by_service(pms),
     }
 }
 
@@ -675,6 +678,57 @@ fn detection_charts(
     (detection_svg, detection, user_report_share)
 }
 
+/// One service's incident history: how many, the first and last (dates the incidents
+/// started, else the pages' dates) and the mean gap between consecutive starts.
+#[derive(Debug, Serialize)]
+struct ServiceMtbf {
+    service: String,
+    incidents: usize,
+    first: String,
+    last: String,
+    /// Mean days between consecutive incident starts, one decimal; `None` with a single
+    /// incident.
+    mtbf_days: Option<f64>,
+}
+
+/// Mean time between incidents per service, most frequently failing first (services
+/// with one incident last, by name).
+fn mtbf_by_service(pms: &[(&Page, &Postmortem)]) -> Vec<ServiceMtbf> {
+    let mut starts: BTreeMap<&str, Vec<crate::date::Date>> = BTreeMap::new();
+    for (p, pm) in pms {
+        if let Some(at) = pm.started_at.or(p.doc.date) {
+            for s in &pm.services {
+                starts.entry(s).or_default().push(at);
+            }
+        }
+    }
+    let mut out: Vec<ServiceMtbf> = starts
+        .into_iter()
+        .map(|(service, mut at)| {
+            at.sort();
+            let (first, last) = (at[0], at[at.len() - 1]);
+            let mtbf_days = (at.len() > 1).then(|| {
+                let secs = (last.at - first.at).num_seconds() as f64;
+                (secs / 86_400.0 / (at.len() - 1) as f64 * 10.0).round() / 10.0
+            });
+            ServiceMtbf {
+                service: service.to_string(),
+                incidents: at.len(),
+                first: first.date_naive().to_string(),
+                last: last.date_naive().to_string(),
+                mtbf_days,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| match (a.mtbf_days, b.mtbf_days) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then(a.service.cmp(&b.service)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.service.cmp(&b.service),
+    });
+    out
+}
+
 /// `postmortems.json`: every postmortem with its front matter and derived metrics.
 pub(crate) fn write_json(site: &SiteRef<'_>, out: &Output) -> Result<()> {
     #[derive(Serialize)]
@@ -701,7 +755,7 @@ pub(crate) fn write_json(site: &SiteRef<'_>, out: &Output) -> Result<()> {
         })
         .collect();
     let json = crate::output::json_bytes(
-        &serde_json::json!({ "generator": "srekb", "count": entries.len(), "postmortems": entries }),
+        &serde_json::json!({ "generator": "srekb", "count": entries.len(), "postmortems": entries, "services": mtbf_by_service(&pms) }),
         true,
     )?;
     out.write("postmortems.json", &json)
