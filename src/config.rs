@@ -30,7 +30,7 @@ pub fn config_file(root: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// The whole `site-config.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SiteConfig {
     /// Site title shown in the header and feeds. Default: "SRE Knowledge Base".
@@ -105,7 +105,7 @@ impl Language {
 }
 
 /// `[markdown]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MarkdownConfig {
     /// Pass raw HTML in markdown through unescaped (as Hugo's `unsafe`). Default: false.
@@ -137,7 +137,7 @@ impl Default for MarkdownConfig {
 }
 
 /// `[links]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LinksConfig {
     /// What a link to a missing page or file is: "error" or "warn". Default: "error".
@@ -157,7 +157,7 @@ impl Default for LinksConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AnchorPolicy {
     Error,
@@ -165,7 +165,7 @@ pub enum AnchorPolicy {
     Ignore,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LinkPolicy {
     Error,
@@ -173,7 +173,7 @@ pub enum LinkPolicy {
 }
 
 /// `[output]`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutputConfig {
     /// Top-level names in the output directory that builds never delete, besides
@@ -182,7 +182,7 @@ pub struct OutputConfig {
 }
 
 /// `[feed]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedConfig {
     /// Entries per Atom feed. Default: 30.
@@ -196,7 +196,7 @@ impl Default for FeedConfig {
 }
 
 /// `[postmortem]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostmortemConfig {
     /// Allowed severities, most severe first. Default: ["SEV1", "SEV2", "SEV3", "SEV4"].
@@ -272,7 +272,7 @@ impl Default for PostmortemConfig {
 }
 
 /// `[runbook]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RunbookConfig {
     /// Days after `last_reviewed` when a runbook counts as stale. Default: 180.

@@ -1,13 +1,13 @@
 //! srekb compiles a git repository of SRE markdown into a static knowledge base.
 //!
-//! The pipeline, one module per stage (see README "Layout of the code"): `config`
-//! reads `site-config.toml`; `content` loads every markdown file into pages and
-//! sections (it knows no kind); `markdown::import` rewrites other tools' syntax;
-//! `kinds` analyses pages through the `ContentKind` registry; `markdown` renders
-//! bodies; `render` feeds borrowed views to the theme's templates; `site` runs these
-//! as a flat list of timed stages and `output` writes the result atomically.
+//! The pipeline (README "Architecture"): `site::build` runs the stages in order, each
+//! its own module under `site/`: config, theme, load (`content`), import
+//! (`markdown::import`), kinds (the `ContentKind` registry in `kinds`), markdown,
+//! links, taxonomies, render (`render` feeds borrowed views to the theme), the kinds'
+//! outputs, feeds, static files, search, and the atomic commit (`output`).
 //! `diagnostics` collects every problem of a run with file:line:col. Top-level
-//! modules form layers without cycles (`tests/architecture.rs`).
+//! modules form layers without cycles (`tests/architecture.rs`). The API below is
+//! what the binary, the tests and the benches use; the rest is `pub(crate)`.
 
 pub mod cli;
 pub(crate) mod cmd;
@@ -15,6 +15,7 @@ pub(crate) mod config;
 pub(crate) mod content;
 pub(crate) mod date;
 pub(crate) mod diagnostics;
+pub(crate) mod escape;
 pub(crate) mod kinds;
 pub(crate) mod line_index;
 pub(crate) mod markdown;

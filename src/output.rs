@@ -530,16 +530,7 @@ pub fn json_bytes<T: serde::Serialize + ?Sized>(value: &T, pretty: bool) -> Resu
     } else {
         serde_json::to_string(value)?
     };
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
-    }
-    Ok(out.into_bytes())
+    Ok(crate::escape::json_in_html(&text).into_bytes())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::path::Path;
 /// theme engine that kinds' outputs use, so it sits below `kinds`, and `output` (the
 /// atomic writer, which imports nothing) below it, so kinds write their own files.
 const LAYERS: &[&str] = &[
+    "escape",
     "diagnostics",
     "line_index",
     "date",

@@ -359,7 +359,7 @@ fn toml_to_json(v: toml::Value) -> Value {
 }
 
 /// The keys every page understands. Everything else stays in `extra`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct FrontMatter {
     pub title: Option<String>,
@@ -381,7 +381,7 @@ pub struct FrontMatter {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortBy {
     Date,

@@ -1,6 +1,7 @@
 //! The content model: every markdown file becomes a [`Page`] or the index of a
 //! [`Section`]; together with the other files they form the [`Library`].
 
+pub mod cache_key;
 pub mod frontmatter;
 pub mod load;
 pub mod rendered;
@@ -292,7 +293,7 @@ pub enum Target {
 }
 
 /// A non-markdown file under `content/`, copied next to its page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Asset {
     pub from: PathBuf,
     /// Output path relative to the site root.

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::SiteConfig;
+use crate::content::cache_key::CacheKey;
 use crate::content::{Kind, KindData, Library, Page};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 pub use crate::render::site::{Pages, SiteRef};
@@ -292,7 +293,13 @@ pub fn analyze_cached(
     let cache = cache.map(|(c, site_key)| {
         let mut h = blake3::Hasher::new();
         h.update(site_key.as_bytes());
-        h.update(format!("{config:?}{today}").as_bytes());
+        h.update(
+            CacheKey::new()
+                .serde(config)
+                .hash(&today)
+                .finish()
+                .as_bytes(),
+        );
         h.update(prepared_key.finalize().as_bytes());
         (c, h.finalize())
     });

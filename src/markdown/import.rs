@@ -145,6 +145,9 @@ struct Open {
 }
 
 /// Rewrites `body`; `line_offset` is the body's first line in the file.
+///
+/// Long on purpose: one line-by-line pass whose cases share the stack of open
+/// shortcodes and admonitions and the span map back to the author's lines.
 pub fn rewrite(body: &str) -> Imported {
     // Fast path: nothing to do for ordinary markdown.
     if !body.contains("{{")

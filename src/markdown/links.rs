@@ -166,8 +166,9 @@ fn by_site_path(path: &str, anchor: &str, lib: &Library) -> Option<Resolved> {
     })
 }
 
-/// The href for a resolved internal link, relative to the current page.
-pub fn href(root_prefix: &str, site_path: &str, anchor: &str) -> String {
+/// The href of a resolved internal link, relative to the current page (`root_prefix`
+/// leads back to the site root). Compare `views::site_href`, relative to the root.
+pub fn relative_href(root_prefix: &str, site_path: &str, anchor: &str) -> String {
     let mut h = format!("{root_prefix}{}", slug::encode_path(site_path));
     if h.is_empty() {
         h.push_str("./");
@@ -250,9 +251,9 @@ mod tests {
         assert_eq!(root_prefix("postmortems/x/"), "../../");
         assert_eq!(root_prefix(""), "");
         assert_eq!(
-            href("../../", "runbooks/db/", "復旧"),
+            relative_href("../../", "runbooks/db/", "復旧"),
             "../../runbooks/db/#%E5%BE%A9%E6%97%A7"
         );
-        assert_eq!(href("", "", ""), "./");
+        assert_eq!(relative_href("", "", ""), "./");
     }
 }

@@ -80,11 +80,7 @@ fn level_num(l: HeadingLevel) -> u8 {
     l as u8
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).ok();
-    out
-}
+use crate::escape::html as escape;
 
 fn is_br(html: &str) -> bool {
     let t: String = html
@@ -111,6 +107,10 @@ fn is_more_marker(html: &str) -> bool {
 }
 
 /// Renders one document body. Returns its HTML and data plus diagnostics.
+///
+/// Long on purpose: one pass over pulldown-cmark's events whose arms share the open
+/// heading, code block, HTML block, table and anchor state; split into functions,
+/// every arm would take that whole state as arguments.
 pub fn render(body: &str, ctx: &Context<'_>) -> (Rendered, Vec<Diagnostic>) {
     let mut out = Rendered::default();
     let mut diags = Vec::new();
@@ -449,13 +449,13 @@ fn rewrite_link(
                     offset: ctx.body_start + offset,
                 });
             }
-            Some(links::href(root_prefix, path, &anchor))
+            Some(links::relative_href(root_prefix, path, &anchor))
         }
         Resolved::SameDoc { anchor } => {
             same_doc.push((anchor, ctx.span(offset), ctx.body_start + offset));
             None
         }
-        Resolved::File { path } => Some(links::href(root_prefix, &path, "")),
+        Resolved::File { path } => Some(links::relative_href(root_prefix, &path, "")),
         Resolved::External => {
             // Site-absolute paths we could not verify still need the relative prefix
             // so the site works under a sub-path and from file://.

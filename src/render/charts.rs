@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use crate::render::escape_html as esc;
+use crate::escape::html as esc;
 
 /// One series: name, CSS class (colour), values per category.
 pub struct Series<'a> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use tera::Value;
 
-use crate::render::escape_html;
+use crate::escape::html as escape_html;
 
 /// Escaped `s` with `<wbr>` where an identifier may break: before an upper-case
 /// letter that follows a lower-case letter or digit (`Checkout|Error|Budget|Burn`),

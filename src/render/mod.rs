@@ -110,23 +110,6 @@ pub fn format_minutes(m: i64, lang: Language) -> String {
     }
 }
 
-/// HTML escaping for text and quoted attributes: `& < > " '`. Unlike tera's default it
-/// leaves `/` alone, so hrefs stay readable.
-pub fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Deep-merges a JSON object into `into` (later values win).
 fn merge(into: &mut serde_json::Map<String, Value>, from: Value) {
     if let Value::Object(m) = from {
@@ -145,7 +128,7 @@ impl Renderer {
     pub fn new(theme: &Theme, config: &SiteConfig) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
-        tera.set_escape_fn(escape_html);
+        tera.set_escape_fn(crate::escape::html);
         let sources: HashMap<String, String> = theme
             .templates
             .iter()

@@ -62,7 +62,7 @@ impl PageCx<'_> {
         let top = path.split('/').next().filter(|s| !s.is_empty());
         c.insert(
             "current_section",
-            &top.map(|t| views::href(&format!("{t}/"))),
+            &top.map(|t| views::site_href(&format!("{t}/"))),
         );
         c
     }

@@ -51,7 +51,7 @@ pub fn trail(home: &str, trail: &[(&str, &str)]) -> Vec<Crumb> {
     })
     .chain(trail.iter().map(|(title, path)| Crumb {
         title: title.to_string(),
-        href: href(path),
+        href: site_href(path),
     }))
     .collect()
 }
@@ -114,7 +114,10 @@ pub struct SectionView<'a> {
     pub extra: &'a Map<String, Value>,
 }
 
-pub fn href(path: &str) -> String {
+/// A site path as written in a template's link: percent-encoded, relative to the
+/// site root (templates prefix it with `root`). Compare `links::relative_href`,
+/// which is relative to the current page.
+pub fn site_href(path: &str) -> String {
     slug::encode_path(path)
 }
 
@@ -146,7 +149,7 @@ pub fn terms(doc: &Document, taxonomies: &[Taxonomy], name: &str) -> Vec<TermRef
         .filter_map(|term| {
             tax.term_path(term).map(|p| TermRef {
                 name: term.clone(),
-                href: href(&p),
+                href: site_href(&p),
             })
         })
         .collect()
@@ -155,7 +158,7 @@ pub fn terms(doc: &Document, taxonomies: &[Taxonomy], name: &str) -> Vec<TermRef
 pub fn page_ref<'a>(page: &'a Page, taxonomies: &[Taxonomy]) -> PageRef<'a> {
     PageRef {
         title: &page.doc.title,
-        href: href(&page.doc.path),
+        href: site_href(&page.doc.path),
         kind: page.kind.as_str(),
         date: date_str(page.doc.date),
         description: description(&page.doc),
@@ -177,7 +180,7 @@ pub fn page_view<'a>(page: &'a Page, taxonomies: &'a [Taxonomy]) -> PageView<'a>
     }
     PageView {
         title: &doc.title,
-        href: href(&doc.path),
+        href: site_href(&doc.path),
         kind: page.kind.as_str(),
         date: date_str(doc.date),
         updated: date_str(doc.updated),
@@ -207,7 +210,7 @@ pub fn section_ref(lib: &Library, si: usize) -> SectionRef<'_> {
     let s = &lib.sections[si];
     SectionRef {
         title: &s.doc.title,
-        href: href(&s.doc.path),
+        href: site_href(&s.doc.path),
         description: description(&s.doc),
         count: count_pages(lib, si),
     }
@@ -219,7 +222,7 @@ pub fn section_view<'a>(lib: &'a Library, si: usize, taxonomies: &[Taxonomy]) ->
     sort_sections(lib, &mut subs);
     SectionView {
         title: &s.doc.title,
-        href: href(&s.doc.path),
+        href: site_href(&s.doc.path),
         kind: s.kind.as_str(),
         description: description(&s.doc),
         content: &s.doc.rendered.html,
@@ -262,7 +265,7 @@ pub fn breadcrumbs(
             } else {
                 s.doc.title.clone()
             },
-            href: href(&s.doc.path),
+            href: site_href(&s.doc.path),
         });
         section = s.parent;
     }
@@ -270,7 +273,7 @@ pub fn breadcrumbs(
     if let Some(doc) = last {
         chain.push(Crumb {
             title: doc.title.clone(),
-            href: href(&doc.path),
+            href: site_href(&doc.path),
         });
     }
     chain

@@ -568,7 +568,7 @@ impl Snippet {
     pub fn html(&self) -> String {
         let mut out = String::new();
         for (text, marked) in &self.pieces {
-            let e = crate::render::escape_html(text);
+            let e = crate::escape::html(text);
             if *marked {
                 out.push_str("<mark>");
                 out.push_str(&e);

@@ -177,7 +177,7 @@ async fn site_file(
             .unwrap_or_default();
         let page = format!(
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>srekb: build failed</title></head><body><pre>{}</pre>{}</body></html>",
-            crate::render::escape_html(&error),
+            crate::escape::html(&error),
             super::live::SCRIPT
         );
         return no_store((

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use super::{BuildCache, Site};
+use crate::content::cache_key::CacheKey;
 use crate::content::Target;
 use crate::diagnostics::Diagnostics;
 use crate::markdown;
@@ -41,7 +42,7 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
     // theme's copy label, and where every other document is (link resolution).
     let site_key = cache.map(|_| {
         let mut h = blake3::Hasher::new();
-        h.update(format!("{config:?}").as_bytes());
+        h.update(CacheKey::new().serde(config).finish().as_bytes());
         h.update(copy_label.as_bytes());
         let mut rels: Vec<(&String, String)> = lib
             .by_rel
@@ -55,7 +56,7 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
         }
         let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
         assets.sort();
-        h.update(format!("{assets:?}").as_bytes());
+        h.update(CacheKey::new().hash(&assets).finish().as_bytes());
         h.finalize()
     });
     let cached = cache.map(|c| c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
@@ -76,7 +77,7 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
                 h.update(doc.text.as_bytes());
                 h.update(doc.title.as_bytes());
                 h.update(doc.path.as_bytes());
-                h.update(format!("{replacements:?}").as_bytes());
+                h.update(CacheKey::new().hash(replacements).finish().as_bytes());
                 h.finalize()
             });
             if let (Some(key), Some(map)) = (key, cached.as_ref()) {

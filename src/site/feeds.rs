@@ -9,24 +9,7 @@ use super::Site;
 use crate::content::{Date, Page};
 use crate::output::Output;
 
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids (surrogates cannot occur in a `str`): one of
-            // them in a title would make the whole feed unreadable to every reader.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::xml as xml_escape;
 
 pub use crate::render::views::absolute_url as absolute;
 

@@ -7,7 +7,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::assets::Assets;
-use super::feeds;
 use super::scope::Scope;
 use super::{BuildOptions, Site};
 use crate::content::Page;
@@ -33,7 +32,7 @@ pub(crate) fn page_cx<'a>(
         .filter(|&&si| views::count_pages(lib, si) > 0 || lib.sections[si].has_index_file)
         .map(|&si| NavItem {
             title: lib.sections[si].doc.title.clone(),
-            href: views::href(&lib.sections[si].doc.path),
+            href: views::site_href(&lib.sections[si].doc.path),
         })
         .collect();
     PageCx {
@@ -190,7 +189,7 @@ fn render_taxonomies(site: &Site, pages: &Pages<'_>, scope: Option<&Scope>) -> R
             .iter()
             .map(|t| TermView {
                 name: &t.name,
-                href: views::href(&format!("{tpath}{}/", t.slug)),
+                href: views::site_href(&format!("{tpath}{}/", t.slug)),
                 count: t.pages.len(),
                 pages: Vec::new(),
             })
@@ -200,7 +199,7 @@ fn render_taxonomies(site: &Site, pages: &Pages<'_>, scope: Option<&Scope>) -> R
         let view = TaxonomyView {
             name: &tax.name,
             title: title.clone(),
-            href: views::href(&tpath),
+            href: views::site_href(&tpath),
             terms: term_views,
         };
         c.insert("taxonomy", &view);
@@ -218,7 +217,7 @@ fn render_taxonomies(site: &Site, pages: &Pages<'_>, scope: Option<&Scope>) -> R
             let mut c = pages.cx.base(&path, &root, &config.base_url);
             let tv = TermView {
                 name: &term.name,
-                href: views::href(&path),
+                href: views::site_href(&path),
                 count: term.pages.len(),
                 pages: term
                     .pages
@@ -232,7 +231,7 @@ fn render_taxonomies(site: &Site, pages: &Pages<'_>, scope: Option<&Scope>) -> R
                 &TaxonomyView {
                     name: &tax.name,
                     title: title.clone(),
-                    href: views::href(&tpath),
+                    href: views::site_href(&tpath),
                     terms: Vec::new(),
                 },
             );
@@ -308,8 +307,8 @@ fn write_alias(out: &Output, alias: &str, to_path: &str) -> Result<()> {
         format!("{clean}/index.html")
     };
     let depth = from.matches('/').count();
-    let target = format!("{}{}", "../".repeat(depth), views::href(to_path));
-    let t = feeds::xml_escape(&target);
+    let target = format!("{}{}", "../".repeat(depth), views::site_href(to_path));
+    let t = crate::escape::html(&target);
     let html = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Redirect</title><meta http-equiv=\"refresh\" content=\"0; url={t}\"><link rel=\"canonical\" href=\"{t}\"></head><body><a href=\"{t}\">{t}</a></body></html>\n"
     );

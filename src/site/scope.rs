@@ -2,6 +2,7 @@
 //! sections, terms and kinds a rebuild must render; everything else is unchanged.
 
 use super::{BuildOptions, Site};
+use crate::content::cache_key::CacheKey;
 use crate::content::{Kind, Library, Target};
 
 /// The documents a scoped build renders; everything else is unchanged.
@@ -33,12 +34,18 @@ pub(crate) fn site_shape(lib: &Library) -> blake3::Hash {
         h.update(d.rel.as_bytes());
         h.update(d.path.as_bytes());
         h.update(d.title.as_bytes());
-        h.update(format!("{:?}{:?}{:?}{:?}", d.date, d.updated, d.taxonomies, d.meta).as_bytes());
+        h.update(
+            CacheKey::new()
+                .hash(&(d.date, d.updated, &d.taxonomies))
+                .serde(&d.meta)
+                .finish()
+                .as_bytes(),
+        );
         if let Target::Page(p) = t {
             h.update(lib.pages[p].kind.as_str().as_bytes());
         }
     }
-    h.update(format!("{:?}", lib.assets).as_bytes());
+    h.update(CacheKey::new().hash(&lib.assets).finish().as_bytes());
     h.finalize()
 }
 

@@ -56,9 +56,20 @@ struct Axis<'a> {
     name: &'a str,
 }
 
+/// What every maturity page reads.
+struct Cx<'a> {
+    site: &'a SiteRef<'a>,
+    pages: &'a Pages<'a>,
+    model: &'a crate::kinds::assessment::model::Model,
+    /// The maturity section and its site path.
+    si: usize,
+    base: String,
+    axes: Vec<Axis<'a>>,
+}
+
+/// The maturity pages: a scorecard per team, the organisation overview and the
+/// self-assessment form.
 pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
-    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
-    let today = site.today;
     let (Some(si), Some(model)) = (
         maturity_section(site),
         site.lib
@@ -66,12 +77,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     ) else {
         return Ok(());
     };
-    let section = &site.lib.sections[si];
-    let base = section.doc.path.clone();
-    let config = &site.config;
-    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        pages.render(template, c, file)
-    };
+    let base = site.lib.sections[si].doc.path.clone();
     let axes: Vec<Axis> = model
         .assessed()
         .map(|a| Axis {
@@ -79,10 +85,44 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
             name: &a.name,
         })
         .collect();
-    let labels: Vec<String> = model.assessed().map(|a| a.name.clone()).collect();
+    let cx = Cx {
+        site,
+        pages,
+        model,
+        si,
+        base,
+        axes,
+    };
     let teams = by_team(site);
+    let cards = team_pages(&cx, &teams)?;
+    org_overview(&cx, &teams, &cards)?;
+    self_assessment(&cx, &cards)
+}
+
+/// Each team's scorecard page with its radar chart.
+fn team_pages<'a>(
+    cx: &Cx<'a>,
+    teams: &'a BTreeMap<String, Vec<(&'a Page, &'a Assessment)>>,
+) -> Result<Vec<Scorecard>> {
+    let Cx {
+        site,
+        pages,
+        model,
+        si,
+        base,
+        axes,
+    } = cx;
+    let (si, base) = (*si, base.as_str());
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
+    let section = &site.lib.sections[si];
+    let config = &site.config;
+    let today = site.today;
+    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
+        pages.render(template, c, file)
+    };
+    let labels: Vec<String> = model.assessed().map(|a| a.name.clone()).collect();
     let mut cards: Vec<Scorecard> = Vec::new();
-    for (team, list) in &teams {
+    for (team, list) in teams {
         let card = scorecard::team(
             model,
             site.lib,
@@ -133,16 +173,38 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
         c.insert("radar", &radar);
         c.insert("axes", &axes);
         c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
-        c.insert("base_href", &views::href(&base));
+        c.insert("base_href", &views::site_href(base));
         c.insert(
             "breadcrumbs",
-            &views::trail(home, &[(&section.doc.title, &base), (&card.name, &path)]),
+            &views::trail(home, &[(&section.doc.title, base), (&card.name, &path)]),
         );
         render_to("maturity-team.html", &c, &out_file(&path))?;
         cards.push(card);
     }
 
-    // Organisation overview.
+    Ok(cards)
+}
+
+/// The organisation overview: every team's card, averages per area and the trend.
+fn org_overview(
+    cx: &Cx<'_>,
+    teams: &BTreeMap<String, Vec<(&Page, &Assessment)>>,
+    cards: &[Scorecard],
+) -> Result<()> {
+    let Cx {
+        site,
+        pages,
+        model,
+        si,
+        base,
+        axes,
+    } = cx;
+    let (si, base) = (*si, base.as_str());
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
+    let config = &site.config;
+    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
+        pages.render(template, c, file)
+    };
     let n_areas = axes.len();
     let averages: Vec<Option<f64>> = (0..n_areas)
         .map(|i| {
@@ -230,8 +292,8 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
         .map(|t| serde_json::json!({ "team": t.id, "name": t.name }))
         .collect();
     known_teams.sort_by(|a, b| a["team"].as_str().cmp(&b["team"].as_str()));
-    let root = links::root_prefix(&base);
-    let mut c = ctx.base(&base, &root, &config.base_url);
+    let root = links::root_prefix(base);
+    let mut c = ctx.base(base, &root, &config.base_url);
     c.insert(
         "section",
         &views::section_view(site.lib, si, site.taxonomies),
@@ -249,9 +311,30 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
         "breadcrumbs",
         &views::breadcrumbs(site.lib, Some(si), home, None),
     );
-    render_to("maturity-org.html", &c, &out_file(&base))?;
+    render_to("maturity-org.html", &c, &out_file(base))?;
 
-    // Self-assessment form. The model goes into the page as JSON (with `</` escaped).
+    Ok(())
+}
+
+/// The self-assessment form. The model goes into the page as JSON (with `</`
+/// escaped).
+fn self_assessment(cx: &Cx<'_>, cards: &[Scorecard]) -> Result<()> {
+    let Cx {
+        site,
+        pages,
+        model,
+        si,
+        base,
+        axes,
+    } = cx;
+    let (si, base) = (*si, base.as_str());
+    let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
+    let section = &site.lib.sections[si];
+    let config = &site.config;
+    let today = site.today;
+    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
+        pages.render(template, c, file)
+    };
     let path = format!("{base}self-assessment/");
     let root = links::root_prefix(&path);
     let mut c = ctx.base(&path, &root, &config.base_url);
@@ -285,13 +368,13 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     c.insert("axes", &axes);
     c.insert("levels", &(1..=model.level_count).collect::<Vec<_>>());
     c.insert("today", &today.to_string());
-    c.insert("base_href", &views::href(&base));
+    c.insert("base_href", &views::site_href(base));
     c.insert(
         "breadcrumbs",
         &views::trail(
             home,
             &[
-                (&section.doc.title, &base),
+                (&section.doc.title, base),
                 (renderer.t("mat.self_title"), &path),
             ],
         ),

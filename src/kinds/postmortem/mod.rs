@@ -580,15 +580,37 @@ pub fn analyze(
         }
     }
 
-    // The incident window.
-    let mut window: Vec<(&'static str, Option<Date>)> = Vec::new();
-    for (key, value) in [
+    let times = [
         ("started_at", &meta.started_at),
         ("detected_at", &meta.detected_at),
         ("mitigated_at", &meta.mitigated_at),
         ("resolved_at", &meta.resolved_at),
         ("reviewed_at", &meta.reviewed_at),
-    ] {
+    ];
+    incident_window(&mut cx, &mut pm, times, offset);
+    let body = doc.body();
+    let (sections, found) = find_sections(&mut cx, &mut pm, body, status);
+    let mut replacements: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    action_items(&mut cx, &mut pm, &sections, &found, &mut replacements);
+    action_item_checks(&mut cx, &mut pm, &sections, &found, status, today);
+    timeline(&mut cx, &mut pm, &sections, &found, &mut replacements);
+    // Blameless language.
+    blame_hints(&mut cx, body);
+    related(&mut cx, &mut pm, &meta.related, lib);
+    let out = fragments(replacements, &sections, &found);
+    (pm, out, cx.diags)
+}
+
+/// The incident window: each time parsed, in order, with the derived durations.
+fn incident_window(
+    cx: &mut Ctx<'_>,
+    pm: &mut Postmortem,
+    times: [(&'static str, &Option<String>); 5],
+    offset: chrono::FixedOffset,
+) {
+    let status = pm.status;
+    let mut window: Vec<(&'static str, Option<Date>)> = Vec::new();
+    for (key, value) in times {
         let parsed = value.as_deref().and_then(|s| {
             let d = Date::parse(s, offset);
             if d.is_none() {
@@ -653,9 +675,16 @@ pub fn analyze(
     pm.minutes_to_detect = minutes_between(pm.started_at, pm.detected_at);
     pm.minutes_to_mitigate = minutes_between(pm.started_at, pm.mitigated_at);
     pm.minutes_to_resolve = minutes_between(pm.started_at, pm.resolved_at);
+}
 
-    // Sections.
-    let body = doc.body();
+/// The body's sections by id (summary, timeline, …); required ones missing or empty are reported.
+fn find_sections(
+    cx: &mut Ctx<'_>,
+    pm: &mut Postmortem,
+    body: &str,
+    status: Status,
+) -> (Vec<Section>, BTreeMap<String, usize>) {
+    let (doc, config) = (&cx.page.doc, cx.config);
     let sections = outline::outline(body);
     let mut found: BTreeMap<String, usize> = BTreeMap::new();
     let mut anchors_seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -717,12 +746,19 @@ pub fn analyze(
             }
         }
     }
+    (sections, found)
+}
 
-    let mut replacements = Vec::new();
-
-    // Action items: tables with recognised columns, or task-list items.
+/// Action items: tables with recognised columns, or task-list items.
+fn action_items(
+    cx: &mut Ctx<'_>,
+    pm: &mut Postmortem,
+    sections: &[Section],
+    found: &BTreeMap<String, usize>,
+    replacements: &mut Vec<(std::ops::Range<usize>, String)>,
+) {
     if let Some(&i) = found.get("action_items") {
-        for s in with_children(&sections, i) {
+        for s in with_children(sections, i) {
             for table in &s.tables {
                 let cols: Vec<Option<&'static str>> =
                     table.header.iter().map(|c| column(&c.text)).collect();
@@ -795,6 +831,19 @@ pub fn analyze(
             }
         }
     }
+}
+
+/// Action items once read: open, overdue and age; missing owners, vague items and a
+/// closed postmortem with open items reported.
+fn action_item_checks(
+    cx: &mut Ctx<'_>,
+    pm: &mut Postmortem,
+    sections: &[Section],
+    found: &BTreeMap<String, usize>,
+    status: Status,
+    today: NaiveDate,
+) {
+    let (doc, config) = (&cx.page.doc, cx.config);
     let opened = doc.date.or(pm.resolved_at).map(|d| d.at.date_naive());
     for item in &mut pm.action_items {
         item.open = item.status.is_open();
@@ -880,11 +929,20 @@ pub fn analyze(
             span,
         );
     }
+}
 
-    // Timeline: a table with a time column, or list items starting with a time.
+/// Timeline: a table with a time column, or list items starting with a time; entries in order, the window's moments marked.
+fn timeline(
+    cx: &mut Ctx<'_>,
+    pm: &mut Postmortem,
+    sections: &[Section],
+    found: &BTreeMap<String, usize>,
+    replacements: &mut Vec<(std::ops::Range<usize>, String)>,
+) {
+    let (doc, config) = (&cx.page.doc, cx.config);
     if let Some(&i) = found.get("timeline") {
         let mut context = pm.started_at.or(doc.date);
-        for s in with_children(&sections, i) {
+        for s in with_children(sections, i) {
             for table in &s.tables {
                 let cols: Vec<Option<&'static str>> =
                     table.header.iter().map(|c| column(&c.text)).collect();
@@ -1016,12 +1074,13 @@ pub fn analyze(
             }
         }
     }
+}
 
-    // Blameless language.
-    blame_hints(&mut cx, body);
+/// Related runbooks and postmortems: each must be a page of the site.
+fn related(cx: &mut Ctx<'_>, pm: &mut Postmortem, related: &[String], lib: &Library) {
+    let doc = &cx.page.doc;
 
-    // Related runbooks and postmortems.
-    for r in &meta.related {
+    for r in related {
         match links::resolve(r, &doc.rel, &doc.path, lib) {
             Resolved::Internal { target, .. } => {
                 let d = lib.doc(target);
@@ -1048,14 +1107,20 @@ pub fn analyze(
             }
         }
     }
+}
 
-    // The theme renders the parsed tables: the first action table and timeline table.
+/// The theme renders the parsed tables: the first action table and timeline table.
+fn fragments(
+    replacements: Vec<(std::ops::Range<usize>, String)>,
+    sections: &[Section],
+    found: &BTreeMap<String, usize>,
+) -> Fragments {
     let mut out = Vec::new();
     let mut action_done = false;
     let mut timeline_done = false;
     for (range, _) in replacements {
         let in_actions = found.get("action_items").is_some_and(|&i| {
-            let secs = with_children(&sections, i);
+            let secs = with_children(sections, i);
             secs.iter()
                 .any(|s| s.tables.iter().any(|t| t.range == range))
         });
@@ -1067,7 +1132,7 @@ pub fn analyze(
             timeline_done = true;
         }
     }
-    (pm, out, cx.diags)
+    out
 }
 
 fn blame_hints(cx: &mut Ctx<'_>, body: &str) {

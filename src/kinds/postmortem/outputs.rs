@@ -167,7 +167,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
                     group,
                     value: value.clone(),
                     label: label.clone(),
-                    href: views::href(&format!("{base}{group}/{value}/")),
+                    href: views::site_href(&format!("{base}{group}/{value}/")),
                     count,
                     active: active == Some((group, value.as_str())),
                 });
@@ -193,7 +193,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
                 "filter",
                 &serde_json::json!({ "group": group, "value": value, "label": label }),
             );
-            c.insert("base_href", &views::href(&base));
+            c.insert("base_href", &views::site_href(&base));
             c.insert("breadcrumbs", &crumbs(label, &path));
             render_to("postmortem-section.html", &c, &out_file(&path))?;
         }
@@ -206,11 +206,27 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     let report = report(site, renderer, &pms);
     c.insert("report", &report);
     c.insert("section", &section_view);
-    c.insert("base_href", &views::href(&base));
+    c.insert("base_href", &views::site_href(&base));
     c.insert("breadcrumbs", &crumbs(renderer.t("pm.report"), &path));
     render_to("postmortem-report.html", &c, &out_file(&path))?;
 
-    // Open action items by owner.
+    let (owners, total) = open_items_by_owner(renderer, &pms);
+    let path = format!("{base}action-items/");
+    let root = links::root_prefix(&path);
+    let mut c = ctx.base(&path, &root, &config.base_url);
+    c.insert("owners", &owners);
+    c.insert("total", &total);
+    c.insert("base_href", &views::site_href(&base));
+    c.insert("breadcrumbs", &crumbs(renderer.t("pm.action_items"), &path));
+    render_to("postmortem-actions.html", &c, &out_file(&path))?;
+    Ok(())
+}
+
+/// Open action items grouped by owner (overdue and oldest first), and their count.
+fn open_items_by_owner(
+    renderer: &Renderer,
+    pms: &[(&Page, &Postmortem)],
+) -> (Vec<serde_json::Value>, usize) {
     #[derive(Serialize)]
     struct OpenItem<'a> {
         action: &'a str,
@@ -226,7 +242,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     }
     let mut by_owner: BTreeMap<&str, Vec<OpenItem>> = BTreeMap::new();
     let unassigned = renderer.t("pm.unassigned");
-    for (p, pm) in &pms {
+    for (p, pm) in pms {
         for a in pm.action_items.iter().filter(|a| a.open) {
             let owner = a.owner.as_deref().unwrap_or(unassigned);
             by_owner.entry(owner).or_default().push(OpenItem {
@@ -238,7 +254,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
                 status: &a.status,
                 ticket: a.ticket.as_deref(),
                 postmortem: &p.doc.title,
-                href: views::href(&p.doc.path),
+                href: views::site_href(&p.doc.path),
                 severity: pm.severity.as_deref(),
             });
         }
@@ -250,15 +266,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
         .iter()
         .map(|(o, items)| serde_json::json!({ "owner": o, "count": items.len(), "overdue": items.iter().filter(|i| i.overdue).count(), "items": items }))
         .collect();
-    let path = format!("{base}action-items/");
-    let root = links::root_prefix(&path);
-    let mut c = ctx.base(&path, &root, &config.base_url);
-    c.insert("owners", &owners);
-    c.insert("total", &by_owner.values().map(Vec::len).sum::<usize>());
-    c.insert("base_href", &views::href(&base));
-    c.insert("breadcrumbs", &crumbs(renderer.t("pm.action_items"), &path));
-    render_to("postmortem-actions.html", &c, &out_file(&path))?;
-    Ok(())
+    (owners, by_owner.values().map(Vec::len).sum())
 }
 
 /// Filters for the section's own index page.
@@ -291,7 +299,7 @@ pub(crate) fn index_context(
             .count();
         filters.push(Filter {
             group: "severity",
-            href: views::href(&format!("{base}severity/{v}/")),
+            href: views::site_href(&format!("{base}severity/{v}/")),
             value: v,
             label: sev.clone(),
             count,
@@ -305,7 +313,7 @@ pub(crate) fn index_context(
             .to_string();
         filters.push(Filter {
             group: "status",
-            href: views::href(&format!("{base}status/{}/", st.as_str())),
+            href: views::site_href(&format!("{base}status/{}/", st.as_str())),
             value: st.as_str().into(),
             label,
             count,
@@ -331,7 +339,7 @@ pub(crate) fn index_context(
             .count();
         filters.push(Filter {
             group: "year",
-            href: views::href(&format!("{base}year/{y}/")),
+            href: views::site_href(&format!("{base}year/{y}/")),
             value: y.clone(),
             label: y,
             count,
@@ -344,7 +352,7 @@ pub(crate) fn index_context(
         let count = pms.iter().filter(|(_, pm)| pm.services.contains(s)).count();
         filters.push(Filter {
             group: "service",
-            href: views::href(&format!("{base}service/{v}/")),
+            href: views::site_href(&format!("{base}service/{v}/")),
             value: v,
             label: s.clone(),
             count,
@@ -352,7 +360,7 @@ pub(crate) fn index_context(
         });
     }
     c.insert("filters", &filters);
-    c.insert("base_href", &views::href(base));
+    c.insert("base_href", &views::site_href(base));
 }
 
 #[derive(Serialize)]
@@ -432,67 +440,113 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         .iter()
         .map(|m| stats(m, |pm| pm.minutes_to_detect))
         .collect();
-    let ttr_svg = charts::lines(
-        "pm-ttr",
-        renderer.t("pm.chart_ttr"),
-        renderer.t("pm.chart_ttr_desc"),
-        &months,
-        &[
-            (
-                renderer.t("pm.median"),
-                "s-median",
-                ttr.iter().map(|x| hours(x.0)).collect(),
-            ),
-            (
-                renderer.t("pm.p90"),
-                "s-p90",
-                ttr.iter().map(|x| hours(x.1)).collect(),
-            ),
-        ],
-        "h",
-    );
-    let ttd_svg = charts::lines(
-        "pm-ttd",
-        renderer.t("pm.chart_ttd"),
-        renderer.t("pm.chart_ttd_desc"),
-        &months,
-        &[
-            (
-                renderer.t("pm.median"),
-                "s-median",
-                ttd.iter().map(|x| x.0).collect(),
-            ),
-            (
-                renderer.t("pm.p90"),
-                "s-p90",
-                ttd.iter().map(|x| x.1).collect(),
-            ),
-        ],
-        "m",
-    );
+    let ttr_svg = median_p90_chart(renderer, "ttr", &months, &ttr, hours, "h");
+    let ttd_svg = median_p90_chart(renderer, "ttd", &months, &ttd, |x| x, "m");
     let ttm: Vec<(Option<f64>, Option<f64>)> = months
         .iter()
         .map(|m| stats(m, |pm| pm.minutes_to_mitigate))
         .collect();
-    let ttm_svg = charts::lines(
-        "pm-ttm",
-        renderer.t("pm.chart_ttm"),
-        renderer.t("pm.chart_ttm_desc"),
-        &months,
+    let ttm_svg = median_p90_chart(renderer, "ttm", &months, &ttm, |x| x, "m");
+    let by_severity = times_by_severity(renderer, sevs, pms);
+    let month_rows = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let counts: Vec<usize> = sevs.iter().map(|s| count(m, s) as usize).collect();
+            serde_json::json!({ "month": m, "counts": counts, "total": counts.iter().sum::<usize>(), "ttr_median": ttr[i].0, "ttr_p90": ttr[i].1, "ttd_median": ttd[i].0, "ttd_p90": ttd[i].1 })
+        })
+        .collect();
+
+    let (service_svg, heatmap, heatmap_max) = service_charts(renderer, sevs, pms);
+    let (detection_svg, detection, user_report_share) = detection_charts(renderer, pms);
+
+    let mut all_ttd: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.minutes_to_detect.map(|x| x as f64))
+        .collect();
+    let mut all_ttm: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.minutes_to_mitigate.map(|x| x as f64))
+        .collect();
+    let mut all_ttr: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.minutes_to_resolve.map(|x| x as f64))
+        .collect();
+    let mut review: Vec<f64> = pms
+        .iter()
+        .filter_map(|(_, pm)| pm.review_latency_days.map(|x| x as f64))
+        .collect();
+    let (median_ttr, p90_ttr) = median_p90(&mut all_ttr);
+    let review_rows = pms
+        .iter()
+        .map(|(p, pm)| serde_json::json!({ "title": p.doc.title, "href": views::site_href(&p.doc.path), "status": pm.status.as_str(), "days": pm.review_latency_days }))
+        .collect();
+    Report {
+        total: pms.len(),
+        months,
+        per_month_svg,
+        ttr_svg,
+        ttd_svg,
+        ttm_svg,
+        by_severity,
+        service_svg,
+        detection_svg,
+        month_rows,
+        severities: sevs.clone(),
+        heatmap,
+        heatmap_max,
+        detection,
+        user_report_share,
+        median_ttd: median_p90(&mut all_ttd).0,
+        median_ttm: median_p90(&mut all_ttm).0,
+        median_ttr,
+        p90_ttr,
+        median_review_days: median_p90(&mut review).0,
+        open_action_items: pms.iter().map(|(_, pm)| pm.open_action_items).sum(),
+        overdue_action_items: pms.iter().map(|(_, pm)| pm.overdue_action_items).sum(),
+        review_rows,
+        mtbf: mtbf_by_service(pms),
+    }
+}
+
+/// A chart of a monthly median and 90th percentile (`pm-ttr` …), its values scaled
+/// (minutes to hours) and labelled with `unit`.
+fn median_p90_chart(
+    renderer: &Renderer,
+    what: &str,
+    months: &[String],
+    values: &[(Option<f64>, Option<f64>)],
+    scale: fn(Option<f64>) -> Option<f64>,
+    unit: &str,
+) -> String {
+    charts::lines(
+        &format!("pm-{what}"),
+        renderer.t(&format!("pm.chart_{what}")),
+        renderer.t(&format!("pm.chart_{what}_desc")),
+        months,
         &[
             (
                 renderer.t("pm.median"),
                 "s-median",
-                ttm.iter().map(|x| x.0).collect(),
+                values.iter().map(|x| scale(x.0)).collect(),
             ),
             (
                 renderer.t("pm.p90"),
                 "s-p90",
-                ttm.iter().map(|x| x.1).collect(),
+                values.iter().map(|x| scale(x.1)).collect(),
             ),
         ],
-        "m",
-    );
+        unit,
+    )
+}
+
+/// Time to detect, mitigate and resolve (median and p90, minutes) per severity
+/// that has incidents, and for all of them.
+fn times_by_severity(
+    renderer: &Renderer,
+    sevs: &[String],
+    pms: &[(&Page, &Postmortem)],
+) -> Vec<serde_json::Value> {
     let times = |filter: &dyn Fn(&Postmortem) -> bool, label: &str| {
         let pick = |f: fn(&Postmortem) -> Option<i64>| {
             let mut v: Vec<f64> = pms
@@ -525,16 +579,16 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
         })
         .collect();
     by_severity.push(times(&|_: &Postmortem| true, renderer.t("pm.total")));
-    let month_rows = months
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let counts: Vec<usize> = sevs.iter().map(|s| count(m, s) as usize).collect();
-            serde_json::json!({ "month": m, "counts": counts, "total": counts.iter().sum::<usize>(), "ttr_median": ttr[i].0, "ttr_p90": ttr[i].1, "ttd_median": ttd[i].0, "ttd_p90": ttd[i].1 })
-        })
-        .collect();
+    by_severity
+}
 
-    // Services and service × severity.
+/// Incidents per service (bars) and per service × severity (the heatmap's rows and
+/// its largest cell).
+fn service_charts(
+    renderer: &Renderer,
+    sevs: &[String],
+    pms: &[(&Page, &Postmortem)],
+) -> (String, Vec<serde_json::Value>, usize) {
     let mut services: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (_, pm) in pms {
         for s in &pm.services {
@@ -569,8 +623,14 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
             serde_json::json!({ "service": s, "cells": cells, "total": row.iter().sum::<usize>() })
         })
         .collect();
+    (service_svg, heatmap, heatmap_max)
+}
 
-    // Detection sources.
+/// How incidents were first noticed (bars and rows), and the share users reported.
+fn detection_charts(
+    renderer: &Renderer,
+    pms: &[(&Page, &Postmortem)],
+) -> (String, Vec<serde_json::Value>, Option<f64>) {
     let with_source: Vec<DetectionSource> = pms
         .iter()
         .filter_map(|(_, pm)| pm.detection.as_ref().map(|d| d.source))
@@ -615,54 +675,7 @@ fn report(site: &SiteRef<'_>, renderer: &Renderer, pms: &[(&Page, &Postmortem)])
                 / 10.0,
         )
     };
-
-    let mut all_ttd: Vec<f64> = pms
-        .iter()
-        .filter_map(|(_, pm)| pm.minutes_to_detect.map(|x| x as f64))
-        .collect();
-    let mut all_ttm: Vec<f64> = pms
-        .iter()
-        .filter_map(|(_, pm)| pm.minutes_to_mitigate.map(|x| x as f64))
-        .collect();
-    let mut all_ttr: Vec<f64> = pms
-        .iter()
-        .filter_map(|(_, pm)| pm.minutes_to_resolve.map(|x| x as f64))
-        .collect();
-    let mut review: Vec<f64> = pms
-        .iter()
-        .filter_map(|(_, pm)| pm.review_latency_days.map(|x| x as f64))
-        .collect();
-    let (median_ttr, p90_ttr) = median_p90(&mut all_ttr);
-    let review_rows = pms
-        .iter()
-        .map(|(p, pm)| serde_json::json!({ "title": p.doc.title, "href": views::href(&p.doc.path), "status": pm.status.as_str(), "days": pm.review_latency_days }))
-        .collect();
-    Report {
-        total: pms.len(),
-        months,
-        per_month_svg,
-        ttr_svg,
-        ttd_svg,
-        ttm_svg,
-        by_severity,
-        service_svg,
-        detection_svg,
-        month_rows,
-        severities: sevs.clone(),
-        heatmap,
-        heatmap_max,
-        detection,
-        user_report_share,
-        median_ttd: median_p90(&mut all_ttd).0,
-        median_ttm: median_p90(&mut all_ttm).0,
-        median_ttr,
-        p90_ttr,
-        median_review_days: median_p90(&mut review).0,
-        open_action_items: pms.iter().map(|(_, pm)| pm.open_action_items).sum(),
-        overdue_action_items: pms.iter().map(|(_, pm)| pm.overdue_action_items).sum(),
-        review_rows,
-        mtbf: mtbf_by_service(pms),
-    }
+    (detection_svg, detection, user_report_share)
 }
 
 /// One service's incident history: how many, the first and last (dates the incidents

@@ -72,10 +72,10 @@ fn entries<'a>(site: &'a SiteRef<'a>, rbs: &[(&'a Page, &'a Runbook)]) -> Vec<Al
             };
             v.push(AlertEntry {
                 alert: a,
-                href: views::href(&path),
+                href: views::site_href(&path),
                 url: site.url(&path),
                 runbook: &p.doc.title,
-                runbook_href: views::href(&p.doc.path),
+                runbook_href: views::site_href(&p.doc.path),
                 runbook_url: site.url(&p.doc.path),
                 service: rb.service.as_deref(),
                 owner: rb.owner.as_deref(),
@@ -126,7 +126,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
     let root = links::root_prefix(&alerts_path);
     let mut c = ctx.base(&alerts_path, &root, &config.base_url);
     c.insert("alerts", &all);
-    c.insert("base_href", &views::href(&base));
+    c.insert("base_href", &views::site_href(&base));
     c.insert(
         "breadcrumbs",
         &crumbs(&[(alerts_title, alerts_path.clone())]),
@@ -186,7 +186,7 @@ pub(crate) fn render(site: &SiteRef<'_>, pages: &Pages<'_>) -> Result<()> {
         "covered",
         &rows.iter().filter(|r| r.runbook.is_some()).count(),
     );
-    c.insert("base_href", &views::href(&base));
+    c.insert("base_href", &views::site_href(&base));
     c.insert(
         "breadcrumbs",
         &crumbs(&[(renderer.t("rb.coverage"), path.clone())]),

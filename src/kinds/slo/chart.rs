@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, FixedOffset};
 
 use super::budget::Ledger;
-use crate::render::escape_html as esc;
+use crate::escape::html as esc;
 
 const W: f64 = 480.0;
 const H: f64 = 200.0;
