@@ -30,8 +30,10 @@ pub const DIR: &str = "search";
 /// The shard size aimed for, in bytes, and the most shards.
 const SHARD_BYTES: usize = 12_000;
 const MAX_SHARDS: usize = 1 << 9;
-/// Most document packs; a pack holds at least one document.
-const MAX_PACKS: usize = 448;
+/// Most files of the index (meta, facets, two per shard, the packs): the packs take
+/// what the shards leave, so the fewer documents a pack holds, the fewer bytes the
+/// ten hits shown load. A pack holds at least one document.
+const MAX_FILES: usize = 1_500;
 /// Characters of a term that choose its shard.
 pub const SHARD_KEY_CHARS: usize = 3;
 
@@ -240,7 +242,8 @@ impl Exporter {
             pos_shard[k].push((term.clone(), p));
             by_shard[k].push((term, d));
         }
-        let per_pack = n.div_ceil(MAX_PACKS).max(1);
+        let max_packs = MAX_FILES.saturating_sub(2 * shards + 2).max(1);
+        let per_pack = n.div_ceil(max_packs).max(1);
         let packs = n.div_ceil(per_pack);
 
         // Every file but the manifest, built and written in parallel.
