@@ -17,6 +17,8 @@ const codeBytes = Buffer.byteLength(code);
 const codeGz = zlib.gzipSync(code).length;
 
 let raw = 0;
+let byDir = {};
+const dirTotals = {};
 let gz = 0;
 globalThis.window = globalThis;
 globalThis.location = { protocol: "http:", search: "" };
@@ -29,6 +31,7 @@ globalThis.document = {
       const file = path.join(dir, el.src);
       const text = fs.readFileSync(file);
       raw += text.length;
+      byDir[el.src.split("/")[0].split(".")[0]] = (byDir[el.src.split("/")[0].split(".")[0]] || 0) + text.length;
       gz += zlib.gzipSync(text).length;
       setImmediate(() => {
         vm.runInThisContext(text.toString("utf8"));
@@ -45,10 +48,13 @@ for (let i = 0; i < queries.length; i++) {
   const q = queries[i];
   const next = queries[(i + 1) % queries.length];
   vm.runInThisContext(code); // a fresh page: nothing cached
+  byDir = {};
   raw = codeBytes;
   gz = codeGz;
   const docs = await globalThis.srekbSearch.search(q, {}, 10);
   const first = { raw, gz };
+  for (const [k, v] of Object.entries(byDir)) (dirTotals[k] ||= []).push(v);
+  byDir = {};
   raw = 0;
   gz = 0;
   await globalThis.srekbSearch.search(next, {}, 10);
@@ -71,3 +77,5 @@ const ms = rows.map((r) => r.ms);
 console.log(`first query (search.js ${kb(codeBytes)} KB included): median ${kb(median(f))} KB, p95 ${kb(pct(f, 95))} KB, max ${kb(Math.max(...f))} KB; gzip median ${kb(median(rows.map((r) => r.first.gz)))} KB`);
 console.log(`second query: median ${kb(median(s))} KB, p95 ${kb(pct(s, 95))} KB`);
 console.log(`query once loaded: p50 ${median(ms).toFixed(2)} ms, p95 ${pct(ms, 95).toFixed(2)} ms`);
+const parts = Object.entries(dirTotals).map(([k, v]) => `${k} ${kb(median(v.concat(Array(rows.length - v.length).fill(0))))}`);
+console.log(`first query by file (median KB, search.js excluded): ${parts.join(", ")}`);

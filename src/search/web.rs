@@ -7,8 +7,9 @@
 //! - `search/s/<k>.<hash>.js`: the terms whose first three characters hash (FNV-1a)
 //!   to shard `k` (so a prefix of three or more characters is in one shard), each with
 //!   its complete postings: per document the id delta, a field mask, then per field
-//!   the count, as base-32 varints written with a 64-letter alphabet (letter value
-//!   & 31 is the payload, & 32 means more follow);
+//!   the count, as base-44 varints written with the 88 printable ASCII letters that
+//!   need no escape in a JS string ([`DIGITS`]; a letter's value % 44 is the payload,
+//!   least significant first, and a value ≥ 44 means more follow);
 //! - `search/p/<k>.<hash>.js`: the same terms' positions, per document and field the
 //!   position deltas (loaded only for phrases and queries of several words);
 //! - `search/d/<p>.<hash>.js`: title, URL, kind, date and the first
@@ -29,12 +30,21 @@ pub const DIR: &str = "search";
 /// The shard size aimed for, in bytes, and the most shards.
 const SHARD_BYTES: usize = 12_000;
 const MAX_SHARDS: usize = 1 << 9;
-/// Most document packs; a pack holds at least one document.
-const MAX_PACKS: usize = 448;
+/// Most files of the index (meta, facets, two per shard, the packs): the packs take
+/// what the shards leave, so the fewer documents a pack holds, the fewer bytes the
+/// ten hits shown load. A pack holds at least one document.
+const MAX_FILES: usize = 1_500;
 /// Characters of a term that choose its shard.
 pub const SHARD_KEY_CHARS: usize = 3;
 
+/// The letters of file-name hashes.
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// The letters of posting varints (search.js has the same string): printable ASCII
+/// but for `"`, `'`, `\`, `` ` ``, `<` and `>`.
+pub const DIGITS: &[u8; 88] =
+    b"!#$%&()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~";
+/// The payload values of one letter; the letters from `BASE` on mean more follow.
+const BASE: u32 = 44;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
@@ -65,12 +75,12 @@ pub fn shard_key(term: &str) -> &str {
 
 fn varint(out: &mut String, mut v: u32) {
     loop {
-        let d = (v & 31) as usize;
-        v >>= 5;
+        let d = (v % BASE) as usize;
+        v /= BASE;
         if v > 0 {
-            out.push(ALPHABET[d | 32] as char);
+            out.push(DIGITS[BASE as usize + d] as char);
         } else {
-            out.push(ALPHABET[d] as char);
+            out.push(DIGITS[d] as char);
             return;
         }
     }
@@ -88,7 +98,7 @@ impl Digits {
         Digits {
             digits: s
                 .bytes()
-                .map(|b| ALPHABET.iter().position(|a| *a == b).unwrap_or(0) as u32)
+                .map(|b| DIGITS.iter().position(|a| *a == b).unwrap_or(0) as u32)
                 .collect(),
             at: 0,
         }
@@ -98,13 +108,13 @@ impl Digits {
     }
     fn next(&mut self) -> u32 {
         let mut v = 0u32;
-        let mut shift = 0;
+        let mut mul = 1u32;
         while self.at < self.digits.len() {
             let d = self.digits[self.at];
             self.at += 1;
-            v |= (d & 31) << shift;
-            shift += 5;
-            if d & 32 == 0 {
+            v += (d % BASE) * mul;
+            mul = mul.wrapping_mul(BASE);
+            if d < BASE {
                 break;
             }
         }
@@ -232,7 +242,8 @@ impl Exporter {
             pos_shard[k].push((term.clone(), p));
             by_shard[k].push((term, d));
         }
-        let per_pack = n.div_ceil(MAX_PACKS).max(1);
+        let max_packs = MAX_FILES.saturating_sub(2 * shards + 2).max(1);
+        let per_pack = n.div_ceil(max_packs).max(1);
         let packs = n.div_ceil(per_pack);
 
         // Every file but the manifest, built and written in parallel.
@@ -316,7 +327,7 @@ impl Exporter {
             "meta",
             &[],
             &json(&Meta {
-                v: 2,
+                v: 3,
                 n,
                 shards,
                 pack: per_pack,
@@ -340,6 +351,27 @@ impl Exporter {
             bytes: writes.iter().map(|(_, b)| b.len() as u64).sum(),
         })
     }
+}
+
+/// The theme's search script as shipped: without indentation, blank lines and lines
+/// that are only a `//` comment (line breaks stay, so automatic semicolons do not
+/// change). A script with a template literal or a line continued by `\\` is shipped
+/// as it is, since its lines may be inside a string.
+pub fn compact_script(src: &[u8]) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(src) else {
+        return src.to_vec();
+    };
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .collect();
+    if lines.iter().any(|l| l.contains('`') || l.ends_with('\\')) {
+        return src.to_vec();
+    }
+    let mut out = lines.join("\n").into_bytes();
+    out.push(b'\n');
+    out
 }
 
 /// Five letters of a file's FNV-1a hash (30 bits), for its name.
@@ -471,6 +503,31 @@ mod tests {
             decode(&big, &pos),
             [(1_000_000, [vec![], vec![], vec![], vec![5]])]
         );
+    }
+
+    #[test]
+    fn search_js_decodes_with_the_same_letters() {
+        let js = include_str!("../../themes/default/static/search.js");
+        let letters = std::str::from_utf8(DIGITS).unwrap();
+        assert!(js.contains(&format!("\"{letters}\".split(\"\")")));
+        assert!(js.contains(&format!("d % {BASE}")));
+        let mut s = String::new();
+        varint(&mut s, 43);
+        varint(&mut s, 44);
+        assert_eq!(s, "PQ#");
+    }
+
+    #[test]
+    fn scripts_lose_indentation_and_comment_lines_only() {
+        let js = b"// head\n(function () {\n  var a = \"// not a comment\"; // kept\n\n  return a;\n})();\n";
+        assert_eq!(
+            String::from_utf8(compact_script(js)).unwrap(),
+            "(function () {\nvar a = \"// not a comment\"; // kept\nreturn a;\n})();\n"
+        );
+        let template = b"var t = `a\n  // b`;\n";
+        assert_eq!(compact_script(template), template);
+        let theme = include_bytes!("../../themes/default/static/search.js");
+        assert!(compact_script(theme).len() < theme.len() * 9 / 10);
     }
 
     #[test]

@@ -41,12 +41,12 @@ pub(crate) fn run(site: &Site, out: &Output) -> Result<Assets> {
         .get("srekb.js")
         .cloned()
         .unwrap_or_default();
-    let search_js = site
-        .theme
-        .static_files
-        .get("search.js")
-        .cloned()
-        .unwrap_or_default();
+    let search_js = crate::search::web::compact_script(
+        site.theme
+            .static_files
+            .get("search.js")
+            .map_or(&[][..], Vec::as_slice),
+    );
     let assets = Assets {
         css: fingerprint("style", "css", &css),
         js: fingerprint("srekb", "js", &js),

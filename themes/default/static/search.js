@@ -533,8 +533,9 @@
   function loadPack(p) { return load("d/" + p + "." + hashOf(meta.ph, p) + ".js"); }
   function loadFacets() { return load("f." + meta.fh + ".js"); }
 
+  // Posting varints: base 44, least significant first; letters from 44 on mean more follow.
   var DIGITS = {};
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(function (c, i) { DIGITS[c] = i; });
+  "!#$%&()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~".split("").forEach(function (c, i) { DIGITS[c] = i; });
   function reader(s) {
     var i = 0;
     return {
@@ -543,9 +544,9 @@
         var v = 0, mul = 1;
         while (i < s.length) {
           var d = DIGITS[s.charAt(i++)];
-          v += (d & 31) * mul;
-          mul *= 32;
-          if ((d & 32) === 0) { break; }
+          v += (d % 44) * mul;
+          mul *= 44;
+          if (d < 44) { break; }
         }
         return v;
       }
