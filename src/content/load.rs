@@ -412,7 +412,6 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
         return lib;
     }
     let walked = walk(&content, root, diags);
-
     let parsed: Vec<(String, Document)> = walked
         .markdown
         .par_iter()
@@ -424,66 +423,99 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
             }
         })
         .collect();
+    let shape = Shape::of(&parsed, &walked.dirs);
+    let section_of_dir = add_sections(&mut lib, &walked.dirs, &shape, &opts);
+    let claimed = add_documents(&mut lib, parsed, &shape, &section_of_dir, &opts, diags);
+    index_paths(&mut lib, &claimed, diags);
+    add_other_files(&mut lib, walked.others, &shape);
+    for si in 0..lib.sections.len() {
+        sort_section(&mut lib, si);
+    }
+    lib
+}
 
-    // Which directories have an explicit `_index.md`, and which hold other pages.
-    let mut has_underscore_index = BTreeSet::new();
-    let mut md_per_dir: BTreeMap<&str, usize> = BTreeMap::new();
-    for (rel, _) in &parsed {
-        let dir = parent_dir(rel);
-        *md_per_dir.entry(dir).or_default() += 1;
-        if file_name(rel) == "_index.md" {
-            has_underscore_index.insert(dir.to_string());
+/// Which directories are sections and which are leaf bundles.
+struct Shape {
+    /// Directories with an explicit `_index.md`.
+    has_underscore_index: BTreeSet<String>,
+    /// Directories whose only markdown file is an `index.md`/`README.md` and that have
+    /// no subdirectory: a page (bundle), not a section.
+    leaf_dirs: BTreeSet<String>,
+}
+
+impl Shape {
+    fn of(parsed: &[(String, Document)], dirs: &BTreeSet<String>) -> Shape {
+        let mut has_underscore_index = BTreeSet::new();
+        let mut md_per_dir: BTreeMap<&str, usize> = BTreeMap::new();
+        for (rel, _) in parsed {
+            let dir = parent_dir(rel);
+            *md_per_dir.entry(dir).or_default() += 1;
+            if file_name(rel) == "_index.md" {
+                has_underscore_index.insert(dir.to_string());
+            }
+        }
+        let has_subdirs = |dir: &str| {
+            dirs.iter()
+                .any(|d| !d.is_empty() && parent_dir(d) == dir && d != dir)
+        };
+        // `index.md`/`README.md`: the section's index when the directory holds more, a
+        // leaf page (bundle) when it stands alone.
+        let mut leaf_dirs = BTreeSet::new();
+        for (rel, _) in parsed {
+            let dir = parent_dir(rel);
+            if is_index_name(file_name(rel))
+                && !dir.is_empty()
+                && !has_underscore_index.contains(dir)
+                && md_per_dir.get(dir) == Some(&1)
+                && !has_subdirs(dir)
+            {
+                leaf_dirs.insert(dir.to_string());
+            }
+        }
+        Shape {
+            has_underscore_index,
+            leaf_dirs,
         }
     }
-    let has_subdirs = |dir: &str| {
-        walked
-            .dirs
-            .iter()
-            .any(|d| !d.is_empty() && parent_dir(d) == dir && d != dir)
-    };
-    // `index.md`/`README.md`: the section's index when the directory holds more, a
-    // leaf page (bundle) when it stands alone.
-    let mut leaf_dirs = BTreeSet::new();
-    for (rel, _) in &parsed {
-        let dir = parent_dir(rel);
-        if is_index_name(file_name(rel))
-            && !dir.is_empty()
-            && !has_underscore_index.contains(dir)
-            && md_per_dir.get(dir) == Some(&1)
-            && !has_subdirs(dir)
-        {
-            leaf_dirs.insert(dir.to_string());
-        }
-    }
 
-    // Sections: the root and every directory that is not a leaf bundle.
+    fn in_leaf(&self, dir: &str) -> bool {
+        self.leaf_dirs.contains(dir)
+            || self
+                .leaf_dirs
+                .iter()
+                .any(|l| dir.starts_with(&format!("{l}/")))
+    }
+}
+
+/// Sections: the root and every directory that is not (inside) a leaf bundle,
+/// parents before children. Returns directory → section index.
+fn add_sections(
+    lib: &mut Library,
+    all_dirs: &BTreeSet<String>,
+    shape: &Shape,
+    opts: &LoadOptions,
+) -> HashMap<String, usize> {
     let mut section_of_dir: HashMap<String, usize> = HashMap::new();
-    let mut dirs: Vec<&String> = walked
-        .dirs
-        .iter()
-        .filter(|d| {
-            !leaf_dirs.contains(*d) && !leaf_dirs.iter().any(|l| d.starts_with(&format!("{l}/")))
-        })
-        .collect();
+    let mut dirs: Vec<&String> = all_dirs.iter().filter(|d| !shape.in_leaf(d)).collect();
     dirs.sort_by_key(|d| (d.matches('/').count(), d.to_string()));
     let root_dir = String::new();
     for dir in std::iter::once(&root_dir).chain(dirs.into_iter().filter(|d| !d.is_empty())) {
-        let path = if dir.is_empty() {
-            String::new()
-        } else {
-            let parent = section_of_dir
-                .get(parent_dir(dir))
-                .map(|&i| lib.sections[i].doc.path.clone())
-                .unwrap_or_default();
-            format!("{parent}{}/", slug::path_segment(file_name(dir)))
-        };
-        let top = dir.split('/').next().unwrap_or("");
-        let kind = opts.sections.get(top).copied().unwrap_or(Kind::PAGE);
         let parent = if dir.is_empty() {
             None
         } else {
             section_of_dir.get(parent_dir(dir)).copied()
         };
+        let path = match parent {
+            None if dir.is_empty() => String::new(),
+            _ => {
+                let parent_path = parent
+                    .map(|i| lib.sections[i].doc.path.clone())
+                    .unwrap_or_default();
+                format!("{parent_path}{}/", slug::path_segment(file_name(dir)))
+            }
+        };
+        let top = dir.split('/').next().unwrap_or("");
+        let kind = opts.sections.get(top).copied().unwrap_or(Kind::PAGE);
         let title = file_name(dir).to_string();
         let idx = lib.sections.len();
         lib.sections.push(Section {
@@ -500,90 +532,148 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
         }
         section_of_dir.insert(dir.clone(), idx);
     }
+    section_of_dir
+}
 
-    // Pages and section indexes.
+/// Every parsed document becomes its section's index or a page (drafts left out
+/// unless asked for). Returns site path → file of every page, for the path checks.
+fn add_documents(
+    lib: &mut Library,
+    parsed: Vec<(String, Document)>,
+    shape: &Shape,
+    section_of_dir: &HashMap<String, usize>,
+    opts: &LoadOptions,
+    diags: &Diagnostics,
+) -> HashMap<String, PathBuf> {
     let mut claimed: HashMap<String, PathBuf> = HashMap::new();
-    for (rel, mut doc) in parsed {
+    for (rel, doc) in parsed {
         let dir = parent_dir(&rel).to_string();
         let name = file_name(&rel);
         let is_section_index = name == "_index.md"
             || (is_index_name(name)
-                && !has_underscore_index.contains(&dir)
-                && !leaf_dirs.contains(&dir));
+                && !shape.has_underscore_index.contains(&dir)
+                && !shape.leaf_dirs.contains(&dir));
         if is_section_index {
             if let Some(&si) = section_of_dir.get(&dir) {
-                let s = &mut lib.sections[si];
-                if s.has_index_file {
-                    // README.md beside index.md: keep the first, say so.
-                    diags.push(
-                        Diagnostic::warning(
-                            "duplicate-index",
-                            format!("section already has an index file; {name} is ignored"),
-                        )
-                        .in_file(&doc.source),
-                    );
-                    continue;
-                }
-                doc.path = s.doc.path.clone();
-                s.doc = doc;
-                s.has_index_file = true;
-                lib.by_rel.insert(rel.clone(), Target::Section(si));
-                lib.by_rel.insert(dir.clone(), Target::Section(si));
+                set_section_index(lib, si, &rel, &dir, doc, diags);
             }
             continue;
         }
         if doc.meta.draft && !opts.drafts {
             continue;
         }
-        let (section_dir, default_slug) = if leaf_dirs.contains(&dir) {
-            (parent_dir(&dir).to_string(), file_name(&dir).to_string())
-        } else {
-            let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
-            (dir.clone(), stem.to_string())
-        };
-        let Some(&si) = section_of_dir.get(&section_dir) else {
-            continue;
-        };
-        let slug_text = doc.meta.slug.clone().unwrap_or(default_slug);
-        let slug = slug::path_segment(&slug_text);
-        doc.path = format!("{}{}/", lib.sections[si].doc.path, slug);
-        let top = section_dir.split('/').next().unwrap_or("");
-        let kind = doc
-            .meta
-            .kind
-            .or_else(|| opts.sections.get(top).copied())
-            .unwrap_or(Kind::PAGE);
-        if let Some(first) = claimed.get(&doc.path) {
-            diags.push(
-                Diagnostic::error(
-                    "duplicate-path",
-                    format!(
-                        "two pages would be published at /{}: this file and {}",
-                        doc.path,
-                        first.display()
-                    ),
-                )
-                .at(&doc.source, doc.key_span("slug"), &doc.text)
-                .with_help("give one of them a different `slug` in its front matter"),
-            );
-            continue;
-        }
-        claimed.insert(doc.path.clone(), doc.source.clone());
-        let pi = lib.pages.len();
-        lib.by_rel.insert(rel.clone(), Target::Page(pi));
-        if leaf_dirs.contains(&dir) {
-            lib.by_rel.insert(dir.clone(), Target::Page(pi));
-        }
-        lib.sections[si].pages.push(pi);
-        lib.pages.push(Page {
+        add_page(
+            lib,
+            rel,
             doc,
-            kind,
-            section: si,
-            slug,
-            data: Default::default(),
-            replacements: Vec::new(),
-        });
+            shape,
+            section_of_dir,
+            opts,
+            &mut claimed,
+            diags,
+        );
     }
+    claimed
+}
+
+/// `doc` is the index file of section `si` (a second one is ignored with a warning).
+fn set_section_index(
+    lib: &mut Library,
+    si: usize,
+    rel: &str,
+    dir: &str,
+    mut doc: Document,
+    diags: &Diagnostics,
+) {
+    let s = &mut lib.sections[si];
+    if s.has_index_file {
+        // README.md beside index.md: keep the first, say so.
+        let name = file_name(rel);
+        diags.push(
+            Diagnostic::warning(
+                "duplicate-index",
+                format!("section already has an index file; {name} is ignored"),
+            )
+            .in_file(&doc.source),
+        );
+        return;
+    }
+    doc.path = s.doc.path.clone();
+    s.doc = doc;
+    s.has_index_file = true;
+    lib.by_rel.insert(rel.to_string(), Target::Section(si));
+    lib.by_rel.insert(dir.to_string(), Target::Section(si));
+}
+
+/// `doc` becomes a page of its section at `<section path><slug>/`, unless another
+/// page was already published there.
+#[allow(clippy::too_many_arguments)]
+fn add_page(
+    lib: &mut Library,
+    rel: String,
+    mut doc: Document,
+    shape: &Shape,
+    section_of_dir: &HashMap<String, usize>,
+    opts: &LoadOptions,
+    claimed: &mut HashMap<String, PathBuf>,
+    diags: &Diagnostics,
+) {
+    let dir = parent_dir(&rel).to_string();
+    let name = file_name(&rel);
+    let leaf = shape.leaf_dirs.contains(&dir);
+    let (section_dir, default_slug) = if leaf {
+        (parent_dir(&dir).to_string(), file_name(&dir).to_string())
+    } else {
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        (dir.clone(), stem.to_string())
+    };
+    let Some(&si) = section_of_dir.get(&section_dir) else {
+        return;
+    };
+    let slug_text = doc.meta.slug.clone().unwrap_or(default_slug);
+    let slug = slug::path_segment(&slug_text);
+    doc.path = format!("{}{}/", lib.sections[si].doc.path, slug);
+    let top = section_dir.split('/').next().unwrap_or("");
+    let kind = doc
+        .meta
+        .kind
+        .or_else(|| opts.sections.get(top).copied())
+        .unwrap_or(Kind::PAGE);
+    if let Some(first) = claimed.get(&doc.path) {
+        diags.push(
+            Diagnostic::error(
+                "duplicate-path",
+                format!(
+                    "two pages would be published at /{}: this file and {}",
+                    doc.path,
+                    first.display()
+                ),
+            )
+            .at(&doc.source, doc.key_span("slug"), &doc.text)
+            .with_help("give one of them a different `slug` in its front matter"),
+        );
+        return;
+    }
+    claimed.insert(doc.path.clone(), doc.source.clone());
+    let pi = lib.pages.len();
+    lib.by_rel.insert(rel, Target::Page(pi));
+    if leaf {
+        lib.by_rel.insert(dir, Target::Page(pi));
+    }
+    lib.sections[si].pages.push(pi);
+    lib.pages.push(Page {
+        doc,
+        kind,
+        section: si,
+        slug,
+        data: Default::default(),
+        replacements: Vec::new(),
+    });
+}
+
+/// Site paths of every section and page; a page published where a section is is an
+/// error.
+fn index_paths(lib: &mut Library, claimed: &HashMap<String, PathBuf>, diags: &Diagnostics) {
     for (si, s) in lib.sections.iter().enumerate() {
         if let Some(first) = claimed.get(&s.doc.path) {
             diags.push(
@@ -609,18 +699,21 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
     for (pi, p) in lib.pages.iter().enumerate() {
         lib.by_path.insert(p.doc.path.clone(), Target::Page(pi));
     }
+}
 
-    // Other files: data files stay private, the rest is copied beside its page.
-    let mut out_dir_of: HashMap<&str, String> = HashMap::new();
+/// Other files: data files (`.toml`) stay private, the rest is copied beside its
+/// page or section.
+fn add_other_files(lib: &mut Library, others: Vec<(PathBuf, String)>, shape: &Shape) {
+    let mut out_dir_of: HashMap<String, String> = HashMap::new();
     for s in &lib.sections {
-        out_dir_of.insert(s.dir.as_str(), s.doc.path.clone());
+        out_dir_of.insert(s.dir.clone(), s.doc.path.clone());
     }
-    for leaf in &leaf_dirs {
+    for leaf in &shape.leaf_dirs {
         if let Some(Target::Page(pi)) = lib.by_rel.get(leaf) {
-            out_dir_of.insert(leaf.as_str(), lib.pages[*pi].doc.path.clone());
+            out_dir_of.insert(leaf.clone(), lib.pages[*pi].doc.path.clone());
         }
     }
-    for (abs, rel) in walked.others {
+    for (abs, rel) in others {
         lib.asset_by_rel.insert(rel.clone(), String::new());
         if rel.ends_with(".toml") {
             lib.data_files.insert(rel, abs);
@@ -633,11 +726,6 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
             lib.assets.push(Asset { from: abs, to });
         }
     }
-
-    for si in 0..lib.sections.len() {
-        sort_section(&mut lib, si);
-    }
-    lib
 }
 
 /// Orders a section's pages: by `sort_by` in its `_index.md`, else newest first when
