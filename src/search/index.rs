@@ -17,11 +17,11 @@ use tantivy::postings::Postings as _;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token as TToken, TokenStream, Tokenizer};
+use tantivy::tokenizer::{Token as TToken, TokenStream, Tokenizer};
 use tantivy::{DocSet, Index, IndexWriter, Searcher, TantivyDocument, Term, TERMINATED};
 
 use super::engine::{self, Facets, Filters, Postings, FIELDS};
-use super::{analyzer, Analysed, SearchDoc};
+use super::{analyzer, SearchDoc};
 
 const TOKENIZER: &str = "srekb";
 /// Bumped when the index's content changes meaning (an old index is rebuilt).
@@ -181,18 +181,15 @@ pub fn read_meta(root: &Path) -> Option<Meta> {
         .filter(|m| m.format == FORMAT)
 }
 
-fn make_doc(f: &Fields, d: &SearchDoc<'_>, a: Analysed, limit: usize) -> TantivyDocument {
+/// A document for tantivy. The text fields are plain text analysed by the registered
+/// [`SrekbTokenizer`] in tantivy's indexing threads: handing over pre-tokenized text
+/// instead costs more, since tantivy serialises it to JSON and parses it back.
+fn make_doc(f: &Fields, d: &SearchDoc<'_>, limit: usize) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     let tags = d.tags.join("\n");
     let texts = [d.title, d.headings.as_str(), tags.as_str(), d.body];
-    for ((field, text), tokens) in f.text.iter().zip(texts).zip(a.fields) {
-        doc.add_pre_tokenized_text(
-            *field,
-            PreTokenizedString {
-                text: text.to_string(),
-                tokens: ttokens(tokens),
-            },
-        );
+    for (field, text) in f.text.iter().zip(texts) {
+        doc.add_text(*field, text);
     }
     let (snippet, chars) = super::snippet_text(d.body, limit);
     doc.add_text(f.title, d.title);
@@ -269,9 +266,9 @@ impl Writer {
         })
     }
 
-    pub fn add(&self, d: &SearchDoc<'_>, a: Analysed) -> Result<()> {
+    pub fn add(&self, d: &SearchDoc<'_>) -> Result<()> {
         self.writer
-            .add_document(make_doc(&self.fields, d, a, self.limit))
+            .add_document(make_doc(&self.fields, d, self.limit))
             .context("adding a document to the index")?;
         Ok(())
     }
@@ -361,9 +358,8 @@ impl LiveIndex {
         for (url, d) in &next {
             if self.docs.get(url) != Some(d) {
                 let sd = d.as_doc();
-                let a = super::analyse(&sd);
                 self.writer
-                    .add_document(make_doc(&self.fields, &sd, a, limit))
+                    .add_document(make_doc(&self.fields, &sd, limit))
                     .context("adding a document to the index")?;
                 touched += 1;
             }

@@ -276,19 +276,40 @@ pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result
         });
     }
     let mut exporter = out.map(|_| web::Exporter::default());
+    // The tantivy writer analyses in its own threads while the browser export's
+    // batches are analysed (every core) and appended, one batch behind.
     const BATCH: usize = 256;
-    for (b, batch) in docs.chunks(BATCH).enumerate() {
-        let analysed: Vec<Analysed> = batch.par_iter().map(analyse).collect();
-        if let Some(e) = exporter.as_mut() {
-            e.add((b * BATCH) as u32, &analysed);
-        }
-        // The tokens move into tantivy's documents (no copy).
-        if let Some(w) = &writer {
-            for (d, a) in batch.iter().zip(analysed) {
-                w.add(d, a)?;
+    std::thread::scope(|s| -> Result<()> {
+        let index = s.spawn(|| -> Result<()> {
+            if let Some(w) = &writer {
+                for d in &docs {
+                    w.add(d)?;
+                }
             }
+            Ok(())
+        });
+        if let Some(e) = exporter.as_mut() {
+            let (to_export, exports) = std::sync::mpsc::sync_channel::<Vec<Analysed>>(1);
+            let export = s.spawn(move || {
+                for (b, analysed) in exports.into_iter().enumerate() {
+                    e.add((b * BATCH) as u32, &analysed);
+                }
+            });
+            for batch in docs.chunks(BATCH) {
+                let analysed: Vec<Analysed> = batch.par_iter().map(analyse).collect();
+                if to_export.send(analysed).is_err() {
+                    break;
+                }
+            }
+            drop(to_export);
+            export
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
         }
-    }
+        index
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
     let meta = index::Meta::new(&docs, hash);
     let stats = match (exporter, out) {
         (Some(e), Some(out)) => Some(e.write(&docs, &meta.facets, limit, out)?),

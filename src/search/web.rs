@@ -16,10 +16,12 @@
 //!   [`super::snippet_limit`] characters of the body of the documents of pack `p`;
 //! - `search/f.<hash>.js`: the facets (kind, services, tags of every document).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use anyhow::Result;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::engine::FIELDS;
@@ -155,65 +157,136 @@ pub fn decode(docs: &str, positions: &str) -> Vec<(u32, [Vec<u32>; FIELDS])> {
     out
 }
 
-/// One document's postings, without the id delta: (term, mask and counts, positions).
-fn encode_doc(a: &Analysed) -> Vec<(String, String, String)> {
-    let mut by_term: HashMap<&str, [Vec<u32>; FIELDS]> = HashMap::new();
+/// Terms are split into this many partitions by hash, so that documents' postings
+/// are appended to the index by every core at once, one partition each.
+const PARTS: usize = 64;
+
+fn part_of(term: &str) -> usize {
+    (rustc_hash::FxBuildHasher.hash_one(term) as usize) % PARTS
+}
+
+/// One document's postings, without the id delta, grouped by term partition: per
+/// term its mask and counts (`d[..]`) and its positions (`p[..]`), in two buffers
+/// (no allocation per term).
+struct DocPostings<'a> {
+    /// (partition, term, range in `d`, range in `p`), sorted by partition.
+    entries: Vec<(
+        usize,
+        &'a str,
+        std::ops::Range<usize>,
+        std::ops::Range<usize>,
+    )>,
+    /// `starts[k]..starts[k + 1]`: the entries of partition `k`.
+    starts: Vec<usize>,
+    d: String,
+    p: String,
+}
+
+fn encode_doc(a: &Analysed) -> DocPostings<'_> {
+    let mut by_term: FxHashMap<&str, [Vec<u32>; FIELDS]> = FxHashMap::default();
     for (f, tokens) in a.fields.iter().enumerate() {
         for t in tokens {
             by_term.entry(&t.text).or_default()[f].push(t.position as u32);
         }
     }
-    by_term
-        .into_iter()
-        .map(|(term, fields)| {
-            let mut d = String::new();
-            let mut p = String::new();
-            let mask = fields
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| !l.is_empty())
-                .fold(0, |m, (f, _)| m | (1 << f));
-            varint(&mut d, mask);
-            for list in fields.iter().filter(|l| !l.is_empty()) {
-                varint(&mut d, list.len() as u32);
-                let mut last = 0;
-                for (k, &pos) in list.iter().enumerate() {
-                    varint(&mut p, if k == 0 { pos } else { pos - last });
-                    last = pos;
-                }
+    let mut doc = DocPostings {
+        entries: Vec::with_capacity(by_term.len()),
+        starts: Vec::with_capacity(PARTS + 1),
+        d: String::new(),
+        p: String::new(),
+    };
+    for (term, fields) in by_term {
+        let (d0, p0) = (doc.d.len(), doc.p.len());
+        let mask = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty())
+            .fold(0, |m, (f, _)| m | (1 << f));
+        varint(&mut doc.d, mask);
+        for list in fields.iter().filter(|l| !l.is_empty()) {
+            varint(&mut doc.d, list.len() as u32);
+            let mut last = 0;
+            for (k, &pos) in list.iter().enumerate() {
+                varint(&mut doc.p, if k == 0 { pos } else { pos - last });
+                last = pos;
             }
-            (term.to_string(), d, p)
-        })
-        .collect()
+        }
+        doc.entries
+            .push((part_of(term), term, d0..doc.d.len(), p0..doc.p.len()));
+    }
+    doc.entries.sort_unstable_by_key(|e| e.0);
+    let mut at = 0;
+    for k in 0..=PARTS {
+        while at < doc.entries.len() && doc.entries[at].0 < k {
+            at += 1;
+        }
+        doc.starts.push(at);
+    }
+    doc
+}
+
+/// A term's postings so far: the last document added, then the documents with their
+/// masks and counts, and the positions.
+struct Postings {
+    last: u32,
+    docs: String,
+    positions: String,
 }
 
 /// The postings of every term, built document by document in id order.
-#[derive(Default)]
 pub struct Exporter {
-    /// Term → (last document, documents and counts, positions).
-    terms: HashMap<String, (u32, String, String)>,
+    /// Term → postings, split into [`PARTS`] partitions by the term's hash.
+    parts: Vec<FxHashMap<Box<str>, Postings>>,
     docs: u32,
 }
 
-impl Exporter {
-    /// Adds documents `first..` (in id order), analysed.
-    pub fn add(&mut self, first: u32, batch: &[Analysed]) {
-        let encoded: Vec<Vec<(String, String, String)>> =
-            batch.par_iter().map(encode_doc).collect();
-        for (i, doc) in encoded.into_iter().enumerate() {
-            let id = first + i as u32;
-            for (term, d, p) in doc {
-                let e = self
-                    .terms
-                    .entry(term)
-                    .or_insert((u32::MAX, String::new(), String::new()));
-                varint(&mut e.1, if e.0 == u32::MAX { id } else { id - e.0 });
-                e.0 = id;
-                e.1.push_str(&d);
-                e.2.push_str(&p);
-            }
-            self.docs = self.docs.max(id + 1);
+impl Default for Exporter {
+    fn default() -> Exporter {
+        Exporter {
+            parts: (0..PARTS).map(|_| FxHashMap::default()).collect(),
+            docs: 0,
         }
+    }
+}
+
+impl Exporter {
+    /// Adds documents `first..` (in id order), analysed: each document encoded in
+    /// parallel, then each partition's terms appended in parallel.
+    pub fn add(&mut self, first: u32, batch: &[Analysed]) {
+        let encoded: Vec<DocPostings> = batch.par_iter().map(encode_doc).collect();
+        self.parts
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(k, terms)| {
+                for (i, doc) in encoded.iter().enumerate() {
+                    let id = first + i as u32;
+                    for (_, term, d, p) in &doc.entries[doc.starts[k]..doc.starts[k + 1]] {
+                        let e = match terms.get_mut(*term) {
+                            Some(e) => e,
+                            None => terms.entry((*term).into()).or_insert(Postings {
+                                last: u32::MAX,
+                                docs: String::new(),
+                                positions: String::new(),
+                            }),
+                        };
+                        varint(
+                            &mut e.docs,
+                            if e.last == u32::MAX { id } else { id - e.last },
+                        );
+                        e.last = id;
+                        e.docs.push_str(&doc.d[d.clone()]);
+                        e.positions.push_str(&doc.p[p.clone()]);
+                    }
+                }
+            });
+        self.docs = self.docs.max(first + batch.len() as u32);
+    }
+
+    /// A term's documents and positions as they stand.
+    #[cfg(test)]
+    fn postings(&self, term: &str) -> (&str, &str) {
+        let e = &self.parts[part_of(term)][term];
+        (&e.docs, &e.positions)
     }
 
     /// Writes the index under `search/`; `docs` and `facets` are in id order.
@@ -225,11 +298,12 @@ impl Exporter {
         out: &Output,
     ) -> Result<Stats> {
         let n = docs.len();
-        let terms = self.terms.len();
+        let terms = self.parts.iter().map(|m| m.len()).sum();
         let total: usize = self
-            .terms
+            .parts
             .iter()
-            .map(|(t, s)| t.len() + s.1.len() + 6)
+            .flatten()
+            .map(|(t, s)| t.len() + s.docs.len() + 6)
             .sum();
         let shards = (total / SHARD_BYTES)
             .max(1)
@@ -237,10 +311,11 @@ impl Exporter {
             .min(MAX_SHARDS);
         let mut by_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
         let mut pos_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
-        for (term, (_, d, p)) in self.terms {
+        for (term, postings) in self.parts.into_iter().flatten() {
+            let term = String::from(term);
             let k = (fnv1a(shard_key(&term)) as usize) & (shards - 1);
-            pos_shard[k].push((term.clone(), p));
-            by_shard[k].push((term, d));
+            pos_shard[k].push((term.clone(), postings.positions));
+            by_shard[k].push((term, postings.docs));
         }
         let max_packs = MAX_FILES.saturating_sub(2 * shards + 2).max(1);
         let per_pack = n.div_ceil(max_packs).max(1);
@@ -485,14 +560,16 @@ mod tests {
                 ],
             })
             .collect();
-        e.add(0, &docs);
-        let (_, s, p) = &e.terms["移行"];
+        // Two batches: the id deltas run on across them.
+        e.add(0, &docs[..2]);
+        e.add(2, &docs[2..]);
+        let (s, p) = e.postings("移行");
         let d = decode(s, p);
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].0, d[1].0), (0, 2));
         assert_eq!(d[0].1[3], [2]);
         assert_eq!(d[1].1[3], [0]);
-        let (_, s, p) = &e.terms["サバ"];
+        let (s, p) = e.postings("サバ");
         assert_eq!(decode(s, p)[0].1[3], [0, 3]);
         let (mut big, mut pos) = (String::new(), String::new());
         for v in [1_000_000, 8, 1] {
