@@ -278,7 +278,7 @@ pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result
     let mut exporter = out.map(|_| web::Exporter::default());
     // The tantivy writer analyses in its own threads while the browser export's
     // batches are analysed (every core) and appended, one batch behind.
-    const BATCH: usize = 256;
+    const BATCH: usize = 64;
     std::thread::scope(|s| -> Result<()> {
         let index = s.spawn(|| -> Result<()> {
             if let Some(w) = &writer {

@@ -11,32 +11,44 @@ pub struct StageTime {
     pub wall: Duration,
     /// User + system CPU time of the process during the stage.
     pub cpu: Duration,
+    /// The process's peak resident memory so far, in bytes (0 where unknown).
+    pub peak_rss: u64,
 }
 
 impl StageTime {
-    /// `  markdown      412.3 ms wall   1490.2 ms CPU  (3.6 cores)`.
+    /// `  markdown      412.3 ms wall   1490.2 ms CPU  (3.6 cores)   212 MB peak`.
     pub fn line(&self) -> String {
         let wall = self.wall.as_secs_f64() * 1000.0;
         let cpu = self.cpu.as_secs_f64() * 1000.0;
         let cores = if wall > 0.05 { cpu / wall } else { 0.0 };
         format!(
-            "  {:<14} {wall:>9.1} ms wall {cpu:>9.1} ms CPU  ({cores:.1} cores)",
-            self.name
+            "  {:<14} {wall:>9.1} ms wall {cpu:>9.1} ms CPU  ({cores:.1} cores) {:>6} MB peak",
+            self.name,
+            self.peak_rss >> 20
         )
     }
 }
 
-/// CPU time used by this process so far (user + system, every thread).
-pub fn process_cpu() -> Duration {
+fn usage() -> Option<libc::rusage> {
     // SAFETY: getrusage writes into the zeroed struct we pass and reads nothing else.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+    (unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0).then_some(usage)
+}
+
+/// CPU time used by this process so far (user + system, every thread).
+pub fn process_cpu() -> Duration {
+    let Some(usage) = usage() else {
         return Duration::ZERO;
-    }
+    };
     let tv = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
     };
     tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// The process's peak resident memory so far, in bytes (Linux reports KiB).
+pub fn peak_rss() -> u64 {
+    usage().map_or(0, |u| u.ru_maxrss.max(0) as u64 * 1024)
 }
 
 /// The stages of one build, in the order they ran.
@@ -54,6 +66,7 @@ impl Stages {
             name,
             wall: t.elapsed(),
             cpu: process_cpu().saturating_sub(cpu),
+            peak_rss: peak_rss(),
         });
         out
     }
@@ -81,6 +94,7 @@ mod tests {
         let (spin, sleep) = (&s.list[0], &s.list[1]);
         assert!(spin.cpu >= Duration::from_millis(40), "{spin:?}");
         assert!(sleep.wall >= Duration::from_millis(20), "{sleep:?}");
+        assert!(spin.peak_rss > 0 && sleep.peak_rss >= spin.peak_rss, "{s:?}", s = s.list);
         let line = spin.line();
         assert!(
             line.contains("spin") && line.contains("ms wall") && line.contains("ms CPU"),
