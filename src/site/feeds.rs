@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use super::scope::Scope;
 use super::Site;
@@ -123,20 +124,21 @@ pub fn robots(base_url: &str) -> String {
 pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<()> {
     let lib = &site.lib;
     let config = &site.config;
+    // Every dated page, newest first, sorted once for all the feeds.
+    let mut newest: Vec<&Page> = lib.pages.iter().filter(|p| p.doc.date.is_some()).collect();
+    newest.sort_by(|a, b| {
+        b.doc
+            .date
+            .cmp(&a.doc.date)
+            .then(a.doc.title.cmp(&b.doc.title))
+    });
     let dated = |prefix: &str| -> Vec<&Page> {
-        let mut v: Vec<&Page> = lib
-            .pages
+        newest
             .iter()
-            .filter(|p| p.doc.date.is_some() && p.doc.path.starts_with(prefix))
-            .collect();
-        v.sort_by(|a, b| {
-            b.doc
-                .date
-                .cmp(&a.doc.date)
-                .then(a.doc.title.cmp(&b.doc.title))
-        });
-        v.truncate(config.feed.limit);
-        v
+            .filter(|p| p.doc.path.starts_with(prefix))
+            .take(config.feed.limit)
+            .copied()
+            .collect()
     };
     out.write(
         "atom.xml",
@@ -151,18 +153,17 @@ pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<
         )
         .as_bytes(),
     )?;
-    for (si, s) in lib
+    let sections: Vec<&crate::content::Section> = lib
         .sections
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.parent.is_some())
-    {
-        if scope.is_some_and(|sc| !sc.sections.contains(&si)) {
-            continue;
-        }
+        .filter(|(si, s)| s.parent.is_some() && scope.is_none_or(|sc| sc.sections.contains(si)))
+        .map(|(_, s)| s)
+        .collect();
+    sections.par_iter().try_for_each(|s| -> Result<()> {
         let pages = dated(&s.doc.path);
         if pages.is_empty() {
-            continue;
+            return Ok(());
         }
         let feed_path = format!("{}atom.xml", s.doc.path);
         let title = format!("{} | {}", s.doc.title, config.title);
@@ -178,8 +179,8 @@ pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<
                 &pages,
             )
             .as_bytes(),
-        )?;
-    }
+        )
+    })?;
     if scope.is_some() {
         return Ok(());
     }

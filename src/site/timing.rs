@@ -94,7 +94,11 @@ mod tests {
         let (spin, sleep) = (&s.list[0], &s.list[1]);
         assert!(spin.cpu >= Duration::from_millis(40), "{spin:?}");
         assert!(sleep.wall >= Duration::from_millis(20), "{sleep:?}");
-        assert!(spin.peak_rss > 0 && sleep.peak_rss >= spin.peak_rss, "{s:?}", s = s.list);
+        assert!(
+            spin.peak_rss > 0 && sleep.peak_rss >= spin.peak_rss,
+            "{s:?}",
+            s = s.list
+        );
         let line = spin.line();
         assert!(
             line.contains("spin") && line.contains("ms wall") && line.contains("ms CPU"),
