@@ -56,6 +56,13 @@ pub fn is_cjk(c: char) -> bool {
 }
 
 pub fn class(c: char) -> Class {
+    if c.is_ascii() {
+        return if c.is_ascii_alphanumeric() || c == '_' {
+            Class::Word
+        } else {
+            Class::Other
+        };
+    }
     if is_cjk(c) {
         Class::Cjk
     } else if c.is_alphanumeric() || c == '_' {
