@@ -5,8 +5,13 @@
 # p50/p99, browser bytes per query, and the srekb/Hugo wall-time ratio.
 #
 #   benches/run.sh                 # N = 1000 and 10000
-#   benches/run.sh 2000            # other sizes
+#   benches/run.sh 2000 30000      # other sizes
 #   ROUNDS=5 BENCH_DIR=/dev/shm/b benches/run.sh
+#   REAL=/path/to/gitlab-handbook-ja benches/run.sh 10000
+#       also a real Japanese documentation set (a work tree or a bare clone of a Hugo
+#       docs repository, normalised by benches/corpus/normalise.py into an srekb site
+#       and a Hugo site with the same pages; REAL_SECTION, default content/handbook)
+#   HUGO=/path/to/hugo             # the Hugo binary (default: `hugo` on PATH)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${ROUNDS:-3}
@@ -18,11 +23,13 @@ QUERIES=(障害対応 ポストモーテム エラーバジェット 監視 SLO 
   キャパシティ カナリアリリース アラート 自動化 インシデント)
 
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
-if ! command -v hugo >/dev/null 2>&1; then
+HUGO=${HUGO:-hugo}
+if ! command -v "$HUGO" >/dev/null 2>&1; then
   echo "== installing hugo (Debian package)"
   SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null
 fi
+hugo() { "$HUGO" "$@"; }
 (cd "$ROOT" && cargo build --release --quiet)
 BIN="$ROOT/target/release/srekb"
 
@@ -34,28 +41,42 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if(i<1)i=1; print a[i]}'; }
 
 TABLE=()
-for N in "${SIZES[@]}"; do
+SITES=("${SIZES[@]}")
+[ -n "${REAL:-}" ] && SITES+=(real)
+for N in "${SITES[@]}"; do
   echo "== N = $N"
   KB="$WORK/kb-$N"; HS="$WORK/hugo-$N"
   rm -rf "$KB" "$HS"
-  "$BIN" dev gen-corpus --pages "$N" --seed 1 --out "$KB" >/dev/null
-  mkdir -p "$HS"; cp -r "$ROOT/benches/hugo/." "$HS/"; ln -s "$KB/content" "$HS/content"
+  if [ "$N" = real ]; then
+    python3 "$ROOT/benches/corpus/normalise.py" "$REAL" "$WORK/real" \
+      --section "${REAL_SECTION:-content/handbook}" | sed 's/^/  /'
+    rm -rf "$KB" "$HS"; mv "$WORK/real/srekb" "$KB"; mv "$WORK/real/hugo" "$HS"
+    ln -sfn "$KB/content" "$HS/content"; rm -rf "$WORK/real"
+  else
+    "$BIN" dev gen-corpus --pages "$N" --seed 1 --out "$KB" >/dev/null
+    mkdir -p "$HS"; cp -r "$ROOT/benches/hugo/." "$HS/"; ln -s "$KB/content" "$HS/content"
+  fi
+  pages=$(find "$KB/content" -name '*.md' | wc -l)
 
   # Warm the page cache, then alternate srekb and Hugo.
   "$BIN" build --root "$KB" >/dev/null
   hugo --quiet --source "$HS" -d "$HS/public" >/dev/null
-  S_T=(); S_M=(); H_T=(); H_M=()
+  # A full build each round: the output and the search index are removed first.
+  S_T=(); S_M=(); S_C=(); H_T=(); H_M=(); H_C=()
   for r in $(seq "$ROUNDS"); do
-    read -r t m < <({ /usr/bin/time -f "%e %M" "$BIN" build --root "$KB" >/dev/null; } 2>&1 | tail -1)
-    S_T+=("$t"); S_M+=("$m")
-    read -r t m < <({ /usr/bin/time -f "%e %M" hugo --quiet --source "$HS" -d "$HS/public" >/dev/null; } 2>&1 | tail -1)
-    H_T+=("$t"); H_M+=("$m")
-    echo "  round $r: srekb ${S_T[-1]} s / ${S_M[-1]} KB, hugo ${H_T[-1]} s / ${H_M[-1]} KB"
+    rm -rf "$KB/public" "$KB/.srekb"
+    read -r t m u y < <({ /usr/bin/time -f "%e %M %U %S" "$BIN" build --root "$KB" >/dev/null; } 2>&1 | tail -1)
+    S_T+=("$t"); S_M+=("$m"); S_C+=("$(awk -v a="$u" -v b="$y" 'BEGIN {print a+b}')")
+    rm -rf "$HS/public"
+    read -r t m u y < <({ /usr/bin/time -f "%e %M %U %S" "$HUGO" --quiet --source "$HS" -d "$HS/public" >/dev/null; } 2>&1 | tail -1)
+    H_T+=("$t"); H_M+=("$m"); H_C+=("$(awk -v a="$u" -v b="$y" 'BEGIN {print a+b}')")
+    echo "  round $r: srekb ${S_T[-1]} s (CPU ${S_C[-1]} s) / ${S_M[-1]} KB, hugo ${H_T[-1]} s (CPU ${H_C[-1]} s) / ${H_M[-1]} KB"
   done
   st=$(printf '%s\n' "${S_T[@]}" | median); sm=$(printf '%s\n' "${S_M[@]}" | sort -n | tail -1)
   ht=$(printf '%s\n' "${H_T[@]}" | median); hm=$(printf '%s\n' "${H_M[@]}" | sort -n | tail -1)
+  sc=$(printf '%s\n' "${S_C[@]}" | median); hc=$(printf '%s\n' "${H_C[@]}" | median)
   ratio=$(awk -v a="$st" -v b="$ht" 'BEGIN {printf "%.2f", a/b}')
-  pps=$(awk -v n="$N" -v t="$st" 'BEGIN {printf "%.0f", n/t}')
+  pps=$(awk -v n="$pages" -v t="$st" 'BEGIN {printf "%.0f", n/t}')
   out=$(du -sb "$KB/public" | cut -f1); hout=$(du -sb "$HS/public" | cut -f1)
   # The search step analyses once for both stores; a fresh tantivy index is forced
   # (an unchanged site keeps it), and the step timed in a second build shows the export.
@@ -69,7 +90,7 @@ for N in "${SIZES[@]}"; do
 
   # One page edited, whole site rebuilt by `srekb build` (serve rebuilds incrementally;
   # see benches/serve.sh).
-  page=$(find "$KB/content/docs" -name '*.md' ! -name '_index.md' | sort | awk 'NR == 1')
+  page=$(find "$KB/content" -name '*.md' ! -name '_index.md' | sort | awk 'NR == 1')
   echo "編集 $(date +%s%N)" >>"$page"
   read -r rt _ < <({ /usr/bin/time -f "%e %M" "$BIN" build --root "$KB" >/dev/null; } 2>&1 | tail -1)
 
@@ -92,14 +113,14 @@ for N in "${SIZES[@]}"; do
   if command -v node >/dev/null 2>&1; then
     js=$(ls "$KB"/public/assets/search.*.js)
     node "$ROOT/benches/search-bytes.mjs" "$KB/public" "$js" "${QUERIES[@]}" | tee "$WORK/bytes-$N.txt" | sed 's/^/  /'
-    bytes=$(grep '^first query' "$WORK/bytes-$N.txt" | sed 's/first query //')
+    bytes=$(grep -m1 '^first query' "$WORK/bytes-$N.txt" | sed 's/first query //')
   fi
-  TABLE+=("| $N | ${st} s | ${pps} | $((sm / 1024)) MB | $((out / 1048576)) MB | ${index_ms} + ${export_ms} ms | ${rt} s | $(awk -v u="$p50" 'BEGIN{printf "%.1f", u/1000}') / $(awk -v u="$p99" 'BEGIN{printf "%.1f", u/1000}') ms | ${ht} s, $((hm / 1024)) MB | **${ratio}** |")
+  TABLE+=("| $N ($pages md) | ${st} s (CPU ${sc} s) | ${pps} | $((sm / 1024)) MB | $((out / 1048576)) MB | ${index_ms} + ${export_ms} ms | ${rt} s | $(awk -v u="$p50" 'BEGIN{printf "%.1f", u/1000}') / $(awk -v u="$p99" 'BEGIN{printf "%.1f", u/1000}') ms | ${ht} s (CPU ${hc} s), $((hm / 1024)) MB | **${ratio}** |")
   TABLE_B+=("| $N | $((sidx / 1048576)) MB, ${sfiles} files | ${bytes} |")
 done
 
 echo
-echo "| pages | srekb build | pages/s | peak RSS | output | search index (tantivy + browser) | rebuild after 1 edit | \`srekb search\` p50 / p99 | Hugo build, peak RSS | srekb/Hugo |"
+echo "| pages | srekb build | pages/s | peak RSS | output | search index (tantivy + browser) | rebuild after 1 edit | \`srekb search\` p50 / p99 | Hugo build, peak RSS | srekb/Hugo (wall) |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${TABLE[@]}"
 echo
