@@ -13,7 +13,8 @@ use crate::diagnostics::Diagnostics;
 use crate::markdown;
 
 /// Markdown → HTML for every document, in parallel.
-pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnostics) {
+/// Returns whether the cache changed (documents rendered anew or gone).
+pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnostics) -> bool {
     // Sections without an index file take their title from the UI strings.
     if let Some(r) = &site.renderer {
         for s in &mut site.lib.sections {
@@ -44,15 +45,18 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
         let mut h = blake3::Hasher::new();
         h.update(CacheKey::new().serde(config).finish().as_bytes());
         h.update(copy_label.as_bytes());
-        let mut rels: Vec<(&String, String)> = lib
+        // With the link targets' places in the library (rendered anchor references
+        // name them).
+        let mut rels: Vec<(&String, String, Target)> = lib
             .by_rel
             .iter()
-            .map(|(k, t)| (k, lib.doc(*t).path.clone()))
+            .map(|(k, t)| (k, lib.doc(*t).path.clone(), *t))
             .collect();
-        rels.sort();
-        for (k, p) in rels {
+        rels.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, p, t) in rels {
             h.update(k.as_bytes());
             h.update(p.as_bytes());
+            h.update(CacheKey::new().hash(&t).finish().as_bytes());
         }
         let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
         assets.sort();
@@ -126,15 +130,19 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
         }
         site.lib.doc_mut(t).rendered = r;
     }
-    if let Some(c) = cache {
-        let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
-        // Keep only documents that still exist.
-        let live: std::collections::HashSet<&PathBuf> = site
-            .lib
-            .targets()
-            .map(|t| &site.lib.doc(t).source)
-            .collect();
-        map.retain(|k, _| live.contains(k));
-        map.extend(fresh);
-    }
+    let Some(c) = cache else {
+        return false;
+    };
+    let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
+    // Keep only documents that still exist.
+    let live: std::collections::HashSet<&PathBuf> = site
+        .lib
+        .targets()
+        .map(|t| &site.lib.doc(t).source)
+        .collect();
+    let before = map.len();
+    map.retain(|k, _| live.contains(k));
+    let changed = map.len() != before || !fresh.is_empty();
+    map.extend(fresh);
+    changed
 }

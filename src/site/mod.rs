@@ -11,6 +11,7 @@ pub mod feeds;
 pub(crate) mod import;
 mod outputs;
 mod pages;
+pub mod persist;
 mod scope;
 mod setup;
 mod static_files;
@@ -28,7 +29,6 @@ use crate::config::SiteConfig;
 use crate::content::load::{self};
 use crate::content::{Kind, Library, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::markdown::{self};
 use crate::output::{self, Output};
 use crate::render::site::{Pages, SiteRef};
 use crate::render::Renderer;
@@ -65,6 +65,9 @@ pub struct BuildOptions {
     /// Files (relative to the root) changed since the cached build; with a cache, a
     /// change that leaves the site's shape alone renders only what depends on them.
     pub changed: Option<Vec<PathBuf>>,
+    /// Use and update the persistent cache under `.srekb/cache/` (`srekb build`
+    /// without `--no-cache`; only with [`OutputMode::Dir`]).
+    pub persistent: bool,
 }
 
 impl BuildOptions {
@@ -79,6 +82,7 @@ impl BuildOptions {
             web_index: true,
             cache: None,
             changed: None,
+            persistent: false,
         }
     }
 }
@@ -87,7 +91,7 @@ impl BuildOptions {
 #[derive(Default)]
 pub struct BuildCache {
     /// Source path → (hash of everything its HTML depends on, the rendered markdown).
-    markdown: std::sync::Mutex<HashMap<PathBuf, (blake3::Hash, markdown::Rendered)>>,
+    markdown: std::sync::Mutex<persist::MarkdownMap>,
     /// Hash of every document's place, metadata and kind: equal between two builds,
     /// only the changed documents' own pages and the pages listing them change.
     shape: std::sync::Mutex<Option<blake3::Hash>>,
@@ -232,9 +236,38 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         return Ok(finish(diags, steps, started, None, None));
     };
     let (theme, renderer) = steps.run("theme", || setup::theme(opts, &config, &diags));
+    // The persistent cache (`srekb build`): the previous build's manifest, and its
+    // rendered markdown in a cache of this build's own.
+    let persistent = match &opts.output {
+        OutputMode::Dir(dir) if opts.persistent && opts.cache.is_none() => Some(dir),
+        _ => None,
+    };
+    let mut loaded = persistent.map(|_| {
+        steps.run("cache-load", || {
+            let l = persist::load(root);
+            for w in &l.warnings {
+                diags.push(Diagnostic::warning("cache", w.clone()).with_help(format!(
+                    "the build does not use it and writes a new one; `rm -rf {}` removes the cache",
+                    persist::DIR
+                )));
+            }
+            l
+        })
+    });
+    let own_cache = loaded.as_mut().map(|l| BuildCache {
+        markdown: std::sync::Mutex::new(std::mem::take(&mut l.markdown)),
+        ..BuildCache::default()
+    });
+    let cache = opts.cache.as_deref().or(own_cache.as_ref());
     let mut lib = steps.run("load", || setup::load(opts, &config, &diags));
     let today = today(config.offset());
     let shape = scope::site_shape(&lib);
+    let fresh = persistent.map(|dir| {
+        steps.run("cache-check", || {
+            let env = persist::env_key(opts, &config, &lib, today, dir);
+            (env, persist::doc_hashes(&lib))
+        })
+    });
     steps.run("import", || import::run(&mut lib, &diags));
     steps.run("kinds", || {
         let cache = opts.cache.as_ref().map(|c| (&c.kinds, shape));
@@ -250,18 +283,53 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         taxonomies: Vec::new(),
         today,
     };
-    steps.run("markdown", || {
-        body::run(&mut site, opts.cache.as_deref(), &diags)
-    });
+    let cache_changed = steps.run("markdown", || body::run(&mut site, cache, &diags));
+    // The rendered markdown goes to the cache file now, so that it need not stay in
+    // memory; it replaces the old one only when the build commits.
+    let mut staged_markdown = match &own_cache {
+        Some(c) if cache_changed && !diags.has_errors() => steps.run("cache-stage", || {
+            let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
+            let staged = persist::stage_markdown(root, &map);
+            map.clear();
+            staged
+                .map_err(|e| diags.push(Diagnostic::warning("cache", format!("{e:#}"))))
+                .ok()
+        }),
+        _ => None,
+    };
+    drop(own_cache);
     steps.run("links", || anchors::run(&site, &diags));
     site.taxonomies = steps.run("taxonomies", || taxonomies::run(&site, &diags));
     steps.run("kind-checks", || setup::kind_checks(&site, opts, &diags));
-    let scope = steps.run("scope", || scope::scope_of_change(&site, shape, opts));
+    let previous = loaded.as_ref().and_then(|l| l.manifest.as_ref());
+    let mut scope = steps.run("scope", || match (previous, &fresh) {
+        (Some(prev), Some((env, docs))) => {
+            scope::scope_of_previous(&site.lib, shape, *env, docs, prev)
+        }
+        _ => scope::scope_of_change(&site, shape, opts),
+    });
 
     let out = match (&opts.output, diags.has_errors()) {
         (OutputMode::Dir(dir), false) => {
             output::check_output_path(root, dir, &read_paths(&site.config, opts))?;
-            Output::dir(dir, &site.config.output.keep)?
+            let keep = &site.config.output.keep;
+            let out = Output::dir(dir, keep)?;
+            // A scoped build reuses the previous output's files, if it still holds
+            // what the last build left; otherwise the build is a full one.
+            let reuse = match (&scope, previous) {
+                (Some(_), Some(prev)) => steps.run("cache-output", || {
+                    persist::verified_output(prev, dir, &output::kept_names(keep))
+                }),
+                _ => None,
+            };
+            match reuse {
+                Some(files) => out.with_previous(files),
+                None if persistent.is_some() => {
+                    scope = None;
+                    out
+                }
+                None => out,
+            }
         }
         (OutputMode::Memory, false) => Output::memory(),
         _ => Output::discard(),
@@ -307,16 +375,54 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         }
         Ok(())
     })();
+    let result = result.and_then(|()| {
+        if scope.is_some() && persistent.is_some() && !diags.has_errors() {
+            // The search export is written whole by every build: a file of it this
+            // build did not write is gone.
+            steps.run("link", || out.link_unwritten(crate::search::web::is_export))?;
+        }
+        Ok(())
+    });
     if let Err(e) = result {
+        persist::discard(staged_markdown);
         return Err(out.fail(e));
     }
     let files = out.files();
     let bytes = out.bytes();
     let memory = if diags.has_errors() {
         out.abort();
+        persist::discard(staged_markdown);
         None
     } else {
-        steps.run("commit", || out.commit())?
+        let committed = steps.run("commit", || out.commit());
+        if committed.is_err() {
+            persist::discard(staged_markdown.take());
+        }
+        let memory = committed?;
+        if let (Some(dir), Some((env, docs))) = (persistent, fresh) {
+            steps.run("cache-save", || {
+                let keep = output::kept_names(&site.config.output.keep);
+                // Without a key (something unreadable) no manifest is kept, so the
+                // next build is a full one.
+                let manifest = env.map(|env| -> Result<persist::Manifest> {
+                    Ok(persist::Manifest {
+                        env,
+                        shape: *shape.as_bytes(),
+                        docs,
+                        output: std::path::absolute(dir)?,
+                        files: persist::output_files(dir, &keep)?,
+                    })
+                });
+                let saved = manifest
+                    .transpose()
+                    .and_then(|m| persist::commit(root, staged_markdown.take(), m.as_ref()));
+                if let Err(e) = saved {
+                    diags.push(Diagnostic::warning("cache", format!("{e:#}")));
+                }
+            });
+        }
+        persist::discard(staged_markdown);
+        memory
     };
     if let Some(staged) = staged.filter(|_| !diags.has_errors()) {
         steps.run("search-index", || staged.swap_in())?;

@@ -1,0 +1,443 @@
+//! The persistent build cache under `<root>/.srekb/cache/`: every document's rendered
+//! markdown and the manifest of the last committed build (what it was built from and
+//! the files it left in the output), so that `srekb build` after an edit renders only
+//! what depends on it. A file that is missing, from another srekb binary or damaged
+//! is ignored (damage with a warning) and rewritten after the next successful build.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{bail, Context as _, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use walkdir::WalkDir;
+
+use super::BuildOptions;
+use crate::config::SiteConfig;
+use crate::content::cache_key::CacheKey;
+use crate::content::Library;
+use crate::markdown;
+
+/// The cache directory, relative to the site root.
+pub const DIR: &str = ".srekb/cache";
+const MANIFEST: &str = "manifest.bin";
+const MARKDOWN: &str = "markdown.bin";
+/// File format tag (bumped when the framing or the payload types change).
+const MAGIC: &[u8; 8] = b"srekbC01";
+const HEADER: usize = MAGIC.len() + 32 + 32 + 8;
+
+/// Rendered markdown by source path: (hash of everything its HTML depends on, HTML).
+pub(crate) type MarkdownMap = HashMap<PathBuf, (blake3::Hash, markdown::Rendered)>;
+
+/// What the last committed build was made from and what it left in the output.
+#[derive(Serialize, Deserialize, Default)]
+pub(crate) struct Manifest {
+    /// Everything but the markdown documents ([`env_key`]).
+    pub env: [u8; 32],
+    /// The site's shape (`scope::site_shape`).
+    pub shape: [u8; 32],
+    /// Content-relative path of every document → hash of its text.
+    pub docs: HashMap<String, [u8; 32]>,
+    /// The output directory (absolute) and its files as committed.
+    pub output: PathBuf,
+    pub files: Vec<OutFile>,
+}
+
+/// One output file as the build left it: any change to it (an edit, a replacement,
+/// a touch) changes one of these.
+#[derive(Serialize, Deserialize, PartialEq, Eq, Debug, Clone)]
+pub(crate) struct OutFile {
+    pub rel: String,
+    pub len: u64,
+    pub mtime_ns: i128,
+    pub ino: u64,
+}
+
+/// What a build found in the cache directory.
+#[derive(Default)]
+pub(crate) struct Loaded {
+    pub manifest: Option<Manifest>,
+    pub markdown: MarkdownMap,
+    /// Problems reading it (each file is then ignored).
+    pub warnings: Vec<String>,
+}
+
+fn cache_dir(root: &Path) -> PathBuf {
+    root.join(DIR)
+}
+
+/// Hash of the running srekb binary: a cache written by another build of srekb, even
+/// of the same version, is not used.
+fn binary_id() -> Option<[u8; 32]> {
+    static ID: OnceLock<Option<[u8; 32]>> = OnceLock::new();
+    *ID.get_or_init(|| {
+        let exe = std::env::current_exe().ok()?;
+        let mut h = blake3::Hasher::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update_reader(fs::File::open(&exe).ok()?).ok()?;
+        Some(*h.finalize().as_bytes())
+    })
+}
+
+/// Reads both cache files; anything unusable is left out.
+pub(crate) fn load(root: &Path) -> Loaded {
+    let mut loaded = Loaded::default();
+    let Some(id) = binary_id() else {
+        return loaded;
+    };
+    let dir = cache_dir(root);
+    let (manifest, markdown) = rayon::join(
+        || read_framed::<Manifest>(&dir.join(MANIFEST), &id),
+        || read_framed::<Vec<(PathBuf, [u8; 32], markdown::Rendered)>>(&dir.join(MARKDOWN), &id),
+    );
+    match manifest {
+        Ok(m) => loaded.manifest = m,
+        Err(e) => loaded.warnings.push(format!("{e:#}")),
+    }
+    match markdown {
+        Ok(m) => {
+            loaded.markdown = m
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(p, k, r)| (p, (blake3::Hash::from_bytes(k), r)))
+                .collect()
+        }
+        Err(e) => loaded.warnings.push(format!("{e:#}")),
+    }
+    loaded
+}
+
+/// `MAGIC`, binary id, blake3 of the payload, payload length, payload (postcard).
+/// Ok(None): no file, or one written by another binary (expected, silent).
+fn read_framed<T: serde::de::DeserializeOwned>(path: &Path, id: &[u8; 32]) -> Result<Option<T>> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let shown = path.display();
+    if bytes.len() < HEADER || &bytes[..MAGIC.len()] != MAGIC {
+        bail!("{shown} is not a srekb cache file; ignoring it");
+    }
+    if &bytes[8..40] != id {
+        return Ok(None);
+    }
+    let sum = &bytes[40..72];
+    let len = u64::from_le_bytes(bytes[72..80].try_into().expect("8 bytes"));
+    let payload = &bytes[HEADER..];
+    if payload.len() as u64 != len || blake3::hash(payload).as_bytes() != sum {
+        bail!("{shown} is damaged (truncated or changed); ignoring it");
+    }
+    postcard::from_bytes(payload)
+        .map(Some)
+        .with_context(|| format!("{shown} cannot be decoded; ignoring it"))
+}
+
+/// Writes `value` framed to a temporary file in the cache directory and returns its
+/// path ([`commit`] renames it into place).
+fn write_framed<T: Serialize>(root: &Path, name: &str, value: &T) -> Result<PathBuf> {
+    let id = binary_id().context("cannot read the srekb binary to key the cache")?;
+    let dir = cache_dir(root);
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let payload = postcard::to_stdvec(value).context("encoding the build cache")?;
+    let tmp = dir.join(format!("{name}.tmp-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::io::BufWriter::new(fs::File::create(&tmp)?);
+        f.write_all(MAGIC)?;
+        f.write_all(&id)?;
+        f.write_all(blake3::hash(&payload).as_bytes())?;
+        f.write_all(&(payload.len() as u64).to_le_bytes())?;
+        f.write_all(&payload)?;
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", tmp.display()));
+    }
+    Ok(tmp)
+}
+
+/// The markdown cache, written aside (after the markdown stage, so the rendered HTML
+/// need not stay in memory until the commit).
+pub(crate) fn stage_markdown(root: &Path, map: &MarkdownMap) -> Result<PathBuf> {
+    let mut list: Vec<(&PathBuf, [u8; 32], &markdown::Rendered)> = map
+        .iter()
+        .map(|(p, (k, r))| (p, *k.as_bytes(), r))
+        .collect();
+    list.sort_by(|a, b| a.0.cmp(b.0));
+    write_framed(root, MARKDOWN, &list)
+}
+
+/// After a committed build: the staged markdown cache into place, and the manifest
+/// (or none, so that the next build is a full one).
+pub(crate) fn commit(
+    root: &Path,
+    markdown: Option<PathBuf>,
+    manifest: Option<&Manifest>,
+) -> Result<()> {
+    let dir = cache_dir(root);
+    let to = dir.join(MANIFEST);
+    let Some(manifest) = manifest else {
+        discard(markdown);
+        return match fs::remove_file(&to) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("removing {}", to.display()))
+            }
+            _ => Ok(()),
+        };
+    };
+    let manifest_tmp = write_framed(root, MANIFEST, manifest)?;
+    if let Some(tmp) = markdown {
+        let md = dir.join(MARKDOWN);
+        if let Err(e) = fs::rename(&tmp, &md) {
+            discard(Some(tmp));
+            discard(Some(manifest_tmp));
+            return Err(e).with_context(|| format!("writing {}", md.display()));
+        }
+    }
+    fs::rename(&manifest_tmp, &to).with_context(|| format!("writing {}", to.display()))
+}
+
+/// Removes a staged file of a build that did not commit.
+pub(crate) fn discard(staged: Option<PathBuf>) {
+    if let Some(p) = staged {
+        let _ = fs::remove_file(p);
+    }
+}
+
+/// Hash of each document's text by content-relative path.
+pub(crate) fn doc_hashes(lib: &Library) -> HashMap<String, [u8; 32]> {
+    let targets: Vec<_> = lib.targets().collect();
+    targets
+        .par_iter()
+        .map(|&t| lib.doc(t))
+        .filter(|d| !d.rel.is_empty())
+        .map(|d| (d.rel.clone(), *blake3::hash(d.text.as_bytes()).as_bytes()))
+        .collect()
+}
+
+/// Hash of everything a build reads besides the markdown documents: the srekb
+/// binary, the config (with command-line overrides), build options, the build date,
+/// the theme and `static/` directories, content files that are not markdown, alert
+/// rule files and the output path. Files outside the config are compared by their
+/// metadata (size, modification and change time, inode: what `git status` trusts).
+/// None when something cannot be read: the build is then a full one.
+pub(crate) fn env_key(
+    opts: &BuildOptions,
+    config: &SiteConfig,
+    lib: &Library,
+    today: chrono::NaiveDate,
+    output: &Path,
+) -> Option<[u8; 32]> {
+    let root = &opts.root;
+    let mut key = CacheKey::new();
+    key.hash(&binary_id()?)
+        .serde(config)
+        .hash(&(opts.drafts, opts.web_index, &opts.live_reload))
+        .hash(&today.to_string())
+        .hash(&std::path::absolute(output).ok()?);
+    for dir in [root.join("themes").join(&config.theme), root.join("static")] {
+        key.hash(&tree_fingerprint(&dir)?);
+    }
+    let mut others: Vec<(&str, &Path)> = lib
+        .assets
+        .iter()
+        .map(|a| (a.to.as_str(), a.from.as_path()))
+        .chain(
+            lib.data_files
+                .iter()
+                .map(|(r, p)| (r.as_str(), p.as_path())),
+        )
+        .collect();
+    others.sort();
+    for (rel, path) in others {
+        key.hash(rel).hash(&file_fingerprint(path)?);
+    }
+    let rules = config
+        .runbook
+        .alert_rules
+        .iter()
+        .map(|r| root.join(r))
+        .chain(opts.alert_rules.iter().cloned());
+    for r in rules {
+        key.hash(&r);
+        match fs::read(&r) {
+            Ok(bytes) => key.hash(blake3::hash(&bytes).as_bytes()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => key.hash("missing"),
+            Err(_) => return None,
+        };
+    }
+    Some(*key.finish().as_bytes())
+}
+
+/// (size, mtime, ctime, inode) of a file, following symlinks.
+fn file_fingerprint(path: &Path) -> Option<(u64, i128, i128, u64)> {
+    let m = fs::metadata(path).ok()?;
+    Some(meta_fingerprint(&m))
+}
+
+#[cfg(unix)]
+fn meta_fingerprint(m: &fs::Metadata) -> (u64, i128, i128, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+    (
+        m.len(),
+        ns(m.mtime(), m.mtime_nsec()),
+        ns(m.ctime(), m.ctime_nsec()),
+        m.ino(),
+    )
+}
+
+#[cfg(not(unix))]
+fn meta_fingerprint(m: &fs::Metadata) -> (u64, i128, i128, u64) {
+    let mtime = m
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128);
+    (m.len(), mtime, 0, 0)
+}
+
+/// Every file under `dir` (following symlinks, as the build does) with its
+/// fingerprint, sorted; an absent directory is empty.
+fn tree_fingerprint(dir: &Path) -> Option<Vec<(PathBuf, (u64, i128, i128, u64))>> {
+    if !dir.exists() {
+        return Some(Vec::new());
+    }
+    let mut v = Vec::new();
+    for e in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        let e = e.ok()?;
+        if e.file_type().is_file() {
+            let m = e.metadata().ok()?;
+            v.push((e.path().to_path_buf(), meta_fingerprint(&m)));
+        }
+    }
+    Some(v)
+}
+
+/// The output's files (without the ownership marker and the entries every build
+/// keeps), sorted by path.
+pub(crate) fn output_files(dir: &Path, keep: &[String]) -> Result<Vec<OutFile>> {
+    let mut v = Vec::new();
+    let entries = WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() != 1 || {
+                let n = e.file_name().to_string_lossy();
+                n != crate::output::MARKER && !keep.iter().any(|k| *k == n)
+            }
+        });
+    for e in entries {
+        let e = e.with_context(|| format!("reading {}", dir.display()))?;
+        if e.file_type().is_dir() {
+            continue;
+        }
+        let m = e
+            .metadata()
+            .with_context(|| format!("reading {}", e.path().display()))?;
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .expect("walked under dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let (len, mtime_ns, _, ino) = meta_fingerprint(&m);
+        // A symlink is not something srekb writes: recorded so it never matches.
+        let ino = if e.file_type().is_file() { ino } else { 0 };
+        v.push(OutFile {
+            rel,
+            len,
+            mtime_ns,
+            ino,
+        });
+    }
+    v.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(v)
+}
+
+/// The previous output's files (path → size) when the output directory still holds
+/// exactly what the manifest recorded; None when anything differs.
+pub(crate) fn verified_output(
+    manifest: &Manifest,
+    output: &Path,
+    keep: &[String],
+) -> Option<HashMap<String, u64>> {
+    if std::path::absolute(output).ok()? != manifest.output {
+        return None;
+    }
+    let now = output_files(output, keep).ok()?;
+    (now == manifest.files && now.iter().all(|f| f.ino != 0))
+        .then(|| now.into_iter().map(|f| (f.rel, f.len)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framed_files_round_trip_and_damage_is_reported() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let m = Manifest {
+            shape: [7; 32],
+            docs: [("a.md".to_string(), [1; 32])].into_iter().collect(),
+            ..Manifest::default()
+        };
+        commit(root, None, Some(&m)).unwrap();
+        let loaded = load(root);
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let back = loaded.manifest.unwrap();
+        assert_eq!(back.shape, [7; 32]);
+        assert_eq!(back.docs["a.md"], [1; 32]);
+
+        // One flipped payload byte: ignored with a warning.
+        let path = root.join(DIR).join(MANIFEST);
+        let mut bytes = fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        fs::write(&path, &bytes).unwrap();
+        let loaded = load(root);
+        assert!(loaded.manifest.is_none());
+        assert!(
+            loaded.warnings[0].contains("damaged"),
+            "{:?}",
+            loaded.warnings
+        );
+
+        // Not a cache file at all.
+        fs::write(&path, b"garbage").unwrap();
+        let loaded = load(root);
+        assert!(loaded.manifest.is_none());
+        assert!(loaded.warnings[0].contains("not a srekb cache"));
+
+        // Another binary's cache: silently unused.
+        bytes[8] ^= 0xff;
+        fs::write(&path, &bytes).unwrap();
+        let loaded = load(root);
+        assert!(loaded.manifest.is_none() && loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_output_check_notices_an_edited_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        fs::create_dir_all(out.join("a")).unwrap();
+        fs::write(out.join("a/index.html"), "x").unwrap();
+        fs::write(out.join(crate::output::MARKER), "").unwrap();
+        fs::write(out.join("CNAME"), "kb").unwrap();
+        let keep = vec!["CNAME".to_string()];
+        let m = Manifest {
+            output: std::path::absolute(&out).unwrap(),
+            files: output_files(&out, &keep).unwrap(),
+            ..Manifest::default()
+        };
+        assert_eq!(m.files.len(), 1, "marker and kept entries are not recorded");
+        assert!(verified_output(&m, &out, &keep).is_some());
+        fs::write(out.join("a/index.html"), "yy").unwrap();
+        assert!(verified_output(&m, &out, &keep).is_none());
+    }
+}
