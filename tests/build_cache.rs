@@ -1,7 +1,8 @@
 //! The persistent build cache (`.srekb/cache/`): after every kind of edit, a build
 //! that uses the cache leaves exactly the files of a clean `--no-cache` build, byte
 //! for byte; unchanged files are hard links to the previous output's, which a build
-//! never writes through; a damaged cache is ignored with a warning.
+//! never writes through; `srekb search` answers as after a clean build (the index is
+//! updated document by document); a damaged cache is ignored with a warning.
 
 #![cfg(unix)]
 
@@ -83,8 +84,29 @@ impl Site {
         scoped(&self.compare(what, self.build()))
     }
 
-    /// Compares the output with a clean build of the same content; returns `log`.
+    /// `srekb search --json` answers over the index under `.srekb/index/`.
+    fn answers(&self) -> Vec<String> {
+        ["追記", "CoreDNS", "DNS", "証明書", "レプリケーション 遅延"]
+            .iter()
+            .map(|q| {
+                let (_, out, err) = run({
+                    let mut c = srekb(self.root());
+                    c.args(["search", "--json", "--limit", "100", q]);
+                    c
+                });
+                format!("{out}{err}")
+            })
+            .collect()
+    }
+
+    /// Compares the output, and the search index's answers, with a clean build of
+    /// the same content; returns `log`.
     fn compare(&self, what: &str, log: String) -> String {
+        let answers = self.answers();
+        // The clean build writes the index anew (it keeps an index whose content is
+        // the same, which this one claims to be).
+        let index = self.root().join(".srekb/index");
+        fs::rename(&index, self.clean.path().join("index")).unwrap();
         let clean = self.clean.path().join("out");
         srekb(self.root())
             .args(["build", "--no-cache", "--output"])
@@ -100,6 +122,10 @@ impl Site {
                 "{what}: {rel} differs from a clean build"
             );
         }
+        assert_eq!(answers, self.answers(), "{what}: search answers differ");
+        // The next build goes on from the updated index.
+        fs::remove_dir_all(&index).unwrap();
+        fs::rename(self.clean.path().join("index"), &index).unwrap();
         log
     }
 

@@ -368,7 +368,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         let dir = matches!(opts.output, OutputMode::Dir(_));
         if (web || dir) && !diags.has_errors() {
             let built = steps.run("search", || {
-                crate::search::build(&site.lib, web.then_some(&out), dir.then_some(root))
+                crate::search::build(
+                    &site.lib,
+                    web.then_some(&out),
+                    dir.then_some(root),
+                    opts.persistent,
+                )
             })?;
             search = built.stats;
             staged = built.staged;
