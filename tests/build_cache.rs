@@ -272,8 +272,10 @@ fn a_damaged_cache_is_ignored_with_a_warning() {
     assert!(s.build_and_compare("after a damaged cache"));
 
     // Garbage, and an empty file.
+    for f in &files {
+        fs::write(f, b"not a cache at all").unwrap();
+    }
     fs::write(cache.join("manifest.bin"), b"").unwrap();
-    fs::write(cache.join("markdown.bin"), b"not a cache at all").unwrap();
     s.edit("content/docs/sre-primer.md", |t| format!("{t}\n三度目。\n"));
     let log = s.compare("garbage cache", s.build());
     assert!(log.contains("not a srekb cache"), "{log}");

@@ -254,11 +254,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             l
         })
     });
-    let own_cache = loaded.as_mut().map(|l| BuildCache {
-        markdown: std::sync::Mutex::new(std::mem::take(&mut l.markdown)),
-        ..BuildCache::default()
-    });
-    let cache = opts.cache.as_deref().or(own_cache.as_ref());
+    let reuse = match (&opts.cache, loaded.as_mut()) {
+        (Some(c), _) => Some(body::Reuse::Shared(c)),
+        (None, Some(l)) => Some(body::Reuse::Owned(std::mem::take(&mut l.markdown))),
+        _ => None,
+    };
     let mut lib = steps.run("load", || setup::load(opts, &config, &diags));
     let today = today(config.offset());
     let shape = scope::site_shape(&lib);
@@ -283,21 +283,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         taxonomies: Vec::new(),
         today,
     };
-    let cache_changed = steps.run("markdown", || body::run(&mut site, cache, &diags));
-    // The rendered markdown goes to the cache file now, so that it need not stay in
-    // memory; it replaces the old one only when the build commits.
-    let mut staged_markdown = match &own_cache {
-        Some(c) if cache_changed && !diags.has_errors() => steps.run("cache-stage", || {
-            let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
-            let staged = persist::stage_markdown(root, &map);
-            map.clear();
-            staged
+    let fresh_markdown = steps.run("markdown", || body::run(&mut site, reuse, &diags));
+    // The cache files holding documents rendered anew are written aside now, while
+    // the HTML is in memory; they replace the old ones only when the build commits.
+    let mut staged_markdown = match fresh_markdown {
+        Some(f) if !f.dirty.is_empty() && !diags.has_errors() => steps.run("cache-stage", || {
+            persist::stage_markdown(root, &site.lib, &f.keys, &f.dirty)
                 .map_err(|e| diags.push(Diagnostic::warning("cache", format!("{e:#}"))))
-                .ok()
+                .unwrap_or_default()
         }),
-        _ => None,
+        _ => Vec::new(),
     };
-    drop(own_cache);
     steps.run("links", || anchors::run(&site, &diags));
     site.taxonomies = steps.run("taxonomies", || taxonomies::run(&site, &diags));
     steps.run("kind-checks", || setup::kind_checks(&site, opts, &diags));
@@ -401,7 +397,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     } else {
         let committed = steps.run("commit", || out.commit());
         if committed.is_err() {
-            persist::discard(staged_markdown.take());
+            persist::discard(std::mem::take(&mut staged_markdown));
         }
         let memory = committed?;
         if let (Some(dir), Some((env, docs))) = (persistent, fresh) {
@@ -418,9 +414,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                         files: persist::output_files(dir, &keep)?,
                     })
                 });
-                let saved = manifest
-                    .transpose()
-                    .and_then(|m| persist::commit(root, staged_markdown.take(), m.as_ref()));
+                let saved = manifest.transpose().and_then(|m| {
+                    persist::commit(root, std::mem::take(&mut staged_markdown), m.as_ref())
+                });
                 if let Err(e) = saved {
                     diags.push(Diagnostic::warning("cache", format!("{e:#}")));
                 }

@@ -24,7 +24,9 @@ use crate::markdown;
 /// The cache directory, relative to the site root.
 pub const DIR: &str = ".srekb/cache";
 const MANIFEST: &str = "manifest.bin";
-const MARKDOWN: &str = "markdown.bin";
+/// The rendered markdown is split by source path into this many files, so that a
+/// build after a few edits rewrites only the few that hold them.
+const SHARDS: usize = 32;
 /// File format tag (bumped when the framing or the payload types change).
 const MAGIC: &[u8; 8] = b"srekbC01";
 const HEADER: usize = MAGIC.len() + 32 + 32 + 8;
@@ -89,25 +91,39 @@ pub(crate) fn load(root: &Path) -> Loaded {
         return loaded;
     };
     let dir = cache_dir(root);
-    let (manifest, markdown) = rayon::join(
+    type Shard = Vec<(PathBuf, [u8; 32], markdown::Rendered)>;
+    let (manifest, shards) = rayon::join(
         || read_framed::<Manifest>(&dir.join(MANIFEST), &id),
-        || read_framed::<Vec<(PathBuf, [u8; 32], markdown::Rendered)>>(&dir.join(MARKDOWN), &id),
+        || {
+            (0..SHARDS)
+                .into_par_iter()
+                .map(|i| read_framed::<Shard>(&dir.join(shard_name(i)), &id))
+                .collect::<Vec<_>>()
+        },
     );
     match manifest {
         Ok(m) => loaded.manifest = m,
         Err(e) => loaded.warnings.push(format!("{e:#}")),
     }
-    match markdown {
-        Ok(m) => {
-            loaded.markdown = m
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(p, k, r)| (p, (blake3::Hash::from_bytes(k), r)))
-                .collect()
+    for shard in shards {
+        match shard {
+            Ok(m) => loaded.markdown.extend(
+                m.unwrap_or_default()
+                    .into_iter()
+                    .map(|(p, k, r)| (p, (blake3::Hash::from_bytes(k), r))),
+            ),
+            Err(e) => loaded.warnings.push(format!("{e:#}")),
         }
-        Err(e) => loaded.warnings.push(format!("{e:#}")),
     }
     loaded
+}
+
+fn shard_name(i: usize) -> String {
+    format!("markdown-{i:02}.bin")
+}
+
+fn shard_of(source: &Path) -> usize {
+    blake3::hash(source.as_os_str().as_encoded_bytes()).as_bytes()[0] as usize % SHARDS
 }
 
 /// `MAGIC`, binary id, blake3 of the payload, payload length, payload (postcard).
@@ -151,7 +167,7 @@ fn write_framed<T: Serialize>(root: &Path, name: &str, value: &T) -> Result<Path
         f.write_all(blake3::hash(&payload).as_bytes())?;
         f.write_all(&(payload.len() as u64).to_le_bytes())?;
         f.write_all(&payload)?;
-        f.into_inner().map_err(|e| e.into_error())?.sync_all()
+        f.flush()
     };
     if let Err(e) = write() {
         let _ = fs::remove_file(&tmp);
@@ -160,24 +176,61 @@ fn write_framed<T: Serialize>(root: &Path, name: &str, value: &T) -> Result<Path
     Ok(tmp)
 }
 
-/// The markdown cache, written aside (after the markdown stage, so the rendered HTML
-/// need not stay in memory until the commit).
-pub(crate) fn stage_markdown(root: &Path, map: &MarkdownMap) -> Result<PathBuf> {
-    let mut list: Vec<(&PathBuf, [u8; 32], &markdown::Rendered)> = map
-        .iter()
-        .map(|(p, (k, r))| (p, *k.as_bytes(), r))
+/// Cache files written aside, each with the name it takes when the build commits.
+pub(crate) type Staged = Vec<(PathBuf, String)>;
+
+/// The markdown cache files that hold a document in `dirty` (rendered anew, or
+/// gone), written aside from the documents' `rendered` (after the markdown stage, so
+/// the rendered HTML need not be kept elsewhere until the commit). `keys`: each
+/// cacheable document's key.
+pub(crate) fn stage_markdown(
+    root: &Path,
+    lib: &Library,
+    keys: &[(crate::content::Target, blake3::Hash)],
+    dirty: &[PathBuf],
+) -> Result<Staged> {
+    let mut write = [false; SHARDS];
+    for p in dirty {
+        write[shard_of(p)] = true;
+    }
+    let mut shards: Vec<Vec<(&PathBuf, [u8; 32], &markdown::Rendered)>> = vec![Vec::new(); SHARDS];
+    for (t, k) in keys {
+        let doc = lib.doc(*t);
+        let i = shard_of(&doc.source);
+        if write[i] {
+            shards[i].push((&doc.source, *k.as_bytes(), &doc.rendered));
+        }
+    }
+    let written: Vec<Result<(PathBuf, String)>> = shards
+        .into_par_iter()
+        .enumerate()
+        .filter(|(i, _)| write[*i])
+        .map(|(i, mut list)| {
+            list.sort_by(|a, b| a.0.cmp(b.0));
+            let name = shard_name(i);
+            write_framed(root, &name, &list).map(|tmp| (tmp, name))
+        })
         .collect();
-    list.sort_by(|a, b| a.0.cmp(b.0));
-    write_framed(root, MARKDOWN, &list)
+    let mut staged = Vec::new();
+    let mut failed = None;
+    for w in written {
+        match w {
+            Ok(s) => staged.push(s),
+            Err(e) => failed = Some(e),
+        }
+    }
+    match failed {
+        Some(e) => {
+            discard(staged);
+            Err(e)
+        }
+        None => Ok(staged),
+    }
 }
 
-/// After a committed build: the staged markdown cache into place, and the manifest
-/// (or none, so that the next build is a full one).
-pub(crate) fn commit(
-    root: &Path,
-    markdown: Option<PathBuf>,
-    manifest: Option<&Manifest>,
-) -> Result<()> {
+/// After a committed build: the staged markdown cache files into place, and the
+/// manifest (or none, so that the next build is a full one).
+pub(crate) fn commit(root: &Path, markdown: Staged, manifest: Option<&Manifest>) -> Result<()> {
     let dir = cache_dir(root);
     let to = dir.join(MANIFEST);
     let Some(manifest) = manifest else {
@@ -190,20 +243,21 @@ pub(crate) fn commit(
         };
     };
     let manifest_tmp = write_framed(root, MANIFEST, manifest)?;
-    if let Some(tmp) = markdown {
-        let md = dir.join(MARKDOWN);
+    let mut rest = markdown.into_iter();
+    while let Some((tmp, name)) = rest.next() {
+        let md = dir.join(&name);
         if let Err(e) = fs::rename(&tmp, &md) {
-            discard(Some(tmp));
-            discard(Some(manifest_tmp));
+            discard(std::iter::once((tmp, name)).chain(rest).collect());
+            discard(vec![(manifest_tmp, String::new())]);
             return Err(e).with_context(|| format!("writing {}", md.display()));
         }
     }
     fs::rename(&manifest_tmp, &to).with_context(|| format!("writing {}", to.display()))
 }
 
-/// Removes a staged file of a build that did not commit.
-pub(crate) fn discard(staged: Option<PathBuf>) {
-    if let Some(p) = staged {
+/// Removes the staged files of a build that did not commit.
+pub(crate) fn discard(staged: Staged) {
+    for (p, _) in staged {
         let _ = fs::remove_file(p);
     }
 }
@@ -387,7 +441,7 @@ mod tests {
             docs: [("a.md".to_string(), [1; 32])].into_iter().collect(),
             ..Manifest::default()
         };
-        commit(root, None, Some(&m)).unwrap();
+        commit(root, Vec::new(), Some(&m)).unwrap();
         let loaded = load(root);
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         let back = loaded.manifest.unwrap();
