@@ -48,14 +48,16 @@ pub(crate) struct Manifest {
     pub files: Vec<OutFile>,
 }
 
-/// One output file as the build left it: any change to it (an edit, a replacement,
-/// a touch) changes one of these.
+/// One output file as the build left it: an edit, a replacement or a touch changes
+/// its size or modification time. (Not the inode: a CI cache restores the output
+/// with the same times but new inodes.)
 #[derive(Serialize, Deserialize, PartialEq, Eq, Debug, Clone)]
 pub(crate) struct OutFile {
     pub rel: String,
     pub len: u64,
     pub mtime_ns: i128,
-    pub ino: u64,
+    /// A regular file (anything else is not srekb's and never matches).
+    pub file: bool,
 }
 
 /// What a build found in the cache directory.
@@ -275,10 +277,10 @@ pub(crate) fn doc_hashes(lib: &Library) -> HashMap<String, [u8; 32]> {
 
 /// Hash of everything a build reads besides the markdown documents: the srekb
 /// binary, the config (with command-line overrides), build options, the build date,
-/// the theme and `static/` directories, content files that are not markdown, alert
-/// rule files and the output path. Files outside the config are compared by their
-/// metadata (size, modification and change time, inode: what `git status` trusts).
-/// None when something cannot be read: the build is then a full one.
+/// the output path, and the contents of the theme and `static/` directories, the
+/// content files that are not markdown and the alert rule files (contents, not
+/// times: a fresh checkout in CI has new times). None when something cannot be
+/// read: the build is then a full one.
 pub(crate) fn env_key(
     opts: &BuildOptions,
     config: &SiteConfig,
@@ -293,83 +295,69 @@ pub(crate) fn env_key(
         .hash(&(opts.drafts, opts.web_index, &opts.live_reload))
         .hash(&today.to_string())
         .hash(&std::path::absolute(output).ok()?);
+    // (name, path) of every file read besides the documents, in a fixed order.
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
     for dir in [root.join("themes").join(&config.theme), root.join("static")] {
-        key.hash(&tree_fingerprint(&dir)?);
+        if !dir.exists() {
+            continue;
+        }
+        for e in WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+            let e = e.ok()?;
+            if e.file_type().is_file() {
+                files.push((e.path().to_string_lossy().into_owned(), e.into_path()));
+            }
+        }
     }
-    let mut others: Vec<(&str, &Path)> = lib
+    let mut content: Vec<(String, PathBuf)> = lib
         .assets
         .iter()
-        .map(|a| (a.to.as_str(), a.from.as_path()))
+        .map(|a| (format!("asset:{}", a.to), a.from.clone()))
         .chain(
             lib.data_files
                 .iter()
-                .map(|(r, p)| (r.as_str(), p.as_path())),
+                .map(|(r, p)| (format!("data:{r}"), p.clone())),
         )
         .collect();
-    others.sort();
-    for (rel, path) in others {
-        key.hash(rel).hash(&file_fingerprint(path)?);
-    }
+    content.sort();
+    files.extend(content);
     let rules = config
         .runbook
         .alert_rules
         .iter()
         .map(|r| root.join(r))
         .chain(opts.alert_rules.iter().cloned());
-    for r in rules {
-        key.hash(&r);
-        match fs::read(&r) {
-            Ok(bytes) => key.hash(blake3::hash(&bytes).as_bytes()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => key.hash("missing"),
-            Err(_) => return None,
-        };
+    files.extend(rules.map(|r| (format!("rules:{}", r.display()), r)));
+    let hashes: Vec<Option<[u8; 32]>> = files
+        .par_iter()
+        .map(|(_, path)| match fs::File::open(path) {
+            Ok(f) => {
+                let mut h = blake3::Hasher::new();
+                h.update_reader(f).ok()?;
+                Some(*h.finalize().as_bytes())
+            }
+            // A configured alert rule file that is absent (reported by the build).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some([0; 32]),
+            Err(_) => None,
+        })
+        .collect();
+    for ((name, _), hash) in files.iter().zip(hashes) {
+        key.hash(name).hash(&hash?);
     }
     Some(*key.finish().as_bytes())
 }
 
-/// (size, mtime, ctime, inode) of a file, following symlinks.
-fn file_fingerprint(path: &Path) -> Option<(u64, i128, i128, u64)> {
-    let m = fs::metadata(path).ok()?;
-    Some(meta_fingerprint(&m))
-}
-
 #[cfg(unix)]
-fn meta_fingerprint(m: &fs::Metadata) -> (u64, i128, i128, u64) {
+fn mtime_ns(m: &fs::Metadata) -> i128 {
     use std::os::unix::fs::MetadataExt;
-    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-    (
-        m.len(),
-        ns(m.mtime(), m.mtime_nsec()),
-        ns(m.ctime(), m.ctime_nsec()),
-        m.ino(),
-    )
+    i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())
 }
 
 #[cfg(not(unix))]
-fn meta_fingerprint(m: &fs::Metadata) -> (u64, i128, i128, u64) {
-    let mtime = m
-        .modified()
+fn mtime_ns(m: &fs::Metadata) -> i128 {
+    m.modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i128);
-    (m.len(), mtime, 0, 0)
-}
-
-/// Every file under `dir` (following symlinks, as the build does) with its
-/// fingerprint, sorted; an absent directory is empty.
-fn tree_fingerprint(dir: &Path) -> Option<Vec<(PathBuf, (u64, i128, i128, u64))>> {
-    if !dir.exists() {
-        return Some(Vec::new());
-    }
-    let mut v = Vec::new();
-    for e in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-        let e = e.ok()?;
-        if e.file_type().is_file() {
-            let m = e.metadata().ok()?;
-            v.push((e.path().to_path_buf(), meta_fingerprint(&m)));
-        }
-    }
-    Some(v)
+        .map_or(0, |d| d.as_nanos() as i128)
 }
 
 /// The output's files (without the ownership marker and the entries every build
@@ -399,14 +387,11 @@ pub(crate) fn output_files(dir: &Path, keep: &[String]) -> Result<Vec<OutFile>> 
             .expect("walked under dir")
             .to_string_lossy()
             .replace('\\', "/");
-        let (len, mtime_ns, _, ino) = meta_fingerprint(&m);
-        // A symlink is not something srekb writes: recorded so it never matches.
-        let ino = if e.file_type().is_file() { ino } else { 0 };
         v.push(OutFile {
             rel,
-            len,
-            mtime_ns,
-            ino,
+            len: m.len(),
+            mtime_ns: mtime_ns(&m),
+            file: e.file_type().is_file(),
         });
     }
     v.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -424,7 +409,7 @@ pub(crate) fn verified_output(
         return None;
     }
     let now = output_files(output, keep).ok()?;
-    (now == manifest.files && now.iter().all(|f| f.ino != 0))
+    (now == manifest.files && now.iter().all(|f| f.file))
         .then(|| now.into_iter().map(|f| (f.rel, f.len)).collect())
 }
 
