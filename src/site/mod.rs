@@ -242,6 +242,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         OutputMode::Dir(dir) if opts.persistent && opts.cache.is_none() => Some(dir),
         _ => None,
     };
+    // Builds with the cache run one at a time per site: what one checks of the
+    // output and records in the manifest must not be swapped out by another.
+    let _lock = persistent.map(|_| persist::lock(root));
     let mut loaded = persistent.map(|_| {
         steps.run("cache-load", || {
             let l = persist::load(root);
@@ -395,6 +398,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         persist::discard(staged_markdown);
         None
     } else {
+        // A build without the cache swaps its output in while no build with the
+        // cache is between checking the old output and recording the new one.
+        let _lock = match (&opts.output, persistent) {
+            (OutputMode::Dir(_), None) => Some(persist::lock(root)),
+            _ => None,
+        };
         let committed = steps.run("commit", || out.commit());
         if committed.is_err() {
             persist::discard(std::mem::take(&mut staged_markdown));

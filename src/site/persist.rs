@@ -120,6 +120,33 @@ pub(crate) fn load(root: &Path) -> Loaded {
     loaded
 }
 
+/// Waits for and holds the site's build lock (`.srekb/cache/lock`) until dropped.
+/// None where it cannot be taken (a read-only site): builds then go on unlocked.
+pub(crate) fn lock(root: &Path) -> Option<fs::File> {
+    let dir = cache_dir(root);
+    fs::create_dir_all(&dir).ok()?;
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("lock"))
+        .ok()?;
+    flock(&f).then_some(f)
+}
+
+#[cfg(unix)]
+fn flock(f: &fs::File) -> bool {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: the descriptor is open for the duration of the call; flock only
+    // takes an advisory lock on it, released when the file is closed.
+    unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) == 0 }
+}
+
+#[cfg(not(unix))]
+fn flock(_: &fs::File) -> bool {
+    true
+}
+
 fn shard_name(i: usize) -> String {
     format!("markdown-{i:02}.bin")
 }
