@@ -86,13 +86,15 @@ fn binary_id() -> Option<[u8; 32]> {
     })
 }
 
-/// Reads both cache files; anything unusable is left out.
+/// Reads the cache files (the caller holds the build lock); anything unusable is
+/// left out.
 pub(crate) fn load(root: &Path) -> Loaded {
     let mut loaded = Loaded::default();
     let Some(id) = binary_id() else {
         return loaded;
     };
     let dir = cache_dir(root);
+    remove_dead_temporaries(&dir);
     type Shard = Vec<(PathBuf, [u8; 32], markdown::Rendered)>;
     let (manifest, shards) = rayon::join(
         || read_framed::<Manifest>(&dir.join(MANIFEST), &id),
@@ -145,6 +147,19 @@ fn flock(f: &fs::File) -> bool {
 #[cfg(not(unix))]
 fn flock(_: &fs::File) -> bool {
     true
+}
+
+/// Removes files a killed build was writing (every writer holds the build lock,
+/// which the caller now has, so none is in use).
+fn remove_dead_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().contains(".tmp-") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 fn shard_name(i: usize) -> String {
