@@ -1,8 +1,10 @@
 //! The driver: [`build`] runs the stages in order, each its own module and timed
 //! (`srekb build -v`): config → theme → load → import → kinds → markdown (`body`) →
 //! links (`anchors`) → taxonomies → kind-checks → scope → assets → render (`pages`)
-//! → outputs → feeds → static → search-export → commit → search-index. A stage
-//! module reads what earlier stages produced and imports no later one.
+//! → outputs → feeds → static → search-export → commit → search-index; `srekb
+//! build` adds the build cache's (`persist`): cache-load, cache-check, cache-stage,
+//! cache-output, link, cache-save. A stage module reads what earlier stages
+//! produced and imports no later one.
 
 mod anchors;
 mod assets;
