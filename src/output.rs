@@ -510,14 +510,13 @@ fn remove_tree(dir: &Path) -> Result<()> {
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..DELETERS.min(units.len()) {
-            s.spawn(|| loop {
-                let Some(p) = units.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    break;
-                };
-                let _ = match fs::symlink_metadata(p) {
-                    Ok(m) if m.is_dir() => fs::remove_dir_all(p),
-                    _ => fs::remove_file(p),
-                };
+            s.spawn(|| {
+                while let Some(p) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let _ = match fs::symlink_metadata(p) {
+                        Ok(m) if m.is_dir() => fs::remove_dir_all(p),
+                        _ => fs::remove_file(p),
+                    };
+                }
             });
         }
     });
