@@ -67,6 +67,10 @@ pub enum Command {
         /// Absolute URL the site is published at (for sitemap and feeds).
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// Build everything anew, without reading or writing the build cache in
+        /// .srekb/cache/ (`rm -rf .srekb/cache` removes it).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Build into memory, serve on loopback, rebuild on change and reload the browser.
     Serve {

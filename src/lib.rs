@@ -79,7 +79,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             output,
             drafts,
             base_url,
-        } => cmd::build::run(root, output, drafts, base_url, cli.verbose),
+            no_cache,
+        } => cmd::build::run(root, output, drafts, base_url, !no_cache, cli.verbose),
         Command::Check {
             format,
             strict,

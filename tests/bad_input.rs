@@ -379,7 +379,14 @@ fn killed_builds_never_leave_public_broken() {
     let index_leftovers: Vec<String> = fs::read_dir(site.path().join(".srekb"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "index")
+        .filter(|n| n != "index" && n != "cache")
         .collect();
     assert!(index_leftovers.is_empty(), "{index_leftovers:?}");
+    // Cache files killed builds were writing are gone too.
+    let cache_leftovers: Vec<String> = fs::read_dir(site.path().join(".srekb/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(cache_leftovers.is_empty(), "{cache_leftovers:?}");
 }

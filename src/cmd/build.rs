@@ -1,4 +1,5 @@
-//! `srekb build`: the full site into public/, atomically.
+//! `srekb build`: the full site into public/, atomically; with the build cache in
+//! `.srekb/cache/`, rendering only what changed since the last build.
 
 use std::path::PathBuf;
 
@@ -11,12 +12,14 @@ pub fn run(
     output: Option<PathBuf>,
     drafts: bool,
     base_url: Option<String>,
+    cache: bool,
     verbose: bool,
 ) -> Result<i32> {
     let out = output.unwrap_or_else(|| root.join("public"));
     let report = site::build(&BuildOptions {
         drafts,
         base_url,
+        persistent: cache,
         ..BuildOptions::new(root, OutputMode::Dir(out.clone()))
     })?;
     super::eprint_diagnostics(&report.diagnostics);

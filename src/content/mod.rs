@@ -286,7 +286,7 @@ pub struct Section {
 }
 
 /// A link target found by its source path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Target {
     Page(usize),
     Section(usize),

@@ -3,13 +3,13 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Target;
 use crate::diagnostics::Span;
 
 /// One entry of a table of contents, nested by heading level.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TocEntry {
     pub level: u8,
     pub id: String,
@@ -18,7 +18,7 @@ pub struct TocEntry {
 }
 
 /// A link to another document with an anchor, checked once every document is rendered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnchorRef {
     pub target: Option<Target>,
     pub anchor: String,
@@ -28,7 +28,7 @@ pub struct AnchorRef {
 }
 
 /// The markdown step's output for one document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Rendered {
     pub html: String,
     /// HTML before a `<!--more-->` marker, if the document has one.

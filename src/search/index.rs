@@ -12,6 +12,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::postings::Postings as _;
 use tantivy::schema::{
@@ -136,6 +137,10 @@ pub struct Meta {
     pub hash: String,
     pub urls: Vec<String>,
     pub facets: Facets,
+    /// Each document's [`doc_hash`], in id order: a build whose documents are the
+    /// same, a few of them edited, updates only those in the index.
+    #[serde(default)]
+    pub doc_hashes: Vec<u64>,
 }
 
 impl Meta {
@@ -145,12 +150,28 @@ impl Meta {
             hash,
             urls: docs.iter().map(|d| d.url.clone()).collect(),
             facets: super::facets(docs),
+            doc_hashes: Vec::new(),
         }
     }
 }
 
-/// FNV-1a over every searchable field of the documents in id order.
-pub fn content_hash(docs: &[SearchDoc<'_>]) -> String {
+/// FNV-1a over the documents' hashes in id order.
+pub fn content_hash(doc_hashes: &[u64]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(FORMAT);
+    for b in doc_hashes.iter().flat_map(|d| d.to_le_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Each document's [`doc_hash`], in parallel.
+pub fn doc_hashes(docs: &[SearchDoc<'_>]) -> Vec<u64> {
+    docs.par_iter().map(doc_hash).collect()
+}
+
+/// FNV-1a over every searchable field of a document.
+pub fn doc_hash(d: &SearchDoc<'_>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(FORMAT);
     let mut eat = |s: &str| {
         for b in s.bytes().chain(std::iter::once(0xff)) {
@@ -158,7 +179,7 @@ pub fn content_hash(docs: &[SearchDoc<'_>]) -> String {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     };
-    for d in docs {
+    {
         eat(d.kind);
         eat(d.title);
         eat(&d.headings);
@@ -170,7 +191,7 @@ pub fn content_hash(docs: &[SearchDoc<'_>]) -> String {
         eat(&d.url);
         eat(d.date.as_deref().unwrap_or(""));
     }
-    format!("{h:016x}")
+    h
 }
 
 /// The metadata of the index under `root`, if it is there and of this format.
@@ -215,6 +236,34 @@ fn open_writer(index: &Index) -> Result<IndexWriter> {
         .context("opening the index writer")
 }
 
+/// A fresh staging directory beside the index (removing those of killed builds),
+/// and the index directory.
+fn staging_dir(root: &Path) -> Result<(PathBuf, PathBuf)> {
+    let target = index_dir(root);
+    let parent = target.parent().expect("has parent").to_path_buf();
+    fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+    // Staging directories of killed builds.
+    if let Ok(entries) = fs::read_dir(&parent) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("index.staging-") {
+                let alive = pid.parse::<u32>().is_ok_and(|p| {
+                    p != std::process::id() && Path::new(&format!("/proc/{p}")).exists()
+                });
+                if !alive {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    }
+    let staging = parent.join(format!("index.staging-{}", std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
+    }
+    fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+    Ok((staging, target))
+}
+
 /// The index being written by a build, in a staging directory until [`Staged::swap_in`].
 pub struct Writer {
     staging: PathBuf,
@@ -227,29 +276,7 @@ pub struct Writer {
 impl Writer {
     /// `limit`: characters of each body kept for snippets.
     pub fn new(root: &Path, limit: usize) -> Result<Writer> {
-        let target = index_dir(root);
-        let parent = target.parent().expect("has parent").to_path_buf();
-        fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
-        // Staging directories of killed builds.
-        if let Ok(entries) = fs::read_dir(&parent) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if let Some(pid) = name.strip_prefix("index.staging-") {
-                    let alive = pid.parse::<u32>().is_ok_and(|p| {
-                        p != std::process::id() && Path::new(&format!("/proc/{p}")).exists()
-                    });
-                    if !alive {
-                        let _ = fs::remove_dir_all(e.path());
-                    }
-                }
-            }
-        }
-        let staging = parent.join(format!("index.staging-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging)
-                .with_context(|| format!("removing {}", staging.display()))?;
-        }
-        fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        let (staging, target) = staging_dir(root)?;
         let (schema, fields) = schema();
         let index = Index::create_in_dir(&staging, schema)
             .with_context(|| format!("creating the index in {}", staging.display()))?;
@@ -257,6 +284,40 @@ impl Writer {
         // A build writes the index once: no background merges (a query reads every
         // segment), which spared most of the step's disk writes.
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        Ok(Writer {
+            staging,
+            target,
+            writer,
+            fields,
+            limit,
+        })
+    }
+
+    /// A copy of the current index (hard links: tantivy never changes a file it has
+    /// written, and srekb's metadata is not linked but written anew) without the
+    /// documents at `stale` URLs, which the caller adds again as they are now.
+    /// Small segments of such updates are merged by tantivy's default policy.
+    pub fn update(root: &Path, limit: usize, stale: &[&str]) -> Result<Writer> {
+        let (staging, target) = staging_dir(root)?;
+        for e in fs::read_dir(&target).with_context(|| format!("reading {}", target.display()))? {
+            let e = e.with_context(|| format!("reading {}", target.display()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            // Lock files are the writer's own; the metadata is written by `finish`.
+            if name == META || name.starts_with(".tantivy") || !e.file_type()?.is_file() {
+                continue;
+            }
+            let to = staging.join(&name);
+            fs::hard_link(e.path(), &to)
+                .or_else(|_| fs::copy(e.path(), &to).map(|_| ()))
+                .with_context(|| format!("linking {} to {}", e.path().display(), to.display()))?;
+        }
+        let index = Index::open_in_dir(&staging)
+            .with_context(|| format!("opening the index in {}", staging.display()))?;
+        let fields = fields(&index.schema())?;
+        let writer = open_writer(&index)?;
+        for url in stale {
+            writer.delete_term(Term::from_field_text(fields.url, url));
+        }
         Ok(Writer {
             staging,
             target,

@@ -258,17 +258,51 @@ pub struct Built {
 
 /// Analyses every document once, in parallel batches, feeding the browser export
 /// (into `out`, if given) and the tantivy index under `root` (if given and the
-/// content changed since the index there was written).
-pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result<Built> {
+/// content changed since the index there was written: when the same documents are
+/// there, at most a quarter of them changed and `update` allows it, only those are
+/// replaced).
+pub fn build(
+    lib: &Library,
+    out: Option<&Output>,
+    root: Option<&Path>,
+    update: bool,
+) -> Result<Built> {
     let mut docs = documents(lib);
     order(&mut docs);
-    let hash = index::content_hash(&docs);
-    let index_kept = root.is_some_and(|r| index::read_meta(r).is_some_and(|m| m.hash == hash));
+    let doc_hashes = index::doc_hashes(&docs);
+    let hash = index::content_hash(&doc_hashes);
+    let previous = root.and_then(index::read_meta);
+    let index_kept = previous.as_ref().is_some_and(|m| m.hash == hash);
+    // Positions of the documents that differ from the index's, when it has the same
+    // documents in the same order.
+    let mut stale: Option<Vec<usize>> = previous
+        .filter(|m| m.urls.len() == docs.len() && m.doc_hashes.len() == docs.len())
+        .filter(|m| m.urls.iter().zip(&docs).all(|(u, d)| *u == d.url))
+        .map(|m| {
+            (0..docs.len())
+                .filter(|&i| m.doc_hashes[i] != doc_hashes[i])
+                .collect::<Vec<usize>>()
+        })
+        .filter(|s| update && s.len() * 4 <= docs.len());
     let limit = snippet_limit(docs.len());
-    let writer = match root {
-        Some(r) if !index_kept => Some(index::Writer::new(r, limit)?),
+    let writer = match (root, &stale) {
+        (Some(_), _) if index_kept => None,
+        (Some(r), Some(list)) => {
+            let urls: Vec<&str> = list.iter().map(|&i| docs[i].url.as_str()).collect();
+            // An index that cannot be opened is written anew.
+            match index::Writer::update(r, limit, &urls) {
+                Ok(w) => Some(w),
+                Err(_) => {
+                    stale = None;
+                    Some(index::Writer::new(r, limit)?)
+                }
+            }
+        }
+        (Some(r), None) => Some(index::Writer::new(r, limit)?),
         _ => None,
     };
+    // With an update writer, only the stale documents are added.
+    let wanted = |i: usize| stale.as_ref().is_none_or(|s| s.binary_search(&i).is_ok());
     if out.is_none() && writer.is_none() {
         return Ok(Built {
             stats: None,
@@ -282,8 +316,10 @@ pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result
     std::thread::scope(|s| -> Result<()> {
         let index = s.spawn(|| -> Result<()> {
             if let Some(w) = &writer {
-                for d in &docs {
-                    w.add(d)?;
+                for (k, d) in docs.iter().enumerate() {
+                    if wanted(k) {
+                        w.add(d)?;
+                    }
                 }
             }
             Ok(())
@@ -310,7 +346,10 @@ pub fn build(lib: &Library, out: Option<&Output>, root: Option<&Path>) -> Result
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })?;
-    let meta = index::Meta::new(&docs, hash);
+    let meta = index::Meta {
+        doc_hashes,
+        ..index::Meta::new(&docs, hash)
+    };
     let stats = match (exporter, out) {
         (Some(e), Some(out)) => Some(e.write(&docs, &meta.facets, limit, out)?),
         _ => None,

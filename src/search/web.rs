@@ -29,6 +29,26 @@ use super::{Analysed, SearchDoc};
 use crate::output::Output;
 
 pub const DIR: &str = "search";
+
+/// Whether `rel` is named like a file of the browser export ([`Exporter::write`]),
+/// which every build writes whole: `search/meta.js`, `search/f.<hash>.js` and
+/// `search/{s,p,d}/<n>.<hash>.js`.
+pub fn is_export(rel: &str) -> bool {
+    let Some(r) = rel.strip_prefix(DIR).and_then(|r| r.strip_prefix('/')) else {
+        return false;
+    };
+    let name = match r.split_once('/') {
+        Some(("s" | "p" | "d", name)) => name,
+        Some(_) => return false,
+        None if r == "meta.js" => return true,
+        None => match r.strip_prefix("f.") {
+            Some(name) => name,
+            None => return false,
+        },
+    };
+    !name.contains('/') && name.ends_with(".js")
+}
+
 /// The shard size aimed for, in bytes, and the most shards.
 const SHARD_BYTES: usize = 12_000;
 const MAX_SHARDS: usize = 1 << 9;

@@ -6,14 +6,34 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::{BuildCache, Site};
+use super::{persist, BuildCache, Site};
 use crate::content::cache_key::CacheKey;
 use crate::content::Target;
 use crate::diagnostics::Diagnostics;
 use crate::markdown;
 
+/// Where unchanged documents' HTML comes from.
+pub(crate) enum Reuse<'a> {
+    /// `serve`'s cache, kept between builds: reused HTML is copied, new HTML added.
+    Shared(&'a BuildCache),
+    /// What the persistent cache files held: moved into the documents.
+    Owned(persist::MarkdownMap),
+}
+
+/// With [`Reuse::Owned`]: what the persistent cache must now hold.
+pub(crate) struct Fresh {
+    /// Each cacheable document's key (its HTML is in the library).
+    pub keys: Vec<(Target, blake3::Hash)>,
+    /// Sources rendered anew or gone since the cache was written.
+    pub dirty: Vec<PathBuf>,
+}
+
 /// Markdown → HTML for every document, in parallel.
-pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnostics) {
+pub(crate) fn run(
+    site: &mut Site,
+    mut reuse: Option<Reuse<'_>>,
+    diags: &Diagnostics,
+) -> Option<Fresh> {
     // Sections without an index file take their title from the UI strings.
     if let Some(r) = &site.renderer {
         for s in &mut site.lib.sections {
@@ -40,29 +60,46 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
     let targets: Vec<Target> = lib.targets().collect();
     // What every document's HTML depends on besides its own text: the config, the
     // theme's copy label, and where every other document is (link resolution).
-    let site_key = cache.map(|_| {
+    let site_key = reuse.as_ref().map(|_| {
         let mut h = blake3::Hasher::new();
         h.update(CacheKey::new().serde(config).finish().as_bytes());
         h.update(copy_label.as_bytes());
-        let mut rels: Vec<(&String, String)> = lib
+        // With the link targets' places in the library (rendered anchor references
+        // name them).
+        let mut rels: Vec<(&String, String, Target)> = lib
             .by_rel
             .iter()
-            .map(|(k, t)| (k, lib.doc(*t).path.clone()))
+            .map(|(k, t)| (k, lib.doc(*t).path.clone(), *t))
             .collect();
-        rels.sort();
-        for (k, p) in rels {
+        rels.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, p, t) in rels {
             h.update(k.as_bytes());
             h.update(p.as_bytes());
+            h.update(CacheKey::new().hash(&t).finish().as_bytes());
         }
         let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
         assets.sort();
         h.update(CacheKey::new().hash(&assets).finish().as_bytes());
         h.finalize()
     });
-    let cached = cache.map(|c| c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
-    let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>)> = targets
-        .par_iter()
-        .filter_map(|&t| {
+    // srekb build: the cache file's documents move into the library (no copy);
+    // serve: the kept ones are copied.
+    let mut owned = match &mut reuse {
+        Some(Reuse::Owned(m)) => Some(std::mem::take(m)),
+        _ => None,
+    };
+    let prior: Vec<(Target, Option<(blake3::Hash, markdown::Rendered)>)> = targets
+        .iter()
+        .map(|&t| (t, owned.as_mut().and_then(|m| m.remove(&lib.doc(t).source))))
+        .collect();
+    let shared = match &reuse {
+        Some(Reuse::Shared(c)) => Some(c.markdown.lock().unwrap_or_else(|e| e.into_inner())),
+        _ => None,
+    };
+    // (target, its HTML, its key if cacheable, whether it came from the cache)
+    let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>, bool)> = prior
+        .into_par_iter()
+        .filter_map(|(t, prior)| {
             let doc = lib.doc(t);
             if doc.rel.is_empty() {
                 return None;
@@ -80,10 +117,15 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
                 h.update(CacheKey::new().hash(replacements).finish().as_bytes());
                 h.finalize()
             });
-            if let (Some(key), Some(map)) = (key, cached.as_ref()) {
-                if let Some((k, r)) = map.get(&doc.source) {
+            if let Some(key) = key {
+                if let Some((k, r)) = prior {
+                    if k == key {
+                        return Some((t, r, Some(key), true));
+                    }
+                }
+                if let Some((k, r)) = shared.as_ref().and_then(|m| m.get(&doc.source)) {
                     if *k == key {
-                        return Some((t, r.clone(), None));
+                        return Some((t, r.clone(), Some(key), true));
                     }
                 }
             }
@@ -115,26 +157,43 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
             // Documents with diagnostics are not cached, so their messages come back.
             let cacheable = ds.is_empty();
             diags.extend(ds);
-            Some((t, rendered, key.filter(|_| cacheable)))
+            Some((t, rendered, key.filter(|_| cacheable), false))
         })
         .collect();
-    drop(cached);
+    drop(shared);
     let mut fresh = HashMap::new();
-    for (t, r, key) in results {
-        if let Some(key) = key {
-            fresh.insert(site.lib.doc(t).source.clone(), (key, r.clone()));
+    let mut keys = Vec::new();
+    let mut dirty: Vec<PathBuf> = owned
+        .map(|gone| gone.into_keys().collect())
+        .unwrap_or_default();
+    for (t, r, key, hit) in results {
+        let source = &site.lib.doc(t).source;
+        if !hit {
+            dirty.push(source.clone());
+        }
+        match (&reuse, key) {
+            (Some(Reuse::Shared(_)), Some(key)) if !hit => {
+                fresh.insert(source.clone(), (key, r.clone()));
+            }
+            (Some(Reuse::Owned(_)), Some(key)) => keys.push((t, key)),
+            _ => {}
         }
         site.lib.doc_mut(t).rendered = r;
     }
-    if let Some(c) = cache {
-        let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
-        // Keep only documents that still exist.
-        let live: std::collections::HashSet<&PathBuf> = site
-            .lib
-            .targets()
-            .map(|t| &site.lib.doc(t).source)
-            .collect();
-        map.retain(|k, _| live.contains(k));
-        map.extend(fresh);
+    match reuse {
+        Some(Reuse::Shared(c)) => {
+            let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
+            // Keep only documents that still exist.
+            let live: std::collections::HashSet<&PathBuf> = site
+                .lib
+                .targets()
+                .map(|t| &site.lib.doc(t).source)
+                .collect();
+            map.retain(|k, _| live.contains(k));
+            map.extend(fresh);
+            None
+        }
+        Some(Reuse::Owned(_)) => Some(Fresh { keys, dirty }),
+        None => None,
     }
 }

@@ -1,8 +1,10 @@
 //! The driver: [`build`] runs the stages in order, each its own module and timed
 //! (`srekb build -v`): config → theme → load → import → kinds → markdown (`body`) →
 //! links (`anchors`) → taxonomies → kind-checks → scope → assets → render (`pages`)
-//! → outputs → feeds → static → search-export → commit → search-index. A stage
-//! module reads what earlier stages produced and imports no later one.
+//! → outputs → feeds → static → search-export → commit → search-index; `srekb
+//! build` adds the build cache's (`persist`): cache-load, cache-check, cache-stage,
+//! cache-output, link, cache-save. A stage module reads what earlier stages
+//! produced and imports no later one.
 
 mod anchors;
 mod assets;
@@ -11,6 +13,7 @@ pub mod feeds;
 pub(crate) mod import;
 mod outputs;
 mod pages;
+pub mod persist;
 mod scope;
 mod setup;
 mod static_files;
@@ -28,7 +31,6 @@ use crate::config::SiteConfig;
 use crate::content::load::{self};
 use crate::content::{Kind, Library, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::markdown::{self};
 use crate::output::{self, Output};
 use crate::render::site::{Pages, SiteRef};
 use crate::render::Renderer;
@@ -65,6 +67,9 @@ pub struct BuildOptions {
     /// Files (relative to the root) changed since the cached build; with a cache, a
     /// change that leaves the site's shape alone renders only what depends on them.
     pub changed: Option<Vec<PathBuf>>,
+    /// Use and update the persistent cache under `.srekb/cache/` (`srekb build`
+    /// without `--no-cache`; only with [`OutputMode::Dir`]).
+    pub persistent: bool,
 }
 
 impl BuildOptions {
@@ -79,6 +84,7 @@ impl BuildOptions {
             web_index: true,
             cache: None,
             changed: None,
+            persistent: false,
         }
     }
 }
@@ -87,7 +93,7 @@ impl BuildOptions {
 #[derive(Default)]
 pub struct BuildCache {
     /// Source path → (hash of everything its HTML depends on, the rendered markdown).
-    markdown: std::sync::Mutex<HashMap<PathBuf, (blake3::Hash, markdown::Rendered)>>,
+    markdown: std::sync::Mutex<persist::MarkdownMap>,
     /// Hash of every document's place, metadata and kind: equal between two builds,
     /// only the changed documents' own pages and the pages listing them change.
     shape: std::sync::Mutex<Option<blake3::Hash>>,
@@ -232,9 +238,41 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         return Ok(finish(diags, steps, started, None, None));
     };
     let (theme, renderer) = steps.run("theme", || setup::theme(opts, &config, &diags));
+    // The persistent cache (`srekb build`): the previous build's manifest, and its
+    // rendered markdown in a cache of this build's own.
+    let persistent = match &opts.output {
+        OutputMode::Dir(dir) if opts.persistent && opts.cache.is_none() => Some(dir),
+        _ => None,
+    };
+    // Builds with the cache run one at a time per site: what one checks of the
+    // output and records in the manifest must not be swapped out by another.
+    let _lock = persistent.map(|_| persist::lock(root));
+    let mut loaded = persistent.map(|_| {
+        steps.run("cache-load", || {
+            let l = persist::load(root);
+            for w in &l.warnings {
+                diags.push(Diagnostic::warning("cache", w.clone()).with_help(format!(
+                    "the build does not use it and writes a new one; `rm -rf {}` removes the cache",
+                    persist::DIR
+                )));
+            }
+            l
+        })
+    });
+    let reuse = match (&opts.cache, loaded.as_mut()) {
+        (Some(c), _) => Some(body::Reuse::Shared(c)),
+        (None, Some(l)) => Some(body::Reuse::Owned(std::mem::take(&mut l.markdown))),
+        _ => None,
+    };
     let mut lib = steps.run("load", || setup::load(opts, &config, &diags));
     let today = today(config.offset());
     let shape = scope::site_shape(&lib);
+    let fresh = persistent.map(|dir| {
+        steps.run("cache-check", || {
+            let env = persist::env_key(opts, &config, &lib, today, dir);
+            (env, persist::doc_hashes(&lib))
+        })
+    });
     steps.run("import", || import::run(&mut lib, &diags));
     steps.run("kinds", || {
         let cache = opts.cache.as_ref().map(|c| (&c.kinds, shape));
@@ -250,18 +288,49 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         taxonomies: Vec::new(),
         today,
     };
-    steps.run("markdown", || {
-        body::run(&mut site, opts.cache.as_deref(), &diags)
-    });
+    let fresh_markdown = steps.run("markdown", || body::run(&mut site, reuse, &diags));
+    // The cache files holding documents rendered anew are written aside now, while
+    // the HTML is in memory; they replace the old ones only when the build commits.
+    let mut staged_markdown = match fresh_markdown {
+        Some(f) if !f.dirty.is_empty() && !diags.has_errors() => steps.run("cache-stage", || {
+            persist::stage_markdown(root, &site.lib, &f.keys, &f.dirty)
+                .map_err(|e| diags.push(Diagnostic::warning("cache", format!("{e:#}"))))
+                .unwrap_or_default()
+        }),
+        _ => Vec::new(),
+    };
     steps.run("links", || anchors::run(&site, &diags));
     site.taxonomies = steps.run("taxonomies", || taxonomies::run(&site, &diags));
     steps.run("kind-checks", || setup::kind_checks(&site, opts, &diags));
-    let scope = steps.run("scope", || scope::scope_of_change(&site, shape, opts));
+    let previous = loaded.as_ref().and_then(|l| l.manifest.as_ref());
+    let mut scope = steps.run("scope", || match (previous, &fresh) {
+        (Some(prev), Some((env, docs))) => {
+            scope::scope_of_previous(&site.lib, shape, *env, docs, prev)
+        }
+        _ => scope::scope_of_change(&site, shape, opts),
+    });
 
     let out = match (&opts.output, diags.has_errors()) {
         (OutputMode::Dir(dir), false) => {
             output::check_output_path(root, dir, &read_paths(&site.config, opts))?;
-            Output::dir(dir, &site.config.output.keep)?
+            let keep = &site.config.output.keep;
+            let out = Output::dir(dir, keep)?;
+            // A scoped build reuses the previous output's files, if it still holds
+            // what the last build left; otherwise the build is a full one.
+            let reuse = match (&scope, previous) {
+                (Some(_), Some(prev)) => steps.run("cache-output", || {
+                    persist::verified_output(prev, dir, &output::kept_names(keep))
+                }),
+                _ => None,
+            };
+            match reuse {
+                Some(files) => out.with_previous(files),
+                None if persistent.is_some() => {
+                    scope = None;
+                    out
+                }
+                None => out,
+            }
         }
         (OutputMode::Memory, false) => Output::memory(),
         _ => Output::discard(),
@@ -300,23 +369,72 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         let dir = matches!(opts.output, OutputMode::Dir(_));
         if (web || dir) && !diags.has_errors() {
             let built = steps.run("search", || {
-                crate::search::build(&site.lib, web.then_some(&out), dir.then_some(root))
+                crate::search::build(
+                    &site.lib,
+                    web.then_some(&out),
+                    dir.then_some(root),
+                    opts.persistent,
+                )
             })?;
             search = built.stats;
             staged = built.staged;
         }
         Ok(())
     })();
+    let result = result.and_then(|()| {
+        if scope.is_some() && persistent.is_some() && !diags.has_errors() {
+            // The search export is written whole by every build: a file of it this
+            // build did not write is gone.
+            steps.run("link", || out.link_unwritten(crate::search::web::is_export))?;
+        }
+        Ok(())
+    });
     if let Err(e) = result {
+        persist::discard(staged_markdown);
         return Err(out.fail(e));
     }
     let files = out.files();
     let bytes = out.bytes();
     let memory = if diags.has_errors() {
         out.abort();
+        persist::discard(staged_markdown);
         None
     } else {
-        steps.run("commit", || out.commit())?
+        // A build without the cache swaps its output in while no build with the
+        // cache is between checking the old output and recording the new one.
+        let _lock = match (&opts.output, persistent) {
+            (OutputMode::Dir(_), None) => Some(persist::lock(root)),
+            _ => None,
+        };
+        let committed = steps.run("commit", || out.commit());
+        if committed.is_err() {
+            persist::discard(std::mem::take(&mut staged_markdown));
+        }
+        let memory = committed?;
+        if let (Some(dir), Some((env, docs))) = (persistent, fresh) {
+            steps.run("cache-save", || {
+                let keep = output::kept_names(&site.config.output.keep);
+                // Without a key (something unreadable) no manifest is kept, so the
+                // next build is a full one.
+                let manifest = env.map(|env| -> Result<persist::Manifest> {
+                    Ok(persist::Manifest {
+                        env,
+                        shape: *shape.as_bytes(),
+                        docs,
+                        output: std::path::absolute(dir)?,
+                        files: persist::output_files(dir, &keep)?,
+                    })
+                });
+                let saved = manifest.transpose().and_then(|m| {
+                    persist::commit(root, std::mem::take(&mut staged_markdown), m.as_ref())
+                });
+                if let Err(e) = saved {
+                    diags.push(Diagnostic::warning("cache", format!("{e:#}")));
+                }
+            });
+        }
+        persist::discard(staged_markdown);
+        memory
     };
     if let Some(staged) = staged.filter(|_| !diags.has_errors()) {
         steps.run("search-index", || staged.swap_in())?;

@@ -1,6 +1,8 @@
-//! The scope stage (`serve`): with a cache and a list of changed files, the pages,
-//! sections, terms and kinds a rebuild must render; everything else is unchanged.
+//! The scope stage: with `serve`'s cache and a list of changed files, or with the
+//! persistent cache's manifest (`srekb build`), the pages, sections, terms and kinds
+//! a rebuild must render; everything else is unchanged.
 
+use super::persist::Manifest;
 use super::{BuildOptions, Site};
 use crate::content::cache_key::CacheKey;
 use crate::content::{Kind, Library, Target};
@@ -65,8 +67,7 @@ pub(crate) fn scope_of_change(
     if previous != Some(shape) || changed.is_empty() {
         return None;
     }
-    let lib = &site.lib;
-    let mut scope = Scope::default();
+    let mut rels = Vec::new();
     for path in changed {
         // The library is keyed by NFC paths; macOS reports NFD names.
         let rel = crate::content::load::nfc_rel(
@@ -79,7 +80,43 @@ pub(crate) fn scope_of_change(
         if !rel.ends_with(".md") {
             return None;
         }
-        let mut section = match lib.by_rel.get(&rel)? {
+        rels.push(rel);
+    }
+    scope_of_docs(&site.lib, &rels)
+}
+
+/// `srekb build` with the persistent cache: when everything but the documents' text
+/// is as the previous build had it (`env`, the shape, the same documents), the
+/// pages depending on the documents whose text changed; None for a full build.
+pub(crate) fn scope_of_previous(
+    lib: &Library,
+    shape: blake3::Hash,
+    env: Option<[u8; 32]>,
+    docs: &std::collections::HashMap<String, [u8; 32]>,
+    previous: &Manifest,
+) -> Option<Scope> {
+    if env? != previous.env || *shape.as_bytes() != previous.shape {
+        return None;
+    }
+    if docs.len() != previous.docs.len() {
+        return None;
+    }
+    let mut changed = Vec::new();
+    for (rel, hash) in docs {
+        if previous.docs.get(rel)? != hash {
+            changed.push(rel.clone());
+        }
+    }
+    changed.sort();
+    scope_of_docs(lib, &changed)
+}
+
+/// The pages, sections, terms and kinds that show the documents at `rels`
+/// (content-relative): each page, its terms and kind, and its sections up to the root.
+fn scope_of_docs(lib: &Library, rels: &[String]) -> Option<Scope> {
+    let mut scope = Scope::default();
+    for rel in rels {
+        let mut section = match lib.by_rel.get(rel)? {
             Target::Page(p) => {
                 scope.pages.insert(*p);
                 let page = &lib.pages[*p];
