@@ -1,19 +1,18 @@
 //! The markdown stage: every document's body to HTML, in parallel, with the kinds'
 //! fragments in place of the ranges they replace; `serve` reuses unchanged ones.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
 use super::{BuildCache, Site};
 use crate::content::cache_key::CacheKey;
-use crate::content::Target;
+use crate::content::{Library, Replacements, Target};
 use crate::diagnostics::Diagnostics;
 use crate::markdown;
 
 /// Markdown → HTML for every document, in parallel.
-pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnostics) {
+pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnostics) -> Keys {
     // Sections without an index file take their title from the UI strings.
     if let Some(r) = &site.renderer {
         for s in &mut site.lib.sections {
@@ -29,7 +28,6 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
             }
         }
     }
-    let empty: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let copy_label = site
         .renderer
         .as_ref()
@@ -44,12 +42,12 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
         let mut h = blake3::Hasher::new();
         h.update(CacheKey::new().serde(config).finish().as_bytes());
         h.update(copy_label.as_bytes());
-        let mut rels: Vec<(&String, String)> = lib
+        let mut rels: Vec<(&String, &String)> = lib
             .by_rel
             .iter()
-            .map(|(k, t)| (k, lib.doc(*t).path.clone()))
+            .map(|(k, t)| (k, &lib.doc(*t).path))
             .collect();
-        rels.sort();
+        rels.sort_unstable();
         for (k, p) in rels {
             h.update(k.as_bytes());
             h.update(p.as_bytes());
@@ -59,38 +57,59 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
         h.update(CacheKey::new().hash(&assets).finish().as_bytes());
         h.finalize()
     });
-    let cached = cache.map(|c| c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
-    let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>)> = targets
+    // Keys first (in parallel); then the cached rendering of each unchanged
+    // document moves into it, and the others are rendered (in parallel).
+    let keyed: Vec<(Target, Option<blake3::Hash>)> = targets
         .par_iter()
-        .filter_map(|&t| {
+        .filter(|&&t| !lib.doc(t).rel.is_empty())
+        .map(|&t| {
             let doc = lib.doc(t);
-            if doc.rel.is_empty() {
-                return None;
-            }
-            let replacements = match t {
-                Target::Page(p) => &lib.pages[p].replacements,
-                Target::Section(_) => &empty,
-            };
             let key = site_key.map(|k| {
                 let mut h = blake3::Hasher::new();
                 h.update(k.as_bytes());
-                h.update(doc.text.as_bytes());
+                h.update(doc.text_key.as_bytes());
                 h.update(doc.title.as_bytes());
                 h.update(doc.path.as_bytes());
-                h.update(CacheKey::new().hash(replacements).finish().as_bytes());
+                h.update(
+                    CacheKey::new()
+                        .hash(replacements(lib, t))
+                        .finish()
+                        .as_bytes(),
+                );
                 h.finalize()
             });
-            if let (Some(key), Some(map)) = (key, cached.as_ref()) {
-                if let Some((k, r)) = map.get(&doc.source) {
-                    if *k == key {
-                        return Some((t, r.clone(), None));
-                    }
+            (t, key)
+        })
+        .collect();
+    let mut cached = cache
+        .map(|c| std::mem::take(&mut *c.markdown.lock().unwrap_or_else(|e| e.into_inner())))
+        .unwrap_or_default();
+    let mut keys = Vec::with_capacity(keyed.len());
+    let mut todo = Vec::new();
+    for (t, key) in keyed {
+        let doc = site.lib.doc_mut(t);
+        match key {
+            Some(k) if cached.get(&doc.source).is_some_and(|(old, _)| *old == k) => {
+                if let Some((_, r)) = cached.remove(&doc.source) {
+                    doc.rendered = r;
                 }
+                keys.push((t, k));
             }
+            _ => todo.push((t, key)),
+        }
+    }
+    // What is left belongs to documents that changed or are gone.
+    drop(cached);
+    let lib = &site.lib;
+    let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>)> = todo
+        .par_iter()
+        .map(|&(t, key)| {
+            let doc = lib.doc(t);
+            let replacements = replacements(lib, t);
             // The import stage rewrote other tools' syntax line for line.
             let full: std::borrow::Cow<str> = match &doc.imported {
                 Some(imp) => format!("{}{}", &doc.text[..doc.body_start], imp.body).into(),
-                None => doc.text.as_str().into(),
+                None => (&*doc.text).into(),
             };
             let no_titles = BTreeMap::new();
             let ctx = markdown::Context {
@@ -115,26 +134,36 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
             // Documents with diagnostics are not cached, so their messages come back.
             let cacheable = ds.is_empty();
             diags.extend(ds);
-            Some((t, rendered, key.filter(|_| cacheable)))
+            (t, rendered, key.filter(|_| cacheable))
         })
         .collect();
-    drop(cached);
-    let mut fresh = HashMap::new();
     for (t, r, key) in results {
         if let Some(key) = key {
-            fresh.insert(site.lib.doc(t).source.clone(), (key, r.clone()));
+            keys.push((t, key));
         }
         site.lib.doc_mut(t).rendered = r;
     }
-    if let Some(c) = cache {
-        let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
-        // Keep only documents that still exist.
-        let live: std::collections::HashSet<&PathBuf> = site
-            .lib
-            .targets()
-            .map(|t| &site.lib.doc(t).source)
-            .collect();
-        map.retain(|k, _| live.contains(k));
-        map.extend(fresh);
+    Keys(keys)
+}
+
+/// Each cacheable document's markdown key, for [`keep`].
+pub(crate) struct Keys(Vec<(Target, blake3::Hash)>);
+
+/// After the pages are written: every cacheable document's rendering moves into the
+/// cache for the next build (moved, not copied: the site is about to be dropped).
+pub(crate) fn keep(site: &mut Site, cache: &BuildCache, keys: Keys) {
+    let mut map = cache.markdown.lock().unwrap_or_else(|e| e.into_inner());
+    map.clear();
+    for (t, key) in keys.0 {
+        let doc = site.lib.doc_mut(t);
+        map.insert(doc.source.clone(), (key, std::mem::take(&mut doc.rendered)));
+    }
+}
+
+fn replacements(lib: &Library, t: Target) -> &Replacements {
+    static EMPTY: Replacements = Vec::new();
+    match t {
+        Target::Page(p) => &lib.pages[p].replacements,
+        Target::Section(_) => &EMPTY,
     }
 }

@@ -157,7 +157,7 @@ pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<
         .enumerate()
         .filter(|(_, s)| s.parent.is_some())
     {
-        if scope.is_some_and(|sc| !sc.sections.contains(&si)) {
+        if scope.is_some_and(|sc| !sc.feeds.contains(&si)) {
             continue;
         }
         let pages = dated(&s.doc.path);

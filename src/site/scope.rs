@@ -9,11 +9,16 @@ use crate::content::{Kind, Library, Target};
 #[derive(Default)]
 pub(crate) struct Scope {
     pub(crate) pages: std::collections::HashSet<usize>,
+    /// Sections whose pages are rendered again.
     pub(crate) sections: std::collections::HashSet<usize>,
+    /// Sections whose feeds are written again (they carry the changed pages' HTML).
+    pub(crate) feeds: std::collections::HashSet<usize>,
     /// (taxonomy, term slug)
     pub(crate) terms: std::collections::HashSet<(String, String)>,
     /// Kinds of the changed pages (their reports and indexes are rendered again).
     pub(crate) kinds: std::collections::HashSet<Kind>,
+    /// The changed documents themselves, in the order of the changed paths.
+    pub(crate) changed: Vec<Target>,
 }
 
 impl Scope {
@@ -24,23 +29,17 @@ impl Scope {
     }
 }
 
-/// Hash of what other pages show of every document: place, title, dates, taxonomy
-/// terms, front matter and kind. A change that keeps it leaves other pages' lists,
-/// navigation and links as they were.
+/// Hash of what other pages show of every document: place, title, front matter (its
+/// text, from which its dates, taxonomy terms and fields are read) and kind. A change
+/// that keeps it leaves other pages' lists, navigation and links as they were.
 pub(crate) fn site_shape(lib: &Library) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
     for t in lib.targets() {
         let d = lib.doc(t);
-        h.update(d.rel.as_bytes());
-        h.update(d.path.as_bytes());
-        h.update(d.title.as_bytes());
-        h.update(
-            CacheKey::new()
-                .hash(&(d.date, d.updated, &d.taxonomies))
-                .serde(&d.meta)
-                .finish()
-                .as_bytes(),
-        );
+        for part in [&d.rel, &d.path, &d.title, &d.text[d.fm.start..d.fm.end]] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
         if let Target::Page(p) = t {
             h.update(lib.pages[p].kind.as_str().as_bytes());
         }
@@ -79,24 +78,36 @@ pub(crate) fn scope_of_change(
         if !rel.ends_with(".md") {
             return None;
         }
-        let mut section = match lib.by_rel.get(&rel)? {
+        let target = *lib.by_rel.get(&rel)?;
+        if !scope.changed.contains(&target) {
+            scope.changed.push(target);
+        }
+        let (mut section, lists) = match &target {
             Target::Page(p) => {
                 scope.pages.insert(*p);
                 let page = &lib.pages[*p];
-                scope.kinds.insert(page.kind);
-                for (tax, terms) in &page.doc.taxonomies {
-                    for term in terms {
-                        scope
-                            .terms
-                            .insert((tax.clone(), crate::content::slug::path_segment(term)));
+                // What lists (sections, terms, kinds' reports) show of a page is in
+                // the site's shape, but for the data its kind derived from its text.
+                let lists = page.data.is_some();
+                if lists {
+                    scope.kinds.insert(page.kind);
+                    for (tax, terms) in &page.doc.taxonomies {
+                        for term in terms {
+                            scope
+                                .terms
+                                .insert((tax.clone(), crate::content::slug::path_segment(term)));
+                        }
                     }
                 }
-                Some(page.section)
+                (Some(page.section), lists)
             }
-            Target::Section(s) => Some(*s),
+            Target::Section(s) => (Some(*s), true),
         };
         while let Some(s) = section {
-            scope.sections.insert(s);
+            if lists {
+                scope.sections.insert(s);
+            }
+            scope.feeds.insert(s);
             section = lib.sections[s].parent;
         }
     }
