@@ -267,8 +267,8 @@ pub type CachedAnalysis = (
     Vec<crate::diagnostics::Diagnostic>,
 );
 
-pub type AnalysisCache =
-    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, CachedAnalysis>>;
+/// Content-relative path of a page → its kept analysis.
+pub type AnalysisCache = std::sync::Mutex<std::collections::HashMap<String, CachedAnalysis>>;
 
 /// Parses and checks every page of a registered kind, in parallel, renders the
 /// fragments of each, then runs the checks and links that span pages; reuses the
@@ -337,7 +337,7 @@ pub fn analyze_cached(
             let kind = get(page.kind)?;
             let key = page_key(page);
             if let (Some(key), Some(prev)) = (key, previous.as_ref()) {
-                if let Some((k, data, repl, ds)) = prev.get(&page.doc.source) {
+                if let Some((k, data, repl, ds)) = prev.get(&page.doc.rel) {
                     if *k == key {
                         diags.extend(ds.iter().cloned());
                         return Some((i, data.clone(), Done::Kept(repl.clone())));
@@ -373,10 +373,7 @@ pub fn analyze_cached(
         diags.extend(ds.iter().cloned());
         if let (Some(key), Some(_)) = (key, cache) {
             let p = &lib.pages[i];
-            fresh.push((
-                p.doc.source.clone(),
-                (key, p.data.clone(), repl.clone(), ds),
-            ));
+            fresh.push((p.doc.rel.clone(), (key, p.data.clone(), repl.clone(), ds)));
         }
         lib.pages[i].replacements = repl;
     }
@@ -385,8 +382,8 @@ pub fn analyze_cached(
         map.extend(fresh);
         // Reused entries of pages that still exist go back in (moved, not copied).
         if let Some(prev) = previous {
-            let live: std::collections::HashSet<&std::path::PathBuf> =
-                lib.pages.iter().map(|p| &p.doc.source).collect();
+            let live: std::collections::HashSet<&String> =
+                lib.pages.iter().map(|p| &p.doc.rel).collect();
             for (source, entry) in prev {
                 if live.contains(&source) {
                     map.entry(source).or_insert(entry);

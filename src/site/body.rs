@@ -89,8 +89,8 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
     for (t, key) in keyed {
         let doc = site.lib.doc_mut(t);
         match key {
-            Some(k) if cached.get(&doc.source).is_some_and(|(old, _)| *old == k) => {
-                if let Some((_, r)) = cached.remove(&doc.source) {
+            Some(k) if cached.get(&doc.rel).is_some_and(|(old, _)| *old == k) => {
+                if let Some((_, r)) = cached.remove(&doc.rel) {
                     doc.rendered = r;
                 }
                 keys.push((t, k));
@@ -156,7 +156,7 @@ pub(crate) fn keep(site: &mut Site, cache: &BuildCache, keys: Keys) {
     map.clear();
     for (t, key) in keys.0 {
         let doc = site.lib.doc_mut(t);
-        map.insert(doc.source.clone(), (key, std::mem::take(&mut doc.rendered)));
+        map.insert(doc.rel.clone(), (key, std::mem::take(&mut doc.rendered)));
     }
 }
 

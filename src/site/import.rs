@@ -19,8 +19,8 @@ pub(crate) struct Rewrite {
     unknown: BTreeMap<String, Vec<usize>>,
 }
 
-/// What `serve` keeps: source → (text hash, its rewrite if it has one).
-pub(crate) type ImportCache = std::sync::Mutex<HashMap<PathBuf, (blake3::Hash, Option<Rewrite>)>>;
+/// What `serve` keeps: content-relative path → (text hash, its rewrite if it has one).
+pub(crate) type ImportCache = std::sync::Mutex<HashMap<String, (blake3::Hash, Option<Rewrite>)>>;
 
 /// Rewrites every document's body in place (see [`crate::content::Document::body`])
 /// and reports unknown shortcodes per file and once for the whole site; with a
@@ -37,7 +37,7 @@ pub(crate) fn run(lib: &mut Library, cache: Option<&ImportCache>, diags: &Diagno
             if doc.rel.is_empty() {
                 return None;
             }
-            if let Some((key, r)) = previous.and_then(|p| p.get(&doc.source)) {
+            if let Some((key, r)) = previous.and_then(|p| p.get(&doc.rel)) {
                 if *key == doc.text_key {
                     return Some((t, r.clone(), false));
                 }
@@ -60,7 +60,7 @@ pub(crate) fn run(lib: &mut Library, cache: Option<&ImportCache>, diags: &Diagno
         for (t, r, fresh) in &results {
             if *fresh {
                 let doc = lib.doc(*t);
-                map.insert(doc.source.clone(), (doc.text_key, r.clone()));
+                map.insert(doc.rel.clone(), (doc.text_key, r.clone()));
             }
         }
     }

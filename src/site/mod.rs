@@ -86,13 +86,16 @@ impl BuildOptions {
 /// What `serve` keeps between builds.
 #[derive(Default)]
 pub struct BuildCache {
-    /// Source path → (hash of everything its HTML depends on, the rendered markdown).
-    markdown: std::sync::Mutex<HashMap<PathBuf, (blake3::Hash, markdown::Rendered)>>,
+    /// Content-relative path → (hash of everything its HTML depends on, the rendered
+    /// markdown).
+    markdown: std::sync::Mutex<HashMap<String, (blake3::Hash, markdown::Rendered)>>,
     /// Hash of every document's place, metadata and kind: equal between two builds,
     /// only the changed documents' own pages and the pages listing them change.
     shape: std::sync::Mutex<Option<blake3::Hash>>,
     /// Each page's kind analysis.
     kinds: crate::kinds::AnalysisCache,
+    /// The taxonomies of the last build.
+    taxonomies: taxonomies::TaxonomyCache,
     /// The theme's assets as last written.
     assets: assets::AssetCache,
     /// Each document's import rewrite.
@@ -263,7 +266,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         body::run(&mut site, opts.cache.as_deref(), &diags)
     });
     steps.run("links", || anchors::run(&site, &diags));
-    site.taxonomies = steps.run("taxonomies", || taxonomies::run(&site, &diags));
+    site.taxonomies = steps.run("taxonomies", || {
+        let cache = opts.cache.as_ref().map(|c| (&c.taxonomies, shape));
+        taxonomies::run(&site, cache, &diags)
+    });
     steps.run("kind-checks", || setup::kind_checks(&site, opts, &diags));
     let scope = steps.run("scope", || scope::scope_of_change(&site, shape, opts));
 
