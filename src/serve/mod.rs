@@ -254,18 +254,21 @@ impl Builder {
             .unwrap_or_default()
             .into_iter()
             .map(|(k, v)| (k, Arc::new(http::SiteFile::new(v))));
-        let files: SiteFiles = if report.scoped {
-            let mut all = (*self.state.files()).clone();
-            all.extend(fresh);
-            all
-        } else {
-            fresh.collect()
+        let css = {
+            let mut files = self.state.files.write().unwrap_or_else(|e| e.into_inner());
+            if report.scoped {
+                // In place unless a response still holds the map (then it is copied).
+                Arc::make_mut(&mut files).extend(fresh);
+            } else {
+                *files = Arc::new(fresh.collect());
+            }
+            css_only.then(|| {
+                files
+                    .keys()
+                    .find(|k| k.starts_with("assets/style.") && k.ends_with(".css"))
+                    .cloned()
+            })
         };
-        let css = files
-            .keys()
-            .find(|k| k.starts_with("assets/style.") && k.ends_with(".css"))
-            .cloned();
-        *self.state.files.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(files);
         let had_error = self
             .state
             .error
@@ -274,7 +277,7 @@ impl Builder {
             .take()
             .is_some();
         let event = if css_only && !had_error {
-            live::Event::Css(format!("/{}", css.unwrap_or_default()))
+            live::Event::Css(format!("/{}", css.flatten().unwrap_or_default()))
         } else {
             live::Event::Reload
         };

@@ -1,8 +1,9 @@
 //! The driver: [`build`] runs the stages in order, each its own module and timed
-//! (`srekb build -v`): config → theme → load → import → kinds → markdown (`body`) →
-//! links (`anchors`) → taxonomies → kind-checks → scope → assets → render (`pages`)
-//! → outputs → feeds → static → search-export → commit → search-index. A stage
-//! module reads what earlier stages produced and imports no later one.
+//! (`srekb build -v`): config → theme → load → shape → import → kinds → markdown
+//! (`body`) → links (`anchors`) → taxonomies → kind-checks → scope → assets → render
+//! (`pages`) → outputs → feeds → static → search-export → commit → search-index, and
+//! for `serve` search-docs and keep (what the next build reuses). A stage module
+//! reads what earlier stages produced and imports no later one.
 
 mod anchors;
 mod assets;
@@ -244,7 +245,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let (theme, renderer) = steps.run("theme", || setup::theme(opts, &config, &diags));
     let mut lib = steps.run("load", || setup::load(opts, &config, &diags));
     let today = today(config.offset());
-    let shape = scope::site_shape(&lib);
+    let shape = steps.run("shape", || scope::site_shape(&lib));
     steps.run("import", || {
         import::run(&mut lib, opts.cache.as_ref().map(|c| &c.imports), &diags)
     });
@@ -346,14 +347,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     report.bytes = bytes;
     report.search = search;
     report.scoped = scope.is_some();
+    let mut steps = Stages {
+        list: std::mem::take(&mut report.steps),
+    };
     if report.ok && matches!(opts.output, OutputMode::Memory) {
-        report.search_docs = Some(search_docs(&site.lib, scope.as_ref()));
+        report.search_docs =
+            Some(steps.run("search-docs", || search_docs(&site.lib, scope.as_ref())));
     }
     if let Some(cache) = &opts.cache {
-        body::keep(&mut site, cache, markdown_keys);
+        steps.run("keep", || body::keep(&mut site, cache, markdown_keys));
         // Freeing ten thousand documents takes a while; the writer is not kept waiting.
         std::thread::spawn(move || drop(site));
     }
+    report.steps = steps.list;
     Ok(report)
 }
 
