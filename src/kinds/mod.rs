@@ -382,11 +382,10 @@ pub fn analyze_cached(
         map.extend(fresh);
         // Reused entries of pages that still exist go back in (moved, not copied).
         if let Some(prev) = previous {
-            let live: std::collections::HashSet<&String> =
-                lib.pages.iter().map(|p| &p.doc.rel).collect();
-            for (source, entry) in prev {
-                if live.contains(&source) {
-                    map.entry(source).or_insert(entry);
+            map.reserve(prev.len());
+            for (rel, entry) in prev {
+                if lib.by_rel.contains_key(&rel) {
+                    map.entry(rel).or_insert(entry);
                 }
             }
         }

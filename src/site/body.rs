@@ -48,10 +48,14 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
             .map(|(k, t)| (k, &lib.doc(*t).path))
             .collect();
         rels.sort_unstable();
+        let mut buf = Vec::with_capacity(rels.len() * 64);
         for (k, p) in rels {
-            h.update(k.as_bytes());
-            h.update(p.as_bytes());
+            for part in [k, p] {
+                buf.extend_from_slice(&(part.len() as u64).to_le_bytes());
+                buf.extend_from_slice(part.as_bytes());
+            }
         }
+        h.update(&buf);
         let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
         assets.sort();
         h.update(CacheKey::new().hash(&assets).finish().as_bytes());
