@@ -376,7 +376,7 @@ fn parse_document(
         title,
         date,
         updated,
-        taxonomies,
+        taxonomies: taxonomies.into(),
         path: String::new(),
         imported: None,
         rendered: Rendered::default(),

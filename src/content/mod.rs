@@ -151,7 +151,7 @@ pub struct Document {
     pub date: Option<Date>,
     pub updated: Option<Date>,
     /// Taxonomy name → terms, as written.
-    pub taxonomies: BTreeMap<String, Vec<String>>,
+    pub taxonomies: Arc<BTreeMap<String, Vec<String>>>,
     /// Site path without leading slash, always ending in `/` (or empty for the home page).
     pub path: String,
     /// The body as the import stage rewrote it (other tools' syntax made CommonMark,
@@ -245,7 +245,7 @@ impl Document {
             title,
             date: None,
             updated: None,
-            taxonomies: BTreeMap::new(),
+            taxonomies: Default::default(),
             path,
             imported: None,
             rendered: Rendered::default(),

@@ -92,11 +92,9 @@ pub(crate) fn run(site: &mut Site, cache: Option<&BuildCache>, diags: &Diagnosti
     let mut todo = Vec::new();
     for (t, key) in keyed {
         let doc = site.lib.doc_mut(t);
-        match key {
-            Some(k) if cached.get(&doc.rel).is_some_and(|(old, _)| *old == k) => {
-                if let Some((_, r)) = cached.remove(&doc.rel) {
-                    doc.rendered = r;
-                }
+        match (key, key.and_then(|_| cached.remove(&doc.rel))) {
+            (Some(k), Some((old, r))) if old == k => {
+                doc.rendered = r;
                 keys.push((t, k));
             }
             _ => todo.push((t, key)),
@@ -158,6 +156,7 @@ pub(crate) struct Keys(Vec<(Target, blake3::Hash)>);
 pub(crate) fn keep(site: &mut Site, cache: &BuildCache, keys: Keys) {
     let mut map = cache.markdown.lock().unwrap_or_else(|e| e.into_inner());
     map.clear();
+    map.reserve(keys.0.len());
     for (t, key) in keys.0 {
         let doc = site.lib.doc_mut(t);
         map.insert(doc.rel.clone(), (key, std::mem::take(&mut doc.rendered)));

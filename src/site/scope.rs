@@ -96,7 +96,7 @@ pub(crate) fn scope_of_change(
                 let lists = page.data.is_some();
                 if lists {
                     scope.kinds.insert(page.kind);
-                    for (tax, terms) in &page.doc.taxonomies {
+                    for (tax, terms) in page.doc.taxonomies.iter() {
                         for term in terms {
                             scope
                                 .terms
