@@ -1,19 +1,22 @@
-//! `srekb serve` under edits: on a generated knowledge base (1,000 pages unless
-//! `SREKB_BENCH_PAGES` says otherwise), 50 saves of one page, each timed from the
-//! write to the `reload` event on the event stream, while four client threads keep
-//! requesting pages. Prints p50/p95/max latency and the request counts.
+//! `srekb serve` under edits: on generated knowledge bases of 1,000 and 10,000 pages
+//! (`SREKB_BENCH_PAGES=1000,30000` for others), 50 saves of one page, each timed from
+//! the write to the `reload` event on the event stream, then 20 more while four
+//! client threads keep requesting pages. Prints p50/p95/max latency, the request
+//! counts, and the median wall time of each build stage of the quiet rebuilds.
 //!
 //!     cargo bench --bench serve
 //!
 //! `SREKB_BENCH_BIN=/path/to/srekb` times another build of srekb (to compare two
-//! versions under the same load).
+//! versions under the same load); `SREKB_BENCH_DIR` is where the sites are generated
+//! (a temporary directory by default).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::channel;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn bin() -> String {
@@ -49,11 +52,44 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let pages: usize = std::env::var("SREKB_BENCH_PAGES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000);
-    let dir = tempfile::tempdir().unwrap();
+    let counts: Vec<usize> = std::env::var("SREKB_BENCH_PAGES")
+        .unwrap_or_else(|_| "1000,10000".into())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("SREKB_BENCH_PAGES: page counts, comma-separated")
+        })
+        .collect();
+    for pages in counts {
+        run(pages);
+    }
+}
+
+/// Stage name → wall milliseconds of each rebuild, from serve's `SREKB_TIMINGS` lines.
+type StageLog = Arc<Mutex<BTreeMap<String, Vec<f64>>>>;
+
+/// Reads one `SREKB_TIMINGS` line (`  load   12.3 ms wall   20.1 ms CPU  (1.6 cores)`)
+/// or serve's summary (`… rebuilt its pages in 41 ms (10000 pages)`).
+fn stage_of(line: &str) -> Option<(String, f64)> {
+    if let Some((_, rest)) = line.split_once("rebuilt its pages in ") {
+        let ms = rest.split_whitespace().next()?.parse().ok()?;
+        return Some(("(serve: whole rebuild)".into(), ms));
+    }
+    let mut words = line.split_whitespace();
+    let name = words.next()?;
+    let ms: f64 = words.next()?.parse().ok()?;
+    (words.next()? == "ms" && words.next()? == "wall").then(|| (name.to_string(), ms))
+}
+
+fn run(pages: usize) {
+    let dir = match std::env::var_os("SREKB_BENCH_DIR") {
+        Some(d) => {
+            std::fs::create_dir_all(&d).unwrap();
+            tempfile::tempdir_in(d).unwrap()
+        }
+        None => tempfile::tempdir().unwrap(),
+    };
     let root = dir.path().join("kb");
     let ok = Command::new(bin())
         .args([
@@ -75,6 +111,7 @@ fn main() {
         .arg("--root")
         .arg(&root)
         .args(["serve", "--port", "0"])
+        .env("SREKB_TIMINGS", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -91,11 +128,27 @@ fn main() {
             break addr.port();
         }
     };
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    // Keep draining its output so it never blocks on a full pipe; note the stages.
+    let stages: StageLog = Arc::default();
+    let log = stages.clone();
+    let recording = Arc::new(AtomicBool::new(false));
+    let on = recording.clone();
+    std::thread::spawn(move || {
+        for line in lines.by_ref().map_while(Result::ok) {
+            if let (true, Some((name, ms))) = (on.load(Ordering::Relaxed), stage_of(&line)) {
+                log.lock().unwrap().entry(name).or_default().push(ms);
+            }
+        }
+    });
     assert_eq!(get(port, "/"), 200);
+    let served = t.elapsed().as_secs_f64();
+    // The live search index is built after the first build, on other threads; the
+    // saves are timed once it is ready (503 until then), as in a writing session.
+    while get(port, "/api/search?q=a") == 503 {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     println!(
-        "serve: {pages} pages, first build and start {:.2} s",
+        "serve: {pages} pages, first build and start {served:.2} s, search index ready at {:.2} s",
         t.elapsed().as_secs_f64()
     );
 
@@ -158,7 +211,9 @@ fn main() {
     };
 
     // 1. The writer's loop: 50 saves, nothing else running.
+    recording.store(true, Ordering::Relaxed);
     let quiet = edits(50);
+    recording.store(false, Ordering::Relaxed);
 
     // 2. Load check: four threads request pages while 20 more saves happen.
     let stop = Arc::new(AtomicBool::new(false));
@@ -207,6 +262,7 @@ fn main() {
             lat.len()
         );
     };
+    println!("serve: {pages} pages");
     show("quiet", &quiet);
     show("under load (4 clients)", &loaded);
     let served = served.load(Ordering::Relaxed);
@@ -215,6 +271,11 @@ fn main() {
         served as f64 / load_secs,
         failed.load(Ordering::Relaxed)
     );
+    println!("median wall time per stage of the quiet rebuilds:");
+    for (name, mut ms) in std::mem::take(&mut *stages.lock().unwrap()) {
+        ms.sort_by(f64::total_cmp);
+        println!("  {name:<22} {:>8.1} ms", pct(&ms, 50.0));
+    }
 }
 
 fn check_page(port: u16, path: &str, needle: &str) -> bool {

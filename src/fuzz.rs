@@ -182,7 +182,8 @@ fn doc_from(text: &str) -> Option<Document> {
     Some(Document {
         source: PathBuf::from("content/postmortems/x.md"),
         rel: "postmortems/x.md".into(),
-        text: text.to_string(),
+        text: text.into(),
+        text_key: blake3::hash(text.as_bytes()),
         fm: FmLocation {
             format: split.format,
             start: split.raw_start,
@@ -195,7 +196,7 @@ fn doc_from(text: &str) -> Option<Document> {
             .date
             .as_deref()
             .and_then(|d| Date::parse(d, SiteConfig::default().offset())),
-        meta,
+        meta: meta.into(),
         title: "x".into(),
         updated: None,
         taxonomies: Default::default(),

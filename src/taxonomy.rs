@@ -44,20 +44,29 @@ pub fn collect(lib: &Library, names: &[String]) -> Vec<Taxonomy> {
             terms: Vec::new(),
             by_slug: HashMap::new(),
         };
+        // Term as written → its index: a site writes each term on many pages.
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         for (pi, page) in lib.pages.iter().enumerate() {
             let Some(terms) = page.doc.taxonomies.get(name) else {
                 continue;
             };
             for term in terms {
-                let s = slug::path_segment(term);
-                let idx = *tax.by_slug.entry(s.clone()).or_insert_with(|| {
-                    tax.terms.push(Term {
-                        name: term.clone(),
-                        slug: s,
-                        pages: Vec::new(),
-                    });
-                    tax.terms.len() - 1
-                });
+                let idx = match seen.get(term.as_str()) {
+                    Some(&i) => i,
+                    None => {
+                        let s = slug::path_segment(term);
+                        let i = *tax.by_slug.entry(s.clone()).or_insert_with(|| {
+                            tax.terms.push(Term {
+                                name: term.clone(),
+                                slug: s,
+                                pages: Vec::new(),
+                            });
+                            tax.terms.len() - 1
+                        });
+                        seen.insert(term, i);
+                        i
+                    }
+                };
                 if tax.terms[idx].pages.last() != Some(&pi) {
                     tax.terms[idx].pages.push(pi);
                 }

@@ -689,3 +689,125 @@ fn the_browser_reloads_swaps_css_and_shows_errors() {
         long,
     );
 }
+
+/// Percent-encodes what a request line cannot carry as is (non-ASCII, spaces).
+fn url_path(key: &str) -> String {
+    let mut s = String::from("/");
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+/// `serve` after a series of edits (body edits taken the scoped way, a title change,
+/// a page added and one removed, a failed build fixed by editing another file)
+/// serves byte for byte what a freshly started `serve` serves, for every file a
+/// fresh build has; removed pages are gone.
+#[test]
+fn served_files_after_edits_equal_a_fresh_serve() {
+    use srekb::{build, BuildOptions, OutputMode};
+    std::env::set_var("SOURCE_DATE_EPOCH", TODAY_EPOCH);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for d in ["content", "alerts", "static"] {
+        if repo_root().join(d).is_dir() {
+            copy_dir(&repo_root().join(d), &root.join(d));
+        }
+    }
+    // Broken anchors fail the build, so a failed build can be fixed from another file.
+    let config = std::fs::read_to_string(repo_root().join("site-config.toml")).unwrap();
+    let config = config.replace("[links]\n", "[links]\nanchors = \"error\"\n");
+    assert!(config.contains("anchors = \"error\""));
+    std::fs::write(root.join("site-config.toml"), config).unwrap();
+    let srv = start(root);
+    let rx = events(srv.port);
+    let edit = |rel: &str, from: &str, to: &str| {
+        let p = root.join(rel);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let new = text.replacen(from, to, 1);
+        assert_ne!(new, text, "{rel}: `{from}` not found");
+        std::fs::write(&p, new).unwrap();
+    };
+    let reload = |what: &str| {
+        let e = next_event(&rx);
+        assert_eq!(e, "reload {}", "after {what}");
+    };
+
+    // Body edits (scoped): a postmortem's action item, a page's text.
+    let pm = "content/postmortems/2026-11-05-checkout-payment-timeouts.md";
+    edit(pm, "| PAY-341 | open |", "| PAY-341 | done |");
+    reload("a postmortem body edit");
+    edit("content/docs/sre-primer.md", "障害対応", "インシデント対応");
+    reload("a page body edit");
+    // A title: the site's shape changes (lists, navigation).
+    let primer = std::fs::read_to_string(root.join("content/docs/sre-primer.md")).unwrap();
+    let title = primer
+        .lines()
+        .find(|l| l.starts_with("title"))
+        .expect("the primer has a title")
+        .to_string();
+    edit(
+        "content/docs/sre-primer.md",
+        &title,
+        "title = \"SRE 入門（改訂版）\"",
+    );
+    reload("a title change");
+    // A page added, then one removed.
+    write(
+        root,
+        "content/docs/added-during-serve.md",
+        "+++\ntitle = \"追加したページ\"\ntags = [\"監視\"]\n+++\n\n## 追加した節\n\n本文。\n",
+    );
+    reload("a page added");
+    std::fs::remove_file(root.join("content/docs/server-migration.md")).unwrap();
+    reload("a page removed");
+    // A body edit whose link is broken fails; adding the anchor in the other page
+    // fixes it, and the first page's edit is published with it.
+    edit(
+        "content/docs/added-during-serve.md",
+        "本文。",
+        "本文。[入門の新しい節](sre-primer.md#new-section) を参照。",
+    );
+    let e = next_event(&rx);
+    assert!(e.starts_with("build-error"), "{e}");
+    let primer = std::fs::read_to_string(root.join("content/docs/sre-primer.md")).unwrap();
+    std::fs::write(
+        root.join("content/docs/sre-primer.md"),
+        format!("{primer}\n## 新しい節 {{#new-section}}\n\n追記。\n"),
+    )
+    .unwrap();
+    reload("the fix in another file");
+
+    let fresh_build = build(&BuildOptions {
+        web_index: false,
+        ..BuildOptions::new(root.to_path_buf(), OutputMode::Memory)
+    })
+    .unwrap();
+    assert!(fresh_build.ok);
+    let keys: Vec<String> = fresh_build.memory.unwrap().into_keys().collect();
+    assert!(keys
+        .iter()
+        .any(|k| k.starts_with("docs/added-during-serve/")));
+    let fresh = start(root);
+    let mut differ = Vec::new();
+    for k in &keys {
+        let path = url_path(k);
+        let (a, b) = (get(srv.port, &path), get(fresh.port, &path));
+        assert_eq!(b.0, 200, "{path} from the fresh serve");
+        if a != b {
+            differ.push(k.clone());
+        }
+    }
+    differ.sort();
+    assert!(differ.is_empty(), "differ from a fresh serve: {differ:?}");
+    assert_eq!(get(srv.port, "/docs/server-migration/").0, 404);
+    let page = get(srv.port, "/docs/added-during-serve/").1;
+    assert!(
+        page.contains("入門の新しい節"),
+        "the failed build's edit is published"
+    );
+}

@@ -368,18 +368,19 @@ fn parse_document(
     Ok(Document {
         source: shown,
         rel: rel.to_string(),
+        text_key: blake3::hash(text.as_bytes()),
         fm,
         body_start,
         body_line,
-        meta,
+        meta: meta.into(),
         title,
         date,
         updated,
-        taxonomies,
+        taxonomies: taxonomies.into(),
         path: String::new(),
         imported: None,
         rendered: Rendered::default(),
-        text,
+        text: text.into(),
     })
 }
 
@@ -402,14 +403,9 @@ fn is_index_name(name: &str) -> bool {
 /// loaded is returned either way so one run reports every error.
 pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnostics) -> Library {
     let content = root.join("content");
-    let mut lib = Library::default();
     if !content.is_dir() {
-        diags.push(
-            Diagnostic::error("io", "no content/ directory")
-                .in_file(root)
-                .with_help("run `srekb init` to create a knowledge base, or pass --root"),
-        );
-        return lib;
+        no_content(root, diags);
+        return Library::default();
     }
     let walked = walk(&content, root, diags);
     let parsed: Vec<(String, Document)> = walked
@@ -423,6 +419,164 @@ pub fn load(root: &Path, config: &SiteConfig, opts: LoadOptions, diags: &Diagnos
             }
         })
         .collect();
+    assemble(walked, parsed, opts, diags)
+}
+
+fn no_content(root: &Path, diags: &Diagnostics) {
+    diags.push(
+        Diagnostic::error("io", "no content/ directory")
+            .in_file(root)
+            .with_help("run `srekb init` to create a knowledge base, or pass --root"),
+    );
+}
+
+/// What `serve` keeps of the last load: the walk and every markdown file as read and
+/// parsed, so that after edits only the edited files are read again.
+pub struct Kept {
+    /// Everything the load depends on besides the files (config, drafts, sections).
+    key: blake3::Hash,
+    walked: Walked,
+    /// The walk's problems (symlinks, names), told again on every load.
+    walk_diags: Vec<Diagnostic>,
+    /// Each of `walked.markdown`'s files, read and parsed (or its problems).
+    parsed: Vec<Result<Document, Vec<Diagnostic>>>,
+    /// On-disk path → index in `walked.markdown`.
+    index: HashMap<PathBuf, usize>,
+}
+
+/// How a load went: every file read, or only the changed ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reread {
+    All,
+    /// The previous walk and parses were kept; this many edited files were read.
+    Changed(usize),
+}
+
+/// [`load`] for `serve`: with the previous load in `kept` and `changed` (paths
+/// relative to `root`) all being edits of markdown files it read, only those files
+/// are read and parsed again and the walk is not repeated; anything else (a file
+/// added, removed or renamed, a non-markdown file, a config change) loads everything.
+/// The library is assembled from the parses exactly as [`load`] assembles it, so
+/// the result is the same as a fresh load's.
+pub fn load_kept(
+    root: &Path,
+    config: &SiteConfig,
+    opts: LoadOptions,
+    diags: &Diagnostics,
+    kept: &std::sync::Mutex<Option<Kept>>,
+    changed: Option<&[PathBuf]>,
+) -> (Library, Reread) {
+    let key = crate::content::cache_key::CacheKey::new()
+        .serde(config)
+        .hash(&opts.drafts)
+        .hash(&opts.sections)
+        .finish();
+    let previous = kept.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let content = root.join("content");
+    let (mut k, reread) = match previous.and_then(|p| reread_changed(p, key, root, config, changed))
+    {
+        Some((k, n)) => (k, Reread::Changed(n)),
+        None => {
+            if !content.is_dir() {
+                no_content(root, diags);
+                return (Library::default(), Reread::All);
+            }
+            let local = Diagnostics::default();
+            let walked = walk(&content, root, &local);
+            let walk_diags = local.into_sorted();
+            let parsed: Vec<Result<Document, Vec<Diagnostic>>> = walked
+                .markdown
+                .par_iter()
+                .map(|(abs, rel)| parse_document(abs, rel, root, config))
+                .collect();
+            let index = walked
+                .markdown
+                .iter()
+                .enumerate()
+                .map(|(i, (abs, _))| (abs.clone(), i))
+                .collect();
+            let k = Kept {
+                key,
+                walked,
+                walk_diags,
+                parsed,
+                index,
+            };
+            (k, Reread::All)
+        }
+    };
+    diags.extend(k.walk_diags.iter().cloned());
+    for ds in k.parsed.iter().filter_map(|p| p.as_ref().err()) {
+        diags.extend(ds.iter().cloned());
+    }
+    // The build owns and changes its documents; the kept parses stay as read.
+    let docs: Vec<(String, Document)> = k
+        .walked
+        .markdown
+        .par_iter()
+        .zip(k.parsed.par_iter())
+        .filter_map(|((_, rel), p)| Some((rel.clone(), p.as_ref().ok()?.clone())))
+        .collect();
+    let walked = Walked {
+        dirs: k.walked.dirs.clone(),
+        markdown: Vec::new(),
+        others: k.walked.others.clone(),
+    };
+    let lib = assemble(walked, docs, opts, diags);
+    k.key = key;
+    *kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(k);
+    (lib, reread)
+}
+
+/// The kept load with the `changed` files read again, or None when the change is
+/// one a re-read cannot follow.
+fn reread_changed(
+    mut k: Kept,
+    key: blake3::Hash,
+    root: &Path,
+    config: &SiteConfig,
+    changed: Option<&[PathBuf]>,
+) -> Option<(Kept, usize)> {
+    let changed = changed.filter(|c| !c.is_empty())?;
+    if k.key != key {
+        return None;
+    }
+    let mut at = Vec::with_capacity(changed.len());
+    for rel in changed {
+        if !rel.starts_with("content") {
+            return None;
+        }
+        let abs = root.join(rel);
+        // Known markdown files only, still there as plain files: an addition, a
+        // removal or a rename changes the walk.
+        let i = *k.index.get(&abs)?;
+        let meta = fs::symlink_metadata(&abs).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        at.push(i);
+    }
+    let fresh: Vec<(usize, Result<Document, Vec<Diagnostic>>)> = at
+        .par_iter()
+        .map(|&i| {
+            let (abs, rel) = &k.walked.markdown[i];
+            (i, parse_document(abs, rel, root, config))
+        })
+        .collect();
+    for (i, p) in fresh {
+        k.parsed[i] = p;
+    }
+    Some((k, at.len()))
+}
+
+/// The library from the walk and the parsed documents (in walk order).
+fn assemble(
+    walked: Walked,
+    parsed: Vec<(String, Document)>,
+    opts: LoadOptions,
+    diags: &Diagnostics,
+) -> Library {
+    let mut lib = Library::default();
     let shape = Shape::of(&parsed, &walked.dirs);
     let section_of_dir = add_sections(&mut lib, &walked.dirs, &shape, &opts);
     let claimed = add_documents(&mut lib, parsed, &shape, &section_of_dir, &opts, diags);

@@ -139,16 +139,19 @@ pub struct Document {
     /// Path relative to `content/`, `/`-separated (`postmortems/db.md`); empty for
     /// synthesized sections.
     pub rel: String,
-    pub text: String,
+    pub text: std::sync::Arc<str>,
+    /// Hash of `text`, taken when it was read: cache keys use it rather than hash
+    /// the text again on every build.
+    pub text_key: blake3::Hash,
     pub fm: FmLocation,
     pub body_start: usize,
     pub body_line: usize,
-    pub meta: FrontMatter,
+    pub meta: std::sync::Arc<FrontMatter>,
     pub title: String,
     pub date: Option<Date>,
     pub updated: Option<Date>,
     /// Taxonomy name → terms, as written.
-    pub taxonomies: BTreeMap<String, Vec<String>>,
+    pub taxonomies: Arc<BTreeMap<String, Vec<String>>>,
     /// Site path without leading slash, always ending in `/` (or empty for the home page).
     pub path: String,
     /// The body as the import stage rewrote it (other tools' syntax made CommonMark,
@@ -228,7 +231,8 @@ impl Document {
         Document {
             source: PathBuf::from("content").join(rel_dir),
             rel: String::new(),
-            text: String::new(),
+            text: "".into(),
+            text_key: blake3::hash(b""),
             fm: FmLocation {
                 format: frontmatter::Format::None,
                 start: 0,
@@ -237,11 +241,11 @@ impl Document {
             },
             body_start: 0,
             body_line: 0,
-            meta: FrontMatter::default(),
+            meta: Default::default(),
             title,
             date: None,
             updated: None,
-            taxonomies: BTreeMap::new(),
+            taxonomies: Default::default(),
             path,
             imported: None,
             rendered: Rendered::default(),

@@ -71,7 +71,8 @@ pub trait ContentKind: Send + Sync {
     }
 
     /// What a page's fragment templates ([`Analysis::fragments`]) see besides `t`
-    /// (the UI strings): a borrowed view of the page's data.
+    /// (the UI strings): a borrowed view of the page's data as its analysis made it
+    /// (fragments are rendered before the link pass, and kept with the analysis).
     fn fragment_context(&self, _page: &Page, _c: &mut tera::Context) {}
 
     /// Checks that need the whole built site (rule files against runbooks), after
@@ -257,20 +258,23 @@ pub fn read_meta<T: serde::de::DeserializeOwned + Default>(
 
 /// One page's analysis, kept by `serve` between builds: valid while the page's text
 /// and everything else it may look at (the key) are unchanged.
+/// A page's analysis as kept by `serve`: its key, its data before the link pass, its
+/// fragments rendered, and the diagnostics of both.
 pub type CachedAnalysis = (
     blake3::Hash,
     Option<Box<dyn KindData>>,
-    Fragments,
+    Replacements,
     Vec<crate::diagnostics::Diagnostic>,
 );
 
-pub type AnalysisCache =
-    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, CachedAnalysis>>;
+/// Content-relative path of a page → its kept analysis.
+pub type AnalysisCache = std::sync::Mutex<std::collections::HashMap<String, CachedAnalysis>>;
 
-/// Parses and checks every page of a registered kind, in parallel, then the checks
-/// that span pages; reuses the analysis of pages whose text is unchanged when `cache`
-/// comes with a key covering everything but the page's own text (the site's shape,
-/// the config, the date, the kinds' prepared state).
+/// Parses and checks every page of a registered kind, in parallel, renders the
+/// fragments of each, then runs the checks and links that span pages; reuses the
+/// analysis and fragments of pages whose text is unchanged when `cache` comes with
+/// a key covering everything but the page's own text (the site's shape, the config,
+/// the date, the kinds' prepared state; the theme is added here).
 pub fn analyze_cached(
     lib: &mut Library,
     config: &SiteConfig,
@@ -297,6 +301,7 @@ pub fn analyze_cached(
             CacheKey::new()
                 .serde(config)
                 .hash(&today)
+                .hash(&renderer.map(Renderer::id))
                 .finish()
                 .as_bytes(),
         );
@@ -309,13 +314,22 @@ pub fn analyze_cached(
         cache.map(|(_, k)| {
             let mut h = blake3::Hasher::new();
             h.update(k.as_bytes());
-            h.update(page.doc.text.as_bytes());
+            h.update(page.doc.text_key.as_bytes());
             h.finalize()
         })
     };
+    /// A page's analysis: reused with its rendered fragments, or made now.
+    enum Done {
+        Kept(Replacements),
+        Made {
+            fragments: Fragments,
+            key: Option<blake3::Hash>,
+            diags: Vec<crate::diagnostics::Diagnostic>,
+        },
+    }
     let cx = AnalyzeCx { lib, config, today };
-    type Out = (usize, Option<Box<dyn KindData>>, Fragments);
-    let results: Vec<Out> = lib
+    type Analysed = (usize, Option<Box<dyn KindData>>, Done);
+    let results: Vec<Analysed> = lib
         .pages
         .par_iter()
         .enumerate()
@@ -323,65 +337,80 @@ pub fn analyze_cached(
             let kind = get(page.kind)?;
             let key = page_key(page);
             if let (Some(key), Some(prev)) = (key, previous.as_ref()) {
-                if let Some((k, data, repl, ds)) = prev.get(&page.doc.source) {
+                if let Some((k, data, repl, ds)) = prev.get(&page.doc.rel) {
                     if *k == key {
-                        diags.extend(ds.clone());
-                        return Some((i, data.clone(), repl.clone()));
+                        diags.extend(ds.iter().cloned());
+                        return Some((i, data.clone(), Done::Kept(repl.clone())));
                     }
                 }
             }
             let local = Diagnostics::default();
             let a = kind.analyze(page, &cx, &local);
-            let out = (i, Some(a.data), a.fragments);
-            let ds = local.into_sorted();
-            if let (Some(key), Some((c, _))) = (key, cache) {
-                c.lock().unwrap_or_else(|e| e.into_inner()).insert(
-                    page.doc.source.clone(),
-                    (key, out.1.clone(), out.2.clone(), ds.clone()),
-                );
-            }
-            diags.extend(ds);
-            Some(out)
+            let made = Done::Made {
+                fragments: a.fragments,
+                key,
+                diags: local.into_sorted(),
+            };
+            Some((i, Some(a.data), made))
         })
         .collect();
-    if let (Some((c, _)), Some(prev)) = (cache, previous) {
-        // Reused entries go back in.
-        let mut map = c.lock().unwrap_or_else(|e| e.into_inner());
-        for page in &lib.pages {
-            if let Some(entry) = prev.get(&page.doc.source) {
-                map.entry(page.doc.source.clone())
-                    .or_insert_with(|| entry.clone());
-            }
+    let mut pending = Vec::new();
+    for (i, data, done) in results {
+        lib.pages[i].data = data;
+        match done {
+            Done::Kept(repl) => lib.pages[i].replacements = repl,
+            Done::Made {
+                fragments,
+                key,
+                diags: ds,
+            } => pending.push((i, fragments, key, ds)),
         }
     }
-    let mut pending = Vec::new();
-    for (i, data, fragments) in results {
-        lib.pages[i].data = data;
-        if !fragments.is_empty() {
-            pending.push((i, fragments));
+    // Fragments see the page's own data, before the link pass.
+    let rendered = render_fragments(lib, renderer, pending);
+    let mut fresh = Vec::new();
+    for (i, repl, key, ds) in rendered {
+        diags.extend(ds.iter().cloned());
+        if let (Some(key), Some(_)) = (key, cache) {
+            let p = &lib.pages[i];
+            fresh.push((p.doc.rel.clone(), (key, p.data.clone(), repl.clone(), ds)));
+        }
+        lib.pages[i].replacements = repl;
+    }
+    if let Some((c, _)) = cache {
+        let mut map = c.lock().unwrap_or_else(|e| e.into_inner());
+        map.extend(fresh);
+        // Reused entries of pages that still exist go back in (moved, not copied).
+        if let Some(prev) = previous {
+            map.reserve(prev.len());
+            for (rel, entry) in prev {
+                if lib.by_rel.contains_key(&rel) {
+                    map.entry(rel).or_insert(entry);
+                }
+            }
         }
     }
     let cx = LinkCx { config, today };
     for k in REGISTRY {
         k.link(lib, &cx, diags);
     }
-    if let Some(renderer) = renderer {
-        render_fragments(lib, renderer, pending, diags);
-    }
 }
 
 /// Renders each page's fragments through the theme into the HTML that markdown puts
-/// in place of the body ranges. Without a theme (its templates have errors, already
-/// reported) the body is rendered as written.
-fn render_fragments(
-    lib: &mut Library,
-    renderer: &Renderer,
-    pending: Vec<(usize, Fragments)>,
-    diags: &Diagnostics,
-) {
-    let rendered: Vec<(usize, Replacements)> = pending
+/// in place of the body ranges, with the diagnostics of each page. Without a theme
+/// (its templates have errors, already reported) the body is rendered as written.
+#[allow(clippy::type_complexity)]
+fn render_fragments<K: Send>(
+    lib: &Library,
+    renderer: Option<&Renderer>,
+    pending: Vec<(usize, Fragments, K, Vec<crate::diagnostics::Diagnostic>)>,
+) -> Vec<(usize, Replacements, K, Vec<crate::diagnostics::Diagnostic>)> {
+    pending
         .into_par_iter()
-        .map(|(i, fragments)| {
+        .map(|(i, fragments, key, mut ds)| {
+            let Some(renderer) = renderer else {
+                return (i, Vec::new(), key, ds);
+            };
             let page = &lib.pages[i];
             let mut c = tera::Context::new();
             c.insert("t", &renderer.strings);
@@ -392,15 +421,12 @@ fn render_fragments(
             for (range, template) in fragments {
                 match renderer.render(template, &c) {
                     Ok(html) => out.push((range, html)),
-                    Err(d) => diags.push(*d),
+                    Err(d) => ds.push(*d),
                 }
             }
-            (i, out)
+            (i, out, key, ds)
         })
-        .collect();
-    for (i, r) in rendered {
-        lib.pages[i].replacements = r;
-    }
+        .collect()
 }
 
 /// A page whose `kind` names no registered kind is reported and built as a page.

@@ -20,6 +20,8 @@ pub struct Renderer {
     /// UI strings of the site's language, merged over English so no key is missing.
     pub strings: serde_json::Map<String, Value>,
     sources: HashMap<String, String>,
+    /// Tells renderers apart (cache keys of what one rendered), unique per process.
+    id: u64,
 }
 
 /// Full text of an error and its causes.
@@ -125,6 +127,11 @@ fn merge(into: &mut serde_json::Map<String, Value>, from: Value) {
 }
 
 impl Renderer {
+    /// This renderer's number: two renderers of one process never share one.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     pub fn new(theme: &Theme, config: &SiteConfig) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
@@ -196,10 +203,12 @@ impl Renderer {
                 merge(&mut strings, v);
             }
         }
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Renderer {
             tera,
             strings,
             sources,
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 

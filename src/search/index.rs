@@ -385,6 +385,10 @@ impl LiveIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         let writer = open_writer(&index)?;
+        // An edit commits a segment of one or two documents; merging them in the
+        // background re-indexed whole segments on the cores the next rebuild needs.
+        // Queries read the few small segments an editing session adds.
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         let mut live = LiveIndex {
             index,
             writer,
@@ -418,21 +422,86 @@ impl LiveIndex {
         }
         for (url, d) in &next {
             if self.docs.get(url) != Some(d) {
-                let sd = d.as_doc();
-                self.writer
-                    .add_document(make_doc(&self.fields, &sd, limit))
-                    .context("adding a document to the index")?;
+                self.add(d, limit)?;
                 touched += 1;
             }
         }
+        std::mem::swap(&mut self.docs, &mut next);
+        self.commit(touched)?;
+        self.refresh_meta();
+        Ok(touched)
+    }
+
+    /// Replaces the documents at the URLs of `docs` (a rebuild that changed only
+    /// these; the others and the number of documents stay as they are).
+    pub fn update_changed(&mut self, docs: Vec<super::OwnedDoc>) -> Result<usize> {
+        let limit = super::snippet_limit(self.docs.len());
+        let mut touched = 0;
+        for d in docs {
+            if self.docs.get(&d.url) == Some(&d) {
+                continue;
+            }
+            if self.docs.contains_key(&d.url) {
+                self.writer
+                    .delete_term(Term::from_field_text(self.fields.url, &d.url));
+            }
+            self.add(&d, limit)?;
+            self.docs.insert(d.url.clone(), d);
+            touched += 1;
+        }
+        self.commit(touched)?;
+        if touched > 0 {
+            self.refresh_meta();
+        }
+        Ok(touched)
+    }
+
+    /// Applies what a build reported.
+    pub fn apply(&mut self, update: Update) -> Result<usize> {
+        match update {
+            Update::All(docs) => self.update(docs),
+            Update::Changed(docs) => self.update_changed(docs),
+        }
+    }
+
+    fn add(&mut self, d: &super::OwnedDoc, limit: usize) -> Result<()> {
+        let sd = d.as_doc();
+        self.writer
+            .add_document(make_doc(&self.fields, &sd, limit))
+            .context("adding a document to the index")?;
+        Ok(())
+    }
+
+    fn commit(&mut self, touched: usize) -> Result<()> {
         if touched > 0 {
             self.writer.commit().context("committing the index")?;
         }
-        std::mem::swap(&mut self.docs, &mut next);
+        Ok(())
+    }
+
+    /// The URLs and facets of the documents now held.
+    fn refresh_meta(&mut self) {
         let mut all: Vec<SearchDoc<'_>> = self.docs.values().map(|d| d.as_doc()).collect();
         super::order(&mut all);
         self.meta = Arc::new(Meta::new(&all, String::new()));
-        Ok(touched)
+    }
+}
+
+/// The documents a build hands to the live index.
+#[derive(Debug)]
+pub enum Update {
+    /// Every searchable document of the site.
+    All(Vec<super::OwnedDoc>),
+    /// Only the documents a scoped rebuild changed; the rest are as they were.
+    Changed(Vec<super::OwnedDoc>),
+}
+
+impl Update {
+    /// Updates sent one after another, to apply in order: those before the last
+    /// `All` are left out, as it replaces what they did.
+    pub fn merge(updates: Vec<Update>) -> Vec<Update> {
+        let last_all = updates.iter().rposition(|u| matches!(u, Update::All(_)));
+        updates.into_iter().skip(last_all.unwrap_or(0)).collect()
     }
 }
 

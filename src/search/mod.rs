@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use crate::content::{Library, Page};
+use crate::content::{Library, Page, Target};
 use crate::output::Output;
 
 /// One searchable document, borrowed from the library: the same view feeds the
@@ -93,40 +93,52 @@ fn kind_fields(p: &Page) -> crate::kinds::SearchFields<'_> {
 
 /// Every page, then every section with an index file.
 pub fn documents(lib: &Library) -> Vec<SearchDoc<'_>> {
-    let pages = lib.pages.iter().map(|p| (p.kind.as_str(), &p.doc, Some(p)));
-    let sections = lib
-        .sections
-        .iter()
-        .filter(|s| s.has_index_file)
-        .map(|s| ("section", &s.doc, None));
+    let pages = (0..lib.pages.len()).map(Target::Page);
+    let sections = (0..lib.sections.len()).map(Target::Section);
     pages
         .chain(sections)
-        .map(|(kind, doc, page)| {
-            let taxonomy = |name: &str| -> Vec<&str> {
-                doc.taxonomies
-                    .get(name)
-                    .into_iter()
-                    .flatten()
-                    .map(String::as_str)
-                    .collect()
-            };
-            let mut tags = taxonomy("tags");
-            let fields = page.map(kind_fields).unwrap_or_default();
-            tags.extend(fields.keywords);
-            SearchDoc {
-                kind,
-                title: &doc.title,
-                headings: doc.rendered.headings.join("\n"),
-                body: &doc.rendered.plain,
-                tags,
-                taxonomy_tags: taxonomy("tags"),
-                services: taxonomy("services"),
-                severity: fields.severity,
-                url: format!("/{}", doc.path),
-                date: doc.date.map(|d| d.to_string_short()),
-            }
-        })
+        .filter_map(|t| document(lib, t))
         .collect()
+}
+
+/// The searchable document of a page, or of a section with an index file.
+pub fn document(lib: &Library, t: Target) -> Option<SearchDoc<'_>> {
+    let (kind, doc, page) = match t {
+        Target::Page(p) => {
+            let p = &lib.pages[p];
+            (p.kind.as_str(), &p.doc, Some(p))
+        }
+        Target::Section(s) => {
+            let s = &lib.sections[s];
+            if !s.has_index_file {
+                return None;
+            }
+            ("section", &s.doc, None)
+        }
+    };
+    let taxonomy = |name: &str| -> Vec<&str> {
+        doc.taxonomies
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    };
+    let mut tags = taxonomy("tags");
+    let fields = page.map(kind_fields).unwrap_or_default();
+    tags.extend(fields.keywords);
+    Some(SearchDoc {
+        kind,
+        title: &doc.title,
+        headings: doc.rendered.headings.join("\n"),
+        body: &doc.rendered.plain,
+        tags,
+        taxonomy_tags: taxonomy("tags"),
+        services: taxonomy("services"),
+        severity: fields.severity,
+        url: format!("/{}", doc.path),
+        date: doc.date.map(|d| d.to_string_short()),
+    })
 }
 
 /// Kinds in id order: documents are numbered by kind, then URL, on every surface.

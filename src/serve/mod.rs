@@ -18,6 +18,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::diagnostics::{self, Format};
+use crate::search::index::Update;
 use crate::site::{self, BuildCache, BuildOptions, OutputMode};
 
 pub struct ServeOptions {
@@ -80,6 +81,7 @@ pub fn run(opts: ServeOptions) -> Result<i32> {
         cache,
         state: state.clone(),
         indexer: indexer(state.clone()),
+        behind: std::cell::RefCell::new(Behind::Nothing),
     };
     builder.rebuild(None);
 
@@ -120,19 +122,28 @@ pub fn run(opts: ServeOptions) -> Result<i32> {
 }
 
 /// The thread keeping the live search index in step with the last good build; when
-/// builds come faster than it indexes, only the newest documents are indexed.
-fn indexer(state: Arc<State>) -> std::sync::mpsc::Sender<Vec<crate::search::OwnedDoc>> {
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<crate::search::OwnedDoc>>();
+/// builds come faster than it indexes, the updates waiting are applied together.
+fn indexer(state: Arc<State>) -> std::sync::mpsc::Sender<Update> {
+    let (tx, rx) = std::sync::mpsc::channel::<Update>();
     std::thread::spawn(move || {
         let mut live: Option<crate::search::index::LiveIndex> = None;
-        while let Ok(mut docs) = rx.recv() {
-            while let Ok(newer) = rx.try_recv() {
-                docs = newer;
+        while let Ok(first) = rx.recv() {
+            let mut waiting = vec![first];
+            waiting.extend(rx.try_iter());
+            let mut result = Ok(());
+            for update in Update::merge(waiting) {
+                result = match (live.as_mut(), update) {
+                    (Some(l), u) => l.apply(u).map(|_| ()),
+                    (None, Update::All(docs)) => {
+                        crate::search::index::LiveIndex::new(docs).map(|l| live = Some(l))
+                    }
+                    // Nothing to change yet: the first build's documents come first.
+                    (None, Update::Changed(_)) => Ok(()),
+                };
+                if result.is_err() {
+                    break;
+                }
             }
-            let result = match live.as_mut() {
-                Some(l) => l.update(docs).map(|_| ()),
-                None => crate::search::index::LiveIndex::new(docs).map(|l| live = Some(l)),
-            };
             match result {
                 Ok(()) => {
                     if let Some(l) = &live {
@@ -152,12 +163,55 @@ struct Builder {
     drafts: bool,
     cache: Arc<BuildCache>,
     state: Arc<State>,
-    indexer: std::sync::mpsc::Sender<Vec<crate::search::OwnedDoc>>,
+    indexer: std::sync::mpsc::Sender<Update>,
+    /// Changes no good build has published yet (the builds that had them failed).
+    behind: std::cell::RefCell<Behind>,
+}
+
+/// What the files served lack of the sources.
+#[derive(Debug, Clone, PartialEq)]
+enum Behind {
+    Nothing,
+    /// Changes to these paths.
+    Paths(Vec<PathBuf>),
+    /// Anything: a full build failed.
+    All,
+}
+
+impl Behind {
+    /// The changes the next build must cover: `changed` with those not published.
+    fn with(&self, changed: Option<Vec<PathBuf>>) -> Option<Vec<PathBuf>> {
+        match (self, changed) {
+            (Behind::All, _) | (_, None) => None,
+            (Behind::Nothing, c) => c,
+            (Behind::Paths(p), Some(c)) => {
+                let mut all: Vec<PathBuf> = p.iter().cloned().chain(c).collect();
+                all.sort();
+                all.dedup();
+                Some(all)
+            }
+        }
+    }
 }
 
 impl Builder {
-    /// Builds (all, or what `changed` touches), swaps the files in and notifies pages.
+    /// Builds (all, or what `changed` and the changes of failed builds touch),
+    /// swaps the files in and notifies pages.
     fn rebuild(&self, changed: Option<Vec<PathBuf>>) {
+        let changed = self.behind.borrow().with(changed);
+        let failed = match &changed {
+            Some(p) => Behind::Paths(p.clone()),
+            None => Behind::All,
+        };
+        if self.build(changed) {
+            *self.behind.borrow_mut() = Behind::Nothing;
+        } else {
+            *self.behind.borrow_mut() = failed;
+        }
+    }
+
+    /// One build; whether it succeeded.
+    fn build(&self, changed: Option<Vec<PathBuf>>) -> bool {
         let started = Instant::now();
         let css_only = changed
             .as_ref()
@@ -174,7 +228,7 @@ impl Builder {
             Ok(r) => r,
             Err(e) => {
                 self.fail(format!("error: {e:#}\n"));
-                return;
+                return false;
             }
         };
         if !report.ok {
@@ -183,7 +237,7 @@ impl Builder {
                 Format::Human,
                 false,
             ));
-            return;
+            return false;
         }
         if !report.diagnostics.is_empty() {
             eprint!(
@@ -200,18 +254,21 @@ impl Builder {
             .unwrap_or_default()
             .into_iter()
             .map(|(k, v)| (k, Arc::new(http::SiteFile::new(v))));
-        let files: SiteFiles = if report.scoped {
-            let mut all = (*self.state.files()).clone();
-            all.extend(fresh);
-            all
-        } else {
-            fresh.collect()
+        let css = {
+            let mut files = self.state.files.write().unwrap_or_else(|e| e.into_inner());
+            if report.scoped {
+                // In place unless a response still holds the map (then it is copied).
+                Arc::make_mut(&mut files).extend(fresh);
+            } else {
+                *files = Arc::new(fresh.collect());
+            }
+            css_only.then(|| {
+                files
+                    .keys()
+                    .find(|k| k.starts_with("assets/style.") && k.ends_with(".css"))
+                    .cloned()
+            })
         };
-        let css = files
-            .keys()
-            .find(|k| k.starts_with("assets/style.") && k.ends_with(".css"))
-            .cloned();
-        *self.state.files.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(files);
         let had_error = self
             .state
             .error
@@ -220,7 +277,7 @@ impl Builder {
             .take()
             .is_some();
         let event = if css_only && !had_error {
-            live::Event::Css(format!("/{}", css.unwrap_or_default()))
+            live::Event::Css(format!("/{}", css.flatten().unwrap_or_default()))
         } else {
             live::Event::Reload
         };
@@ -254,6 +311,7 @@ impl Builder {
         if let Some(docs) = report.search_docs {
             let _ = self.indexer.send(docs);
         }
+        true
     }
 
     fn fail(&self, text: String) {
@@ -261,5 +319,24 @@ impl Builder {
         eprintln!("build failed; still serving the last good build");
         *self.state.error.write().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
         self.state.hub.send(&live::Event::Error(text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_after_failed_ones_covers_their_changes_too() {
+        let p = |s: &[&str]| Some(s.iter().map(PathBuf::from).collect::<Vec<_>>());
+        assert_eq!(Behind::Nothing.with(p(&["b.md"])), p(&["b.md"]));
+        assert_eq!(Behind::Nothing.with(None), None);
+        let behind = Behind::Paths(vec![PathBuf::from("c.md"), PathBuf::from("a.md")]);
+        assert_eq!(
+            behind.with(p(&["b.md", "a.md"])),
+            p(&["a.md", "b.md", "c.md"])
+        );
+        assert_eq!(behind.with(None), None);
+        assert_eq!(Behind::All.with(p(&["b.md"])), None);
     }
 }

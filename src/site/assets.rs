@@ -4,10 +4,12 @@
 use anyhow::Result;
 
 use super::Site;
+use crate::content::cache_key::CacheKey;
 use crate::markdown;
 use crate::output::Output;
 
 /// Fingerprinted stylesheet and script paths.
+#[derive(Clone)]
 pub(crate) struct Assets {
     pub css: String,
     pub js: String,
@@ -19,7 +21,37 @@ fn fingerprint(name: &str, ext: &str, bytes: &[u8]) -> String {
     format!("assets/{name}.{}.{ext}", &hash[..10])
 }
 
-pub(crate) fn run(site: &Site, out: &Output) -> Result<Assets> {
+/// What `serve` keeps: the assets of the last build and what they were made from.
+pub(crate) type AssetCache = std::sync::Mutex<Option<(blake3::Hash, Assets)>>;
+
+/// The assets, written; a scoped rebuild with the theme and settings of the last
+/// build takes their names from `cache` and writes nothing (they are served).
+pub(crate) fn run(
+    site: &Site,
+    out: &Output,
+    scoped: bool,
+    renderer: &crate::render::Renderer,
+    cache: Option<&AssetCache>,
+) -> Result<Assets> {
+    let key = CacheKey::new()
+        .hash(&renderer.id())
+        .serde(&site.config.markdown)
+        .finish();
+    if let (true, Some(c)) = (scoped, cache) {
+        if let Some((k, a)) = &*c.lock().unwrap_or_else(|e| e.into_inner()) {
+            if *k == key {
+                return Ok(a.clone());
+            }
+        }
+    }
+    let assets = write(site, out)?;
+    if let Some(c) = cache {
+        *c.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, assets.clone()));
+    }
+    Ok(assets)
+}
+
+fn write(site: &Site, out: &Output) -> Result<Assets> {
     let mut css = site
         .theme
         .static_files

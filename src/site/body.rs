@@ -132,7 +132,7 @@ pub(crate) fn run(
             // The import stage rewrote other tools' syntax line for line.
             let full: std::borrow::Cow<str> = match &doc.imported {
                 Some(imp) => format!("{}{}", &doc.text[..doc.body_start], imp.body).into(),
-                None => doc.text.as_str().into(),
+                None => (&*doc.text).into(),
             };
             let no_titles = BTreeMap::new();
             let ctx = markdown::Context {

@@ -118,28 +118,40 @@ pub fn robots(base_url: &str) -> String {
     format!("User-agent: *\nAllow: /\nSitemap: {base_url}/sitemap.xml\n")
 }
 
+/// The newest `limit` dated pages under `prefix`: newest first, then by title, then
+/// in library order (what a stable sort of them all gives), found without sorting
+/// them all.
+fn newest<'a>(pages: &'a [Page], prefix: &str, limit: usize) -> Vec<&'a Page> {
+    let mut v: Vec<(usize, &Page)> = pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.doc.date.is_some() && p.doc.path.starts_with(prefix))
+        .collect();
+    let order = |a: &(usize, &Page), b: &(usize, &Page)| {
+        b.1.doc
+            .date
+            .cmp(&a.1.doc.date)
+            .then(a.1.doc.title.cmp(&b.1.doc.title))
+            .then(a.0.cmp(&b.0))
+    };
+    if limit == 0 {
+        return Vec::new();
+    }
+    if v.len() > limit {
+        v.select_nth_unstable_by(limit - 1, order);
+        v.truncate(limit);
+    }
+    v.sort_unstable_by(order);
+    v.into_iter().map(|(_, p)| p).collect()
+}
+
 /// Atom feeds (the site's and each section's) and the sitemap. A scoped build writes
 /// only the feeds that carry a changed page; the sitemap lists places and dates,
 /// which a scoped change leaves alone.
 pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<()> {
     let lib = &site.lib;
     let config = &site.config;
-    // Every dated page, newest first, sorted once for all the feeds.
-    let mut newest: Vec<&Page> = lib.pages.iter().filter(|p| p.doc.date.is_some()).collect();
-    newest.sort_by(|a, b| {
-        b.doc
-            .date
-            .cmp(&a.doc.date)
-            .then(a.doc.title.cmp(&b.doc.title))
-    });
-    let dated = |prefix: &str| -> Vec<&Page> {
-        newest
-            .iter()
-            .filter(|p| p.doc.path.starts_with(prefix))
-            .take(config.feed.limit)
-            .copied()
-            .collect()
-    };
+    let dated = |prefix: &str| newest(&lib.pages, prefix, config.feed.limit);
     out.write(
         "atom.xml",
         atom(
@@ -157,7 +169,7 @@ pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<
         .sections
         .iter()
         .enumerate()
-        .filter(|(si, s)| s.parent.is_some() && scope.is_none_or(|sc| sc.sections.contains(si)))
+        .filter(|(si, s)| s.parent.is_some() && scope.is_none_or(|sc| sc.feeds.contains(si)))
         .map(|(_, s)| s)
         .collect();
     sections.par_iter().try_for_each(|s| -> Result<()> {
@@ -209,6 +221,7 @@ pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::{Document, Kind};
 
     #[test]
     fn escapes_and_strips_control_chars() {
@@ -225,5 +238,49 @@ mod tests {
             "https://kb.example/%E3%82%BF%E3%82%B0/"
         );
         assert_eq!(absolute("https://kb.example", ""), "https://kb.example/");
+    }
+
+    #[test]
+    fn the_newest_pages_are_those_a_stable_sort_of_all_gives() {
+        let offset = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+        let pages: Vec<Page> = (0..200)
+            .map(|i| {
+                let title = format!("t{}", (i * 7) % 5);
+                let path = if i % 3 == 0 { "a/" } else { "b/" };
+                let mut doc = Document::synthesized("x", title, format!("{path}{i}/"));
+                doc.date = (i % 11 != 0)
+                    .then(|| Date::parse(&format!("2025-01-{:02}", 1 + i % 9), offset))
+                    .flatten();
+                Page {
+                    doc,
+                    kind: Kind::PAGE,
+                    section: 0,
+                    slug: i.to_string(),
+                    data: None,
+                    replacements: Vec::new(),
+                }
+            })
+            .collect();
+        for prefix in ["", "a/", "b/"] {
+            for limit in [0, 1, 7, 30, 500] {
+                let mut all: Vec<&Page> = pages
+                    .iter()
+                    .filter(|p| p.doc.date.is_some() && p.doc.path.starts_with(prefix))
+                    .collect();
+                all.sort_by(|a, b| {
+                    b.doc
+                        .date
+                        .cmp(&a.doc.date)
+                        .then(a.doc.title.cmp(&b.doc.title))
+                });
+                all.truncate(limit);
+                let want: Vec<&str> = all.iter().map(|p| p.doc.path.as_str()).collect();
+                let got: Vec<&str> = newest(&pages, prefix, limit)
+                    .iter()
+                    .map(|p| p.doc.path.as_str())
+                    .collect();
+                assert_eq!(got, want, "{prefix} {limit}");
+            }
+        }
     }
 }

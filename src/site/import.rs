@@ -2,7 +2,7 @@
 //! admonitions, `:::` containers) is rewritten before kinds analyse a body, so a
 //! postmortem's timeline is found in the same text the markdown stage renders.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -11,22 +11,63 @@ use crate::content::{ImportedBody, Library, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics, Span};
 use crate::markdown::import;
 
+/// One document's rewrite: its new body (None when unchanged) and the unknown
+/// shortcodes (name → lines).
+#[derive(Clone)]
+pub(crate) struct Rewrite {
+    body: Option<Box<ImportedBody>>,
+    unknown: BTreeMap<String, Vec<usize>>,
+}
+
+/// What `serve` keeps: content-relative path → (text hash, its rewrite if it has one).
+pub(crate) type ImportCache = std::sync::Mutex<HashMap<String, (blake3::Hash, Option<Rewrite>)>>;
+
 /// Rewrites every document's body in place (see [`crate::content::Document::body`])
-/// and reports unknown shortcodes per file and once for the whole site.
-pub(crate) fn run(lib: &mut Library, diags: &Diagnostics) {
+/// and reports unknown shortcodes per file and once for the whole site; with a
+/// cache, a document whose text is unchanged takes its rewrite from the last build.
+pub(crate) fn run(lib: &mut Library, cache: Option<&ImportCache>, diags: &Diagnostics) {
     let targets: Vec<Target> = lib.targets().collect();
-    let results: Vec<(Target, import::Imported)> = targets
+    let mut kept = cache.map(|c| c.lock().unwrap_or_else(|e| e.into_inner()));
+    let previous = kept.as_deref();
+    // (document, its rewrite, whether it was made now)
+    let results: Vec<(Target, Option<Rewrite>, bool)> = targets
         .par_iter()
         .filter_map(|&t| {
             let doc = lib.doc(t);
             if doc.rel.is_empty() {
                 return None;
             }
+            if let Some((key, r)) = previous.and_then(|p| p.get(&doc.rel)) {
+                if *key == doc.text_key {
+                    return Some((t, r.clone(), false));
+                }
+            }
             let imported = import::rewrite(doc.original_body());
-            let changed = imported.body != doc.original_body() || !imported.unknown.is_empty();
-            changed.then_some((t, imported))
+            let changed = imported.body != doc.original_body();
+            let rewrite = (changed || !imported.unknown.is_empty()).then(|| Rewrite {
+                body: changed.then(|| {
+                    Box::new(ImportedBody {
+                        body: imported.body,
+                        callout_titles: imported.titles,
+                    })
+                }),
+                unknown: imported.unknown,
+            });
+            Some((t, rewrite, true))
         })
         .collect();
+    if let Some(map) = kept.as_mut() {
+        for (t, r, fresh) in &results {
+            if *fresh {
+                let doc = lib.doc(*t);
+                map.insert(doc.rel.clone(), (doc.text_key, r.clone()));
+            }
+        }
+    }
+    drop(kept);
+    let results = results
+        .into_iter()
+        .filter_map(|(t, r, _)| r.map(|r| (t, r)));
     // Unknown shortcodes over the whole site: name → (occurrences, files).
     let mut tally: BTreeMap<String, (usize, BTreeSet<PathBuf>)> = BTreeMap::new();
     for (t, imported) in results {
@@ -52,12 +93,7 @@ pub(crate) fn run(lib: &mut Library, diags: &Diagnostics) {
                 ),
             );
         }
-        if imported.body != doc.original_body() {
-            doc.imported = Some(Box::new(ImportedBody {
-                body: imported.body,
-                callout_titles: imported.titles,
-            }));
-        }
+        doc.imported = imported.body;
     }
     if !tally.is_empty() {
         let total: usize = tally.values().map(|v| v.0).sum();

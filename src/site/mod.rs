@@ -1,10 +1,10 @@
 //! The driver: [`build`] runs the stages in order, each its own module and timed
-//! (`srekb build -v`): config → theme → load → import → kinds → markdown (`body`) →
-//! links (`anchors`) → taxonomies → kind-checks → scope → assets → render (`pages`)
-//! → outputs → feeds → static → search-export → commit → search-index; `srekb
-//! build` adds the build cache's (`persist`): cache-load, cache-check, cache-stage,
-//! cache-output, link, cache-save. A stage module reads what earlier stages
-//! produced and imports no later one.
+//! (`srekb build -v`): config → theme → load → shape → import → kinds → markdown
+//! (`body`) → links (`anchors`) → taxonomies → kind-checks → scope → assets → render
+//! (`pages`) → outputs → feeds → static → search-export → commit → search-index;
+//! `srekb build` adds the build cache's (`persist`): cache-load, cache-check,
+//! cache-stage, cache-output, link, cache-save; `serve` adds search-docs. A stage
+//! module reads what earlier stages produced and imports no later one.
 
 mod anchors;
 mod assets;
@@ -99,6 +99,14 @@ pub struct BuildCache {
     shape: std::sync::Mutex<Option<blake3::Hash>>,
     /// Each page's kind analysis.
     kinds: crate::kinds::AnalysisCache,
+    /// The taxonomies of the last build.
+    taxonomies: taxonomies::TaxonomyCache,
+    /// The theme's assets as last written.
+    assets: assets::AssetCache,
+    /// Each document's import rewrite.
+    imports: import::ImportCache,
+    /// The last load's walk and parsed files.
+    load: std::sync::Mutex<Option<load::Kept>>,
     /// The theme and its compiled templates.
     #[allow(clippy::type_complexity)]
     theme: std::sync::Mutex<Option<(std::sync::Arc<Theme>, std::sync::Arc<Renderer>)>>,
@@ -124,8 +132,9 @@ pub struct BuildReport {
     /// Only the pages depending on `BuildOptions::changed` were rendered: the files
     /// in `memory` replace those of the previous build, the others stay.
     pub scoped: bool,
-    /// Every searchable document, when built into memory (for `serve`'s live index).
-    pub search_docs: Option<Vec<crate::search::OwnedDoc>>,
+    /// The searchable documents, when built into memory (for `serve`'s live index):
+    /// all of them, or after a scoped rebuild those it changed.
+    pub search_docs: Option<crate::search::index::Update>,
     /// The browser's static search index, when one was written.
     pub search: Option<crate::search::web::Stats>,
     /// The site's files when built with [`OutputMode::Memory`].
@@ -266,14 +275,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     };
     let mut lib = steps.run("load", || setup::load(opts, &config, &diags));
     let today = today(config.offset());
-    let shape = scope::site_shape(&lib);
+    let shape = steps.run("shape", || scope::site_shape(&lib));
     let fresh = persistent.map(|dir| {
         steps.run("cache-check", || {
             let env = persist::env_key(opts, &config, &lib, today, dir);
             (env, persist::doc_hashes(&lib))
         })
     });
-    steps.run("import", || import::run(&mut lib, &diags));
+    steps.run("import", || {
+        import::run(&mut lib, opts.cache.as_ref().map(|c| &c.imports), &diags)
+    });
     steps.run("kinds", || {
         let cache = opts.cache.as_ref().map(|c| (&c.kinds, shape));
         let r = renderer.as_deref();
@@ -300,7 +311,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         _ => Vec::new(),
     };
     steps.run("links", || anchors::run(&site, &diags));
-    site.taxonomies = steps.run("taxonomies", || taxonomies::run(&site, &diags));
+    site.taxonomies = steps.run("taxonomies", || {
+        let cache = opts.cache.as_ref().map(|c| (&c.taxonomies, shape));
+        taxonomies::run(&site, cache, &diags)
+    });
     steps.run("kind-checks", || setup::kind_checks(&site, opts, &diags));
     let previous = loaded.as_ref().and_then(|l| l.manifest.as_ref());
     let mut scope = steps.run("scope", || match (previous, &fresh) {
@@ -339,7 +353,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let mut staged = None;
     let result = (|| -> Result<()> {
         if let Some(renderer) = &site.renderer {
-            let assets = steps.run("assets", || assets::run(&site, &out))?;
+            let assets = steps.run("assets", || {
+                let cache = opts.cache.as_ref().map(|c| &c.assets);
+                assets::run(&site, &out, scope.is_some(), renderer, cache)
+            })?;
             let cx = pages::page_cx(&site, renderer, &assets, opts);
             let home = renderer.t("home").to_string();
             let writer = Pages {
@@ -356,18 +373,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         if scope.is_none() {
             steps.run("static", || static_files::run(&site, &out, &diags))?;
         }
-        // The pages' HTML is written: free it before the search steps (about 200 MB
-        // on a 10,000-page site), which need only the text.
-        let targets: Vec<Target> = site.lib.targets().collect();
-        for t in targets {
-            let r = &mut site.lib.doc_mut(t).rendered;
-            r.html = String::new();
-            r.summary_html = None;
-        }
         // One pass over the analysed text feeds the browser export and the tantivy index.
         let web = opts.web_index && !matches!(opts.output, OutputMode::Check);
         let dir = matches!(opts.output, OutputMode::Dir(_));
         if (web || dir) && !diags.has_errors() {
+            // The pages' HTML is written: free it before the search steps (about 200 MB
+            // on a 10,000-page site), which need only the text.
+            let targets: Vec<Target> = site.lib.targets().collect();
+            for t in targets {
+                let r = &mut site.lib.doc_mut(t).rendered;
+                r.html = String::new();
+                r.summary_html = None;
+            }
             let built = steps.run("search", || {
                 crate::search::build(
                     &site.lib,
@@ -444,15 +461,35 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     report.bytes = bytes;
     report.search = search;
     report.scoped = scope.is_some();
+    let mut steps = Stages {
+        list: std::mem::take(&mut report.steps),
+    };
     if report.ok && matches!(opts.output, OutputMode::Memory) {
-        report.search_docs = Some(
-            crate::search::documents(&site.lib)
+        report.search_docs =
+            Some(steps.run("search-docs", || search_docs(&site.lib, scope.as_ref())));
+    }
+    if opts.cache.is_some() {
+        // Freeing ten thousand documents takes a while; the writer is not kept waiting.
+        std::thread::spawn(move || drop(site));
+    }
+    report.steps = steps.list;
+    Ok(report)
+}
+
+/// The live index's documents: every one, or those of the pages and sections a
+/// scoped rebuild rendered because they changed.
+fn search_docs(lib: &Library, scope: Option<&scope::Scope>) -> crate::search::index::Update {
+    use crate::search::index::Update;
+    let owned = |t: Target| crate::search::document(lib, t).map(|d| d.to_owned_doc());
+    match scope {
+        None => Update::All(
+            crate::search::documents(lib)
                 .iter()
                 .map(crate::search::SearchDoc::to_owned_doc)
                 .collect(),
-        );
+        ),
+        Some(s) => Update::Changed(s.changed.iter().copied().filter_map(owned).collect()),
     }
-    Ok(report)
 }
 
 /// Everything a build reads (relative to the root, or absolute), which an output

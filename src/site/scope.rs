@@ -11,11 +11,16 @@ use crate::content::{Kind, Library, Target};
 #[derive(Default)]
 pub(crate) struct Scope {
     pub(crate) pages: std::collections::HashSet<usize>,
+    /// Sections whose pages are rendered again.
     pub(crate) sections: std::collections::HashSet<usize>,
+    /// Sections whose feeds are written again (they carry the changed pages' HTML).
+    pub(crate) feeds: std::collections::HashSet<usize>,
     /// (taxonomy, term slug)
     pub(crate) terms: std::collections::HashSet<(String, String)>,
     /// Kinds of the changed pages (their reports and indexes are rendered again).
     pub(crate) kinds: std::collections::HashSet<Kind>,
+    /// The changed documents themselves, in the order of the changed paths.
+    pub(crate) changed: Vec<Target>,
 }
 
 impl Scope {
@@ -26,29 +31,28 @@ impl Scope {
     }
 }
 
-/// Hash of what other pages show of every document: place, title, dates, taxonomy
-/// terms, front matter and kind. A change that keeps it leaves other pages' lists,
-/// navigation and links as they were.
+/// Hash of what other pages show of every document: place, title, front matter (its
+/// text, from which its dates, taxonomy terms and fields are read) and kind. A change
+/// that keeps it leaves other pages' lists, navigation and links as they were.
 pub(crate) fn site_shape(lib: &Library) -> blake3::Hash {
-    let mut h = blake3::Hasher::new();
+    // One buffer hashed at once: ten thousand documents' small pieces fed to the
+    // hasher one by one cost more than the hashing itself.
+    let mut buf: Vec<u8> = Vec::with_capacity(lib.pages.len() * 512);
+    let mut put = |part: &str| {
+        buf.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        buf.extend_from_slice(part.as_bytes());
+    };
     for t in lib.targets() {
         let d = lib.doc(t);
-        h.update(d.rel.as_bytes());
-        h.update(d.path.as_bytes());
-        h.update(d.title.as_bytes());
-        h.update(
-            CacheKey::new()
-                .hash(&(d.date, d.updated, &d.taxonomies))
-                .serde(&d.meta)
-                .finish()
-                .as_bytes(),
-        );
+        for part in [&d.rel, &d.path, &d.title, &d.text[d.fm.start..d.fm.end]] {
+            put(part);
+        }
         if let Target::Page(p) = t {
-            h.update(lib.pages[p].kind.as_str().as_bytes());
+            put(lib.pages[p].kind.as_str());
         }
     }
-    h.update(CacheKey::new().hash(&lib.assets).finish().as_bytes());
-    h.finalize()
+    put(CacheKey::new().hash(&lib.assets).finish().to_hex().as_str());
+    blake3::hash(&buf)
 }
 
 /// With a cache and a list of changed files: the pages to render, or None for all.
@@ -116,24 +120,36 @@ pub(crate) fn scope_of_previous(
 fn scope_of_docs(lib: &Library, rels: &[String]) -> Option<Scope> {
     let mut scope = Scope::default();
     for rel in rels {
-        let mut section = match lib.by_rel.get(rel)? {
+        let target = *lib.by_rel.get(rel)?;
+        if !scope.changed.contains(&target) {
+            scope.changed.push(target);
+        }
+        let (mut section, lists) = match &target {
             Target::Page(p) => {
                 scope.pages.insert(*p);
                 let page = &lib.pages[*p];
-                scope.kinds.insert(page.kind);
-                for (tax, terms) in &page.doc.taxonomies {
-                    for term in terms {
-                        scope
-                            .terms
-                            .insert((tax.clone(), crate::content::slug::path_segment(term)));
+                // What lists (sections, terms, kinds' reports) show of a page is in
+                // the site's shape, but for the data its kind derived from its text.
+                let lists = page.data.is_some();
+                if lists {
+                    scope.kinds.insert(page.kind);
+                    for (tax, terms) in page.doc.taxonomies.iter() {
+                        for term in terms {
+                            scope
+                                .terms
+                                .insert((tax.clone(), crate::content::slug::path_segment(term)));
+                        }
                     }
                 }
-                Some(page.section)
+                (Some(page.section), lists)
             }
-            Target::Section(s) => Some(*s),
+            Target::Section(s) => (Some(*s), true),
         };
         while let Some(s) = section {
-            scope.sections.insert(s);
+            if lists {
+                scope.sections.insert(s);
+            }
+            scope.feeds.insert(s);
             section = lib.sections[s].parent;
         }
     }

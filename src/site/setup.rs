@@ -64,17 +64,20 @@ pub(crate) fn theme(
     loaded
 }
 
-/// Every document under content/, each section's kind from the registry.
+/// Every document under content/, each section's kind from the registry; `serve`
+/// (with a cache) reads again only the files an edit changed.
 pub(crate) fn load(opts: &BuildOptions, config: &SiteConfig, diags: &Diagnostics) -> Library {
-    load::load(
-        &opts.root,
-        config,
-        LoadOptions {
-            drafts: opts.drafts,
-            sections: crate::kinds::sections(config, diags),
-        },
-        diags,
-    )
+    let lopts = LoadOptions {
+        drafts: opts.drafts,
+        sections: crate::kinds::sections(config, diags),
+    };
+    match &opts.cache {
+        Some(cache) => {
+            let changed = opts.changed.as_deref();
+            load::load_kept(&opts.root, config, lopts, diags, &cache.load, changed).0
+        }
+        None => load::load(&opts.root, config, lopts, diags),
+    }
 }
 
 /// Each kind's whole-site checks; with `check --alert-rules FILE`, every alert in

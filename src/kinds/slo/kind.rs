@@ -180,7 +180,8 @@ pub fn expand_openslo(lib: &mut Library, diags: &Diagnostics) {
             let base = Document::synthesized(&sdir, String::new(), String::new());
             let file_doc = Document {
                 source: shown.clone(),
-                text: text.clone(),
+                text: text.as_str().into(),
+                text_key: blake3::hash(text.as_bytes()),
                 body_start: text.len(),
                 ..base
             };
@@ -213,7 +214,7 @@ pub fn expand_openslo(lib: &mut Library, diags: &Diagnostics) {
                     end: 0,
                     raw_line: 0,
                 };
-                doc.meta.description = o.description.clone();
+                std::sync::Arc::make_mut(&mut doc.meta).description = o.description.clone();
                 let pi = lib.pages.len();
                 lib.by_path.insert(path, Target::Page(pi));
                 lib.sections[si].pages.push(pi);
