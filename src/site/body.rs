@@ -1,7 +1,7 @@
 //! The markdown stage: every document's body to HTML, in parallel, with the kinds'
 //! fragments in place of the ranges they replace; `serve` reuses unchanged ones.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -14,7 +14,8 @@ use crate::markdown;
 
 /// Where unchanged documents' HTML comes from.
 pub(crate) enum Reuse<'a> {
-    /// `serve`'s cache, kept between builds: reused HTML is copied, new HTML added.
+    /// `serve`'s cache, kept between builds: its HTML moves into the documents and
+    /// back into the cache after the build ([`keep`]).
     Shared(&'a BuildCache),
     /// What the persistent cache files held: moved into the documents.
     Owned(persist::MarkdownMap),
@@ -84,18 +85,18 @@ pub(crate) fn run(
     });
     // srekb build: the cache file's documents move into the library (no copy);
     // serve: the kept ones are copied.
+    // The cached documents move into the library (no copy).
     let mut owned = match &mut reuse {
         Some(Reuse::Owned(m)) => Some(std::mem::take(m)),
-        _ => None,
+        Some(Reuse::Shared(c)) => Some(std::mem::take(
+            &mut *c.markdown.lock().unwrap_or_else(|e| e.into_inner()),
+        )),
+        None => None,
     };
     let prior: Vec<(Target, Option<(blake3::Hash, markdown::Rendered)>)> = targets
         .iter()
         .map(|&t| (t, owned.as_mut().and_then(|m| m.remove(&lib.doc(t).source))))
         .collect();
-    let shared = match &reuse {
-        Some(Reuse::Shared(c)) => Some(c.markdown.lock().unwrap_or_else(|e| e.into_inner())),
-        _ => None,
-    };
     // (target, its HTML, its key if cacheable, whether it came from the cache)
     let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>, bool)> = prior
         .into_par_iter()
@@ -111,7 +112,7 @@ pub(crate) fn run(
             let key = site_key.map(|k| {
                 let mut h = blake3::Hasher::new();
                 h.update(k.as_bytes());
-                h.update(doc.text.as_bytes());
+                h.update(doc.text_key.as_bytes());
                 h.update(doc.title.as_bytes());
                 h.update(doc.path.as_bytes());
                 h.update(CacheKey::new().hash(replacements).finish().as_bytes());
@@ -121,11 +122,6 @@ pub(crate) fn run(
                 if let Some((k, r)) = prior {
                     if k == key {
                         return Some((t, r, Some(key), true));
-                    }
-                }
-                if let Some((k, r)) = shared.as_ref().and_then(|m| m.get(&doc.source)) {
-                    if *k == key {
-                        return Some((t, r.clone(), Some(key), true));
                     }
                 }
             }
@@ -160,40 +156,30 @@ pub(crate) fn run(
             Some((t, rendered, key.filter(|_| cacheable), false))
         })
         .collect();
-    drop(shared);
-    let mut fresh = HashMap::new();
     let mut keys = Vec::new();
     let mut dirty: Vec<PathBuf> = owned
         .map(|gone| gone.into_keys().collect())
         .unwrap_or_default();
     for (t, r, key, hit) in results {
-        let source = &site.lib.doc(t).source;
         if !hit {
-            dirty.push(source.clone());
+            dirty.push(site.lib.doc(t).source.clone());
         }
-        match (&reuse, key) {
-            (Some(Reuse::Shared(_)), Some(key)) if !hit => {
-                fresh.insert(source.clone(), (key, r.clone()));
-            }
-            (Some(Reuse::Owned(_)), Some(key)) => keys.push((t, key)),
-            _ => {}
+        if let Some(key) = key {
+            keys.push((t, key));
         }
         site.lib.doc_mut(t).rendered = r;
     }
-    match reuse {
-        Some(Reuse::Shared(c)) => {
-            let mut map = c.markdown.lock().unwrap_or_else(|e| e.into_inner());
-            // Keep only documents that still exist.
-            let live: std::collections::HashSet<&PathBuf> = site
-                .lib
-                .targets()
-                .map(|t| &site.lib.doc(t).source)
-                .collect();
-            map.retain(|k, _| live.contains(k));
-            map.extend(fresh);
-            None
-        }
-        Some(Reuse::Owned(_)) => Some(Fresh { keys, dirty }),
-        None => None,
+    reuse.map(|_| Fresh { keys, dirty })
+}
+
+/// After the build (`serve`): every cacheable document's HTML moves into the cache
+/// for the next build (moved, not copied: the site is about to be dropped).
+pub(crate) fn keep(site: &mut Site, cache: &BuildCache, keys: Vec<(Target, blake3::Hash)>) {
+    let mut map = cache.markdown.lock().unwrap_or_else(|e| e.into_inner());
+    map.clear();
+    map.reserve(keys.len());
+    for (t, key) in keys {
+        let doc = site.lib.doc_mut(t);
+        map.insert(doc.source.clone(), (key, std::mem::take(&mut doc.rendered)));
     }
 }

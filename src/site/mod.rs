@@ -302,12 +302,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let fresh_markdown = steps.run("markdown", || body::run(&mut site, reuse, &diags));
     // The cache files holding documents rendered anew are written aside now, while
     // the HTML is in memory; they replace the old ones only when the build commits.
-    let mut staged_markdown = match fresh_markdown {
-        Some(f) if !f.dirty.is_empty() && !diags.has_errors() => steps.run("cache-stage", || {
-            persist::stage_markdown(root, &site.lib, &f.keys, &f.dirty)
-                .map_err(|e| diags.push(Diagnostic::warning("cache", format!("{e:#}"))))
-                .unwrap_or_default()
-        }),
+    let mut staged_markdown = match &fresh_markdown {
+        Some(f) if persistent.is_some() && !f.dirty.is_empty() && !diags.has_errors() => {
+            steps.run("cache-stage", || {
+                persist::stage_markdown(root, &site.lib, &f.keys, &f.dirty)
+                    .map_err(|e| diags.push(Diagnostic::warning("cache", format!("{e:#}"))))
+                    .unwrap_or_default()
+            })
+        }
         _ => Vec::new(),
     };
     steps.run("links", || anchors::run(&site, &diags));
@@ -378,12 +380,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         let dir = matches!(opts.output, OutputMode::Dir(_));
         if (web || dir) && !diags.has_errors() {
             // The pages' HTML is written: free it before the search steps (about 200 MB
-            // on a 10,000-page site), which need only the text.
-            let targets: Vec<Target> = site.lib.targets().collect();
-            for t in targets {
-                let r = &mut site.lib.doc_mut(t).rendered;
-                r.html = String::new();
-                r.summary_html = None;
+            // on a 10,000-page site), which need only the text; `serve` keeps it.
+            if opts.cache.is_none() {
+                let targets: Vec<Target> = site.lib.targets().collect();
+                for t in targets {
+                    let r = &mut site.lib.doc_mut(t).rendered;
+                    r.html = String::new();
+                    r.summary_html = None;
+                }
             }
             let built = steps.run("search", || {
                 crate::search::build(
@@ -468,7 +472,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         report.search_docs =
             Some(steps.run("search-docs", || search_docs(&site.lib, scope.as_ref())));
     }
-    if opts.cache.is_some() {
+    if let Some(cache) = &opts.cache {
+        if let Some(f) = fresh_markdown {
+            steps.run("keep", || body::keep(&mut site, cache, f.keys));
+        }
         // Freeing ten thousand documents takes a while; the writer is not kept waiting.
         std::thread::spawn(move || drop(site));
     }
