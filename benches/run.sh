@@ -88,7 +88,7 @@ for N in "${SITES[@]}"; do
   sidx=$(du -sb "$KB/public/search" | cut -f1); sfiles=$(find "$KB/public/search" -type f | wc -l)
   tidx=$(du -sb "$KB/.srekb/index" | cut -f1)
 
-  # One page edited, whole site rebuilt by `srekb build` (serve rebuilds incrementally;
+  # One page edited, then `srekb build` again (its build cache renders what depends on it;
   # see benches/serve.sh).
   page=$(find "$KB/content" -name '*.md' ! -name '_index.md' | sort | awk 'NR == 1')
   echo "編集 $(date +%s%N)" >>"$page"
@@ -107,7 +107,7 @@ for N in "${SITES[@]}"; do
   echo "  srekb: ${st} s (${pps} pages/s), peak ${sm} KB, output $((out / 1048576)) MB"
   echo "  hugo:  ${ht} s, peak ${hm} KB, output $((hout / 1048576)) MB  → ratio srekb/hugo ${ratio}"
   echo "  search step: tantivy + browser ${index_ms} ms ($((tidx / 1048576)) MB), browser alone (index kept) ${export_ms} ms ($((sidx / 1048576)) MB in ${sfiles} files)"
-  echo "  rebuild after one edit (full build): ${rt} s"
+  echo "  build after one edit (with the build cache): ${rt} s"
   echo "  srekb search (process): p50 $(awk -v u="$p50" 'BEGIN{printf "%.1f", u/1000}') ms, p99 $(awk -v u="$p99" 'BEGIN{printf "%.1f", u/1000}') ms"
   bytes="n/a"
   if command -v node >/dev/null 2>&1; then
