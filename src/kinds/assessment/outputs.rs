@@ -108,18 +108,15 @@ fn team_pages<'a>(
         site,
         pages,
         model,
-        si,
-        base,
         axes,
+        ..
     } = cx;
-    let (si, base) = (*si, base.as_str());
+    let si = cx.si;
+    let base = cx.base.as_str();
     let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
     let section = &site.lib.sections[si];
     let config = &site.config;
     let today = site.today;
-    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        pages.render(template, c, file)
-    };
     let labels: Vec<String> = model.assessed().map(|a| a.name.clone()).collect();
     let mut cards: Vec<Scorecard> = Vec::new();
     for (team, list) in teams {
@@ -178,7 +175,7 @@ fn team_pages<'a>(
             "breadcrumbs",
             &views::trail(home, &[(&section.doc.title, base), (&card.name, &path)]),
         );
-        render_to("maturity-team.html", &c, &out_file(&path))?;
+        pages.render("maturity-team.html", &c, &out_file(&path))?;
         cards.push(card);
     }
 
@@ -195,16 +192,13 @@ fn org_overview(
         site,
         pages,
         model,
-        si,
-        base,
         axes,
+        ..
     } = cx;
-    let (si, base) = (*si, base.as_str());
+    let si = cx.si;
+    let base = cx.base.as_str();
     let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
     let config = &site.config;
-    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        pages.render(template, c, file)
-    };
     let n_areas = axes.len();
     let averages: Vec<Option<f64>> = (0..n_areas)
         .map(|i| {
@@ -311,7 +305,7 @@ fn org_overview(
         "breadcrumbs",
         &views::breadcrumbs(site.lib, Some(si), home, None),
     );
-    render_to("maturity-org.html", &c, &out_file(base))?;
+    pages.render("maturity-org.html", &c, &out_file(base))?;
 
     Ok(())
 }
@@ -323,18 +317,15 @@ fn self_assessment(cx: &Cx<'_>, cards: &[Scorecard]) -> Result<()> {
         site,
         pages,
         model,
-        si,
-        base,
         axes,
+        ..
     } = cx;
-    let (si, base) = (*si, base.as_str());
+    let si = cx.si;
+    let base = cx.base.as_str();
     let (renderer, ctx, home) = (pages.renderer, pages.cx, pages.home);
     let section = &site.lib.sections[si];
     let config = &site.config;
     let today = site.today;
-    let render_to = |template: &str, c: &tera::Context, file: &str| -> Result<()> {
-        pages.render(template, c, file)
-    };
     let path = format!("{base}self-assessment/");
     let root = links::root_prefix(&path);
     let mut c = ctx.base(&path, &root, &config.base_url);
@@ -379,7 +370,7 @@ fn self_assessment(cx: &Cx<'_>, cards: &[Scorecard]) -> Result<()> {
             ],
         ),
     );
-    render_to("maturity-self.html", &c, &out_file(&path))?;
+    pages.render("maturity-self.html", &c, &out_file(&path))?;
     Ok(())
 }
 
