@@ -8,7 +8,8 @@
 //!    = サバ, エラーバジェット = エラバジェット); its text joins the character before it,
 //!    so a marked match covers the whole written word;
 //! 4. runs of Japanese script become overlapping bigrams with consecutive positions (a
-//!    run of one character is one token), so a query word is matched as a phrase;
+//!    run of one character is one token): the tokens snippets mark; the index holds
+//!    trigrams instead ([`index_terms`], [`lookups`]);
 //! 5. runs of letters, digits and `_` are one word; an identifier also yields its
 //!    parts at the same position (`SearchLatencyHigh` → searchlatencyhigh, search,
 //!    latency, high; `db_replication_lag` → …, db, replication, lag);
@@ -276,6 +277,117 @@ fn analyze_with(text: &str, parts: bool) -> Vec<Token> {
     tokens
 }
 
+/// The terms `text` is indexed by (the tantivy index and the browser's share them):
+/// a Latin word and its identifier parts; a Japanese run of one character as it is;
+/// a longer run as the three characters starting at each of its positions but the
+/// last (the last two as they are: 障害対応 → 障害対, 害対応, 対応). Every position of a
+/// run starts exactly one term, so a two-character word is found, and counted, by the
+/// terms it begins ([`lookups`]), and a longer one by its trigrams.
+#[cfg(test)]
+pub fn index_terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    index_terms_into(text, &mut |t| out.push(t.to_string()));
+    out
+}
+
+/// [`index_terms`], handed one by one to `emit`.
+pub fn index_terms_into(text: &str, emit: &mut impl FnMut(&str)) {
+    let chars = normalize(text);
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let cls = class(chars[i].c);
+        let mut j = i + 1;
+        while j < chars.len() && class(chars[j].c) == cls {
+            j += 1;
+        }
+        let run = &chars[i..j];
+        match cls {
+            Class::Word => {
+                buf.clear();
+                buf.extend(run.iter().map(|c| c.c));
+                emit(&buf);
+                for (a, b) in identifier_parts(run) {
+                    buf.clear();
+                    buf.extend(run[a..b].iter().map(|c| c.c));
+                    emit(&buf);
+                }
+            }
+            Class::Cjk if run.len() == 1 => {
+                buf.clear();
+                buf.push(run[0].c);
+                emit(&buf);
+            }
+            Class::Cjk => {
+                for k in 0..run.len() - 1 {
+                    buf.clear();
+                    buf.extend(run[k..(k + 3).min(run.len())].iter().map(|c| c.c));
+                    emit(&buf);
+                }
+            }
+            Class::Other => {}
+        }
+        i = j;
+    }
+}
+
+/// How a query word finds its documents: every lookup must match in one field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Lookup {
+    pub term: String,
+    /// Every indexed term starting with `term` counts as an occurrence (a word of
+    /// two Japanese characters: the terms its occurrences begin).
+    pub starts: bool,
+}
+
+/// The lookups of a query word: a Latin word as it is; per Japanese run, one
+/// character as it is, two as the start of terms, three or more as its trigrams.
+pub fn lookups(word: &str) -> Vec<Lookup> {
+    let chars = normalize(word);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let cls = class(chars[i].c);
+        let mut j = i + 1;
+        while j < chars.len() && class(chars[j].c) == cls {
+            j += 1;
+        }
+        let run: Vec<char> = chars[i..j].iter().map(|n| n.c).collect();
+        let mut add = |term: String, starts: bool| {
+            let l = Lookup { term, starts };
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        };
+        match cls {
+            Class::Word => add(run.iter().collect(), false),
+            Class::Cjk if run.len() <= 2 => add(run.iter().collect(), run.len() == 2),
+            Class::Cjk => {
+                for w in run.windows(3) {
+                    add(w.iter().collect(), false);
+                }
+            }
+            Class::Other => {}
+        }
+        i = j;
+    }
+    out
+}
+
+/// The runs of letters or of Japanese script in `word` (`DBの遅延`: 2).
+pub fn runs(word: &str) -> usize {
+    let mut n = 0;
+    let mut prev = Class::Other;
+    for c in normalize(word) {
+        let cls = class(c.c);
+        if cls != Class::Other && cls != prev {
+            n += 1;
+        }
+        prev = cls;
+    }
+    n
+}
+
 /// Just the token texts (identifier parts included), for test vectors.
 #[cfg(test)]
 pub fn terms(text: &str) -> Vec<String> {
@@ -310,6 +422,45 @@ mod tests {
         assert_eq!(t.iter().map(|x| x.position).collect::<Vec<_>>(), [0, 1, 2]);
         assert_eq!((t[2].from, t[2].to), (6, 12));
         assert_eq!(terms("新"), ["新"]);
+    }
+
+    #[test]
+    fn runs_are_indexed_by_the_trigram_starting_at_each_position() {
+        assert_eq!(index_terms("障害対応"), ["障害対", "害対応", "対応"]);
+        assert_eq!(index_terms("対応 新"), ["対応", "新"]);
+        assert_eq!(
+            index_terms("SearchLatencyHigh のサーバー"),
+            [
+                "searchlatencyhigh",
+                "search",
+                "latency",
+                "high",
+                "のサバ",
+                "サバ"
+            ]
+        );
+        let l = |t: &str, starts: bool| Lookup {
+            term: t.into(),
+            starts,
+        };
+        assert_eq!(lookups("対応"), [l("対応", true)]);
+        assert_eq!(
+            lookups("障害対応"),
+            [l("障害対", false), l("害対応", false)]
+        );
+        assert_eq!(lookups("SLO設定"), [l("slo", false), l("設定", true)]);
+        assert_eq!(lookups("新"), [l("新", false)]);
+        assert_eq!(lookups("サーバー"), lookups("ｻｰﾊﾞ"));
+        assert!(lookups("、").is_empty());
+        assert_eq!(
+            [
+                runs("障害"),
+                runs("DBの遅延"),
+                runs("rate-limit"),
+                runs("db_lag")
+            ],
+            [1, 2, 2, 1]
+        );
     }
 
     #[test]

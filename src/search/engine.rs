@@ -4,13 +4,19 @@
 //! tests/search_vectors.json hold the two implementations to the same ranked ids.
 //!
 //! A query is words separated by white space; every word must match (true AND). A
-//! word is analysed like text and matched as a phrase (its tokens at consecutive
-//! positions of one field). A Latin word of four or more characters, and the last
-//! word when it has three, also matches as a prefix (`postgres` → postgresql), a
-//! prefix occurrence counting half. A word with no phrase match anywhere is split at
-//! script changes and particles, then each piece into the longest prefixes that
-//! occur (証明書期限切れ → 証明書 + 期限切れ); its parts must all match and it
-//! scores half, more when the parts stand close.
+//! word is analysed like text and matched by its lookups in one field
+//! ([`analyzer::lookups`]: Latin words whole, Japanese by the trigrams of the word, so
+//! a word of up to three characters matches exactly as a phrase and a longer one when
+//! every three consecutive characters of it occur). A Latin word of four or more
+//! characters, and the last word when it has three, also matches as a prefix
+//! (`postgres` → postgresql), a prefix occurrence counting half. A word with no match
+//! anywhere is split at script changes and particles, then each piece into the
+//! longest prefixes that occur (証明書期限切れ → 証明書 + 期限切れ); its parts must all
+//! match and it scores half. A word of several runs (`DBの遅延`, `rate-limit`) is
+//! always matched by its parts. The index holds no positions (the browser's would be
+//! as large as the text); instead, a document holding two neighbouring query words
+//! written together (障害 対応 → 障害対応, `rate limit` → ratelimit) scores up to
+//! twice as much.
 
 // Field loops index several parallel arrays, as search.js does line by line.
 #![allow(clippy::needless_range_loop)]
@@ -30,16 +36,16 @@ pub const K1: f64 = 1.2;
 /// Weight of an occurrence found by prefix, and of a word found only by its parts.
 pub const PREFIX_WEIGHT: f64 = 0.5;
 pub const SPLIT_WEIGHT: f64 = 0.5;
-/// Proximity: score × (1 + P / (P + span)) where span is the smallest distance in
-/// positions covering every word of the query in one field.
-pub const PROXIMITY: f64 = 4.0;
+/// Score × (1 + ADJACENT × the share of neighbouring query words found written
+/// together).
+pub const ADJACENT: f64 = 1.0;
 /// Particles a compound is split at (when standing between other characters).
 pub const PARTICLES: [&str; 13] = [
     "の", "が", "を", "に", "へ", "で", "と", "は", "も", "や", "から", "まで", "より",
 ];
 
-/// The documents one term occurs in, by id, with its positions in each field.
-pub type Postings = BTreeMap<u32, [Vec<u32>; FIELDS]>;
+/// The documents one term occurs in, by id, with its count in each field.
+pub type Postings = BTreeMap<u32, [u32; FIELDS]>;
 
 /// Per-document data the engine filters and counts by; written once by `build` (the
 /// same values go to the browser).
@@ -57,9 +63,7 @@ pub struct Facets {
 
 /// Where postings come from.
 pub trait Source {
-    /// Without `positions` a source may give placeholder positions (only their
-    /// number, the count, is read).
-    fn postings(&mut self, term: &str, positions: bool) -> Result<Rc<Postings>>;
+    fn postings(&mut self, term: &str) -> Result<Rc<Postings>>;
     /// Every indexed term starting with `prefix` (the prefix itself included).
     fn prefixed(&mut self, prefix: &str) -> Result<Vec<String>>;
 }
@@ -71,12 +75,15 @@ pub struct Filters {
     pub tag: Option<String>,
 }
 
-/// One unit matched as a phrase: its tokens, and whether a single Latin token
-/// also matches as a prefix.
+/// One unit matched as a whole: its tokens (what snippets mark), its lookups (what
+/// finds its documents), and whether a single Latin token also matches as a prefix.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unit {
     pub tokens: Vec<String>,
+    pub lookups: Vec<analyzer::Lookup>,
     pub prefix: bool,
+    /// Runs of letters or Japanese script: a unit of several is matched by parts.
+    pub runs: usize,
 }
 
 /// A query word as it was matched: whole, or by its parts.
@@ -111,10 +118,16 @@ fn is_latin(token: &str) -> bool {
         .is_some_and(|c| analyzer::class(c) == Class::Word)
 }
 
-fn unit(tokens: Vec<String>, last: bool) -> Unit {
+fn unit(text: &str, last: bool) -> Unit {
+    let tokens = tokens_of(text);
     let n = tokens.first().map_or(0, |t| t.chars().count());
     let prefix = tokens.len() == 1 && is_latin(&tokens[0]) && (n >= 4 || (last && n >= 3));
-    Unit { tokens, prefix }
+    Unit {
+        tokens,
+        lookups: analyzer::lookups(text),
+        prefix,
+        runs: analyzer::runs(text),
+    }
 }
 
 /// The query's words, in order, duplicates removed.
@@ -122,14 +135,10 @@ pub fn parse(query: &str) -> Vec<(String, Unit)> {
     let parts: Vec<&str> = query.split_whitespace().collect();
     let mut words: Vec<(String, Unit)> = Vec::new();
     for (i, p) in parts.iter().enumerate() {
-        let tokens: Vec<String> = analyzer::analyze_query(p)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
-        if tokens.is_empty() {
+        let u = unit(p, i + 1 == parts.len());
+        if u.tokens.is_empty() {
             continue;
         }
-        let u = unit(tokens, i + 1 == parts.len());
         if !words.iter().any(|(_, w)| w.tokens == u.tokens) {
             words.push((p.to_string(), u));
         }
@@ -137,77 +146,67 @@ pub fn parse(query: &str) -> Vec<(String, Unit)> {
     words
 }
 
-/// Occurrences of a unit in one document: weighted count and start positions per field.
-#[derive(Debug, Clone, Default)]
+/// Occurrences of a unit in one document: weighted count per field.
+#[derive(Debug, Clone, Copy, Default)]
 struct Occ {
     tf: [f64; FIELDS],
-    starts: [Vec<u32>; FIELDS],
 }
 
 type Occurrences = BTreeMap<u32, Occ>;
 
-/// Occurrences of `u`; without `positions` (a query of one single-token word) only
-/// the counts per field, the start lists left empty.
-fn phrase<S: Source>(src: &mut S, u: &Unit, positions: bool) -> Result<Occurrences> {
+/// Occurrences of one lookup: the counts of its term, or of every term it starts
+/// (Latin prefixes counting [`PREFIX_WEIGHT`]).
+fn lookup<S: Source>(src: &mut S, l: &analyzer::Lookup, latin_prefix: bool) -> Result<Occurrences> {
+    let terms = if l.starts || latin_prefix {
+        src.prefixed(&l.term)?
+    } else {
+        vec![l.term.clone()]
+    };
     let mut out = Occurrences::new();
-    if u.tokens.len() == 1 {
-        let t = &u.tokens[0];
-        let terms = if u.prefix {
-            src.prefixed(t)?
+    for term in terms {
+        let w = if latin_prefix && term != l.term {
+            PREFIX_WEIGHT
         } else {
-            vec![t.clone()]
+            1.0
         };
-        for term in terms {
-            let w = if &term == t { 1.0 } else { PREFIX_WEIGHT };
-            let p = src.postings(&term, positions)?;
-            for (doc, fields) in p.iter() {
-                let o = out.entry(*doc).or_default();
-                for f in 0..FIELDS {
-                    o.tf[f] += w * fields[f].len() as f64;
-                    if positions {
-                        o.starts[f].extend_from_slice(&fields[f]);
+        for (doc, counts) in src.postings(&term)?.iter() {
+            let o = out.entry(*doc).or_default();
+            for f in 0..FIELDS {
+                o.tf[f] += w * f64::from(counts[f]);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Occurrences of `u`: the documents where one field holds every lookup, counted
+/// per field by the rarest lookup.
+fn phrase<S: Source>(src: &mut S, u: &Unit) -> Result<Occurrences> {
+    let latin_prefix = u.prefix && u.lookups.len() == 1;
+    let mut acc: Option<Occurrences> = None;
+    for l in &u.lookups {
+        let occ = lookup(src, l, latin_prefix)?;
+        acc = Some(match acc {
+            None => occ,
+            Some(mut a) => {
+                a.retain(|doc, o| match occ.get(doc) {
+                    Some(b) => {
+                        for f in 0..FIELDS {
+                            o.tf[f] = o.tf[f].min(b.tf[f]);
+                        }
+                        true
                     }
-                }
+                    None => false,
+                });
+                a
             }
-        }
-        for o in out.values_mut() {
-            for s in &mut o.starts {
-                s.sort_unstable();
-                s.dedup();
-            }
-        }
-        return Ok(out);
-    }
-    let lists: Vec<Rc<Postings>> = u
-        .tokens
-        .iter()
-        .map(|t| src.postings(t, true))
-        .collect::<Result<_>>()?;
-    'docs: for (doc, first) in lists[0].iter() {
-        let mut rest = Vec::with_capacity(lists.len() - 1);
-        for l in &lists[1..] {
-            match l.get(doc) {
-                Some(f) => rest.push(f),
-                None => continue 'docs,
-            }
-        }
-        let mut o = Occ::default();
-        for f in 0..FIELDS {
-            for &p in &first[f] {
-                let ok = rest
-                    .iter()
-                    .enumerate()
-                    .all(|(i, r)| r[f].binary_search(&(p + i as u32 + 1)).is_ok());
-                if ok {
-                    o.tf[f] += 1.0;
-                    o.starts[f].push(p);
-                }
-            }
-        }
-        if o.tf.iter().any(|&t| t > 0.0) {
-            out.insert(*doc, o);
+        });
+        if acc.as_ref().is_some_and(BTreeMap::is_empty) {
+            break;
         }
     }
+    let mut out = acc.unwrap_or_default();
+    out.retain(|_, o| o.tf.iter().any(|&t| t > 0.0));
     Ok(out)
 }
 
@@ -287,7 +286,7 @@ fn tokens_of(text: &str) -> Vec<String> {
 /// The parts a word is matched by when it matches nowhere as a phrase: each piece
 /// whole when it occurs, else cut greedily into the longest prefixes that occur
 /// (two characters at least; a rest that never occurs stays whole and fails).
-fn split<S: Source>(src: &mut S, word: &str, positions: bool) -> Result<Vec<Unit>> {
+fn split<S: Source>(src: &mut S, word: &str) -> Result<Vec<Unit>> {
     let mut units: Vec<Unit> = Vec::new();
     for piece in pieces(word) {
         let chars: Vec<char> = piece.chars().collect();
@@ -297,11 +296,11 @@ fn split<S: Source>(src: &mut S, word: &str, positions: bool) -> Result<Vec<Unit
             if chars.len() - start >= 2 && script(chars[start]) != Script::Latin {
                 for end in (start + 2..=chars.len()).rev() {
                     let s: String = chars[start..end].iter().collect();
-                    let u = unit(tokens_of(&s), false);
+                    let u = unit(&s, false);
                     if u.tokens.is_empty() {
                         continue;
                     }
-                    if !phrase(src, &u, positions)?.is_empty() {
+                    if !phrase(src, &u)?.is_empty() {
                         chosen = Some((end, u));
                         break;
                     }
@@ -309,7 +308,7 @@ fn split<S: Source>(src: &mut S, word: &str, positions: bool) -> Result<Vec<Unit
             }
             let (end, u) = chosen.unwrap_or_else(|| {
                 let s: String = chars[start..].iter().collect();
-                (chars.len(), unit(tokens_of(&s), false))
+                (chars.len(), unit(&s, false))
             });
             if !u.tokens.is_empty() && !units.contains(&u) {
                 units.push(u);
@@ -336,48 +335,6 @@ fn field_score(idf: f64, o: &Occ) -> f64 {
     idf * s
 }
 
-/// The proximity factor of several units in one document.
-fn proximity(occ: &[&Occ]) -> f64 {
-    if occ.len() < 2 {
-        return 1.0;
-    }
-    let mut best: Option<u32> = None;
-    for f in 0..FIELDS {
-        if occ.iter().any(|o| o.starts[f].is_empty()) {
-            continue;
-        }
-        let mut events: Vec<(u32, usize)> = Vec::new();
-        for (i, o) in occ.iter().enumerate() {
-            events.extend(o.starts[f].iter().map(|&p| (p, i)));
-        }
-        events.sort_unstable();
-        let mut count = vec![0usize; occ.len()];
-        let mut have = 0;
-        let mut lo = 0;
-        for hi in 0..events.len() {
-            let i = events[hi].1;
-            if count[i] == 0 {
-                have += 1;
-            }
-            count[i] += 1;
-            while have == occ.len() {
-                let span = events[hi].0 - events[lo].0;
-                best = Some(best.map_or(span, |b| b.min(span)));
-                let j = events[lo].1;
-                count[j] -= 1;
-                if count[j] == 0 {
-                    have -= 1;
-                }
-                lo += 1;
-            }
-        }
-    }
-    match best {
-        Some(span) => 1.0 + PROXIMITY / (PROXIMITY + f64::from(span)),
-        None => 1.0,
-    }
-}
-
 /// A word's occurrences as matched: its own, or (split) the documents holding every
 /// part, with the parts' occurrences.
 struct WordMatch {
@@ -396,10 +353,23 @@ pub fn search<S: Source>(
     let n = facets.kind.len();
     let mut words: Vec<WordMatch> = Vec::new();
     let parsed = parse(query);
-    // Positions matter for phrases and proximity: not for one single-token word.
-    let positions = !(parsed.len() == 1 && parsed[0].1.tokens.len() == 1);
+    // Neighbouring words written together: the documents holding each pair.
+    let pairs: Vec<Occurrences> = parsed
+        .windows(2)
+        .map(|w| {
+            let u = Unit {
+                prefix: false,
+                ..unit(&format!("{}{}", w[0].0, w[1].0), false)
+            };
+            phrase(src, &u)
+        })
+        .collect::<Result<_>>()?;
     for (text, u) in parsed {
-        let whole = phrase(src, &u, positions)?;
+        let whole = if u.runs > 1 {
+            Occurrences::new()
+        } else {
+            phrase(src, &u)?
+        };
         if !whole.is_empty() {
             words.push(WordMatch {
                 matched: Matched {
@@ -411,12 +381,12 @@ pub fn search<S: Source>(
             });
             continue;
         }
-        let parts_units = split(src, &text, positions)?;
+        let parts_units = split(src, &text)?;
         let is_split = parts_units.len() >= 2 || parts_units.first().is_some_and(|p| *p != u);
         let parts: Vec<Occurrences> = if is_split {
             parts_units
                 .iter()
-                .map(|p| phrase(src, p, positions))
+                .map(|p| phrase(src, p))
                 .collect::<Result<_>>()?
         } else {
             Vec::new()
@@ -499,36 +469,21 @@ pub fn search<S: Source>(
             continue;
         }
         let mut score = 0.0;
-        // Per word, the occurrences that count for proximity between words.
-        let mut reps: Vec<Occ> = Vec::new();
         for (w, (widf, pidf)) in words.iter().zip(&idfs) {
             if w.matched.parts.is_empty() {
-                let o = &w.whole[&doc];
-                score += field_score(*widf, o);
-                if words.len() > 1 {
-                    reps.push(o.clone());
-                }
+                score += field_score(*widf, &w.whole[&doc]);
             } else {
-                let os: Vec<&Occ> = w.parts.iter().map(|p| &p[&doc]).collect();
                 let mut s = 0.0;
-                for (o, i) in os.iter().zip(pidf) {
-                    s += field_score(*i, o);
+                for (p, i) in w.parts.iter().zip(pidf) {
+                    s += field_score(*i, &p[&doc]);
                 }
-                score += SPLIT_WEIGHT * s * proximity(&os);
-                let mut merged = Occ::default();
-                for o in &os {
-                    for f in 0..FIELDS {
-                        merged.starts[f].extend_from_slice(&o.starts[f]);
-                    }
-                }
-                for s in &mut merged.starts {
-                    s.sort_unstable();
-                }
-                reps.push(merged);
+                score += SPLIT_WEIGHT * s;
             }
         }
-        let refs: Vec<&Occ> = reps.iter().collect();
-        score *= proximity(&refs);
+        if !pairs.is_empty() {
+            let together = pairs.iter().filter(|p| p.contains_key(&doc)).count();
+            score *= 1.0 + ADJACENT * together as f64 / pairs.len() as f64;
+        }
         hits.push((doc, (score * 1000.0).round() as i64));
     }
     hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -730,13 +685,40 @@ mod tests {
     }
 
     #[test]
-    fn proximity_prefers_close_words() {
-        let o = |f: Vec<u32>| Occ {
-            tf: [0.0, 0.0, 0.0, 1.0],
-            starts: [vec![], vec![], vec![], f],
+    fn a_unit_needs_every_lookup_in_one_field() {
+        struct Mem(BTreeMap<String, Postings>);
+        impl Source for Mem {
+            fn postings(&mut self, term: &str) -> Result<Rc<Postings>> {
+                Ok(Rc::new(self.0.get(term).cloned().unwrap_or_default()))
+            }
+            fn prefixed(&mut self, prefix: &str) -> Result<Vec<String>> {
+                Ok(self
+                    .0
+                    .keys()
+                    .filter(|t| t.starts_with(prefix))
+                    .cloned()
+                    .collect())
+            }
+        }
+        let mut terms: BTreeMap<String, Postings> = BTreeMap::new();
+        for (doc, field, text) in [
+            (0, 3, "障害対応の手順"),
+            (1, 0, "障害対"),
+            (1, 3, "害対応"),
+            (2, 3, "対応"),
+        ] {
+            for t in analyzer::index_terms(text) {
+                terms.entry(t).or_default().entry(doc).or_default()[field] += 1;
+            }
+        }
+        let mut src = Mem(terms);
+        let docs = |q: &str, src: &mut Mem| -> Vec<u32> {
+            phrase(src, &parse(q)[0].1).unwrap().into_keys().collect()
         };
-        let (a, b, c) = (o(vec![0, 50]), o(vec![2]), o(vec![40]));
-        assert!(proximity(&[&a, &b]) > proximity(&[&a, &c]));
-        assert_eq!(proximity(&[&a]), 1.0);
+        // 障害対応 is in doc 0; doc 1 holds its trigrams only in different fields.
+        assert_eq!(docs("障害対応", &mut src), [0]);
+        // A two-character word: every term it starts, run end included.
+        assert_eq!(docs("対応", &mut src), [0, 1, 2]);
+        assert_eq!(docs("応の", &mut src), [0]);
     }
 }

@@ -1,8 +1,7 @@
-//! The tantivy index: the analyser's tokens stored pre-tokenized with positions (title,
-//! headings, tags, body), written by `build` into `.srekb/index/` (swapped in when
+//! The tantivy index: the analyser's index terms with their counts (title, headings,
+//! tags, body; no positions), written by `build` into `.srekb/index/` (swapped in when
 //! complete, kept as it is when nothing changed), and read as a [`engine::Source`] of
-//! positional postings, so `srekb search` and `serve` answer with the same engine as
-//! the browser.
+//! postings, so `srekb search` and `serve` answer with the same engine as the browser.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
@@ -26,10 +25,10 @@ use super::{analyzer, SearchDoc};
 
 const TOKENIZER: &str = "srekb";
 /// Bumped when the index's content changes meaning (an old index is rebuilt).
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const META: &str = "srekb-meta.json";
 
-/// The shared analyser as a tantivy tokenizer (text is normally given pre-tokenized).
+/// The shared analyser's index terms as a tantivy tokenizer.
 #[derive(Clone, Default)]
 pub struct SrekbTokenizer;
 
@@ -38,24 +37,25 @@ pub struct SrekbStream {
     index: usize,
 }
 
-fn ttokens(tokens: Vec<analyzer::Token>) -> Vec<TToken> {
-    tokens
-        .into_iter()
-        .map(|t| TToken {
-            offset_from: t.from,
-            offset_to: t.to,
-            position: t.position,
-            text: t.text,
+fn ttokens(text: &str) -> Vec<TToken> {
+    let mut out = Vec::new();
+    analyzer::index_terms_into(text, &mut |t| {
+        out.push(TToken {
+            offset_from: 0,
+            offset_to: 0,
+            position: out.len(),
+            text: t.to_string(),
             position_length: 1,
         })
-        .collect()
+    });
+    out
 }
 
 impl Tokenizer for SrekbTokenizer {
     type TokenStream<'a> = SrekbStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SrekbStream {
         SrekbStream {
-            tokens: ttokens(analyzer::analyze(text)),
+            tokens: ttokens(text),
             index: usize::MAX,
         }
     }
@@ -92,7 +92,7 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let idx = TextFieldIndexing::default()
         .set_tokenizer(TOKENIZER)
-        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        .set_index_option(IndexRecordOption::WithFreqs);
     let text = TextOptions::default().set_indexing_options(idx);
     let f = Fields {
         text: TEXT_FIELDS.map(|n| b.add_text_field(n, text.clone())),
@@ -505,51 +505,40 @@ impl Update {
     }
 }
 
-/// Positional postings read from tantivy, by global document id.
+/// Postings read from tantivy, by global document id.
 struct TantivySource<'a> {
     searcher: &'a Searcher,
     fields: Fields,
     /// Per segment: segment document → global id (`u32::MAX`: deleted or unknown).
     ids: Vec<Vec<u32>>,
-    cache: HashMap<(String, bool), Rc<Postings>>,
+    cache: HashMap<String, Rc<Postings>>,
 }
 
 impl engine::Source for TantivySource<'_> {
-    fn postings(&mut self, term: &str, with_positions: bool) -> Result<Rc<Postings>> {
-        let key = (term.to_string(), with_positions);
-        if let Some(p) = self.cache.get(&key) {
+    fn postings(&mut self, term: &str) -> Result<Rc<Postings>> {
+        if let Some(p) = self.cache.get(term) {
             return Ok(p.clone());
         }
         let mut out = Postings::new();
-        let mut positions = Vec::new();
         for (s, seg) in self.searcher.segment_readers().iter().enumerate() {
             for (f, field) in self.fields.text.iter().enumerate() {
                 let inv = seg.inverted_index(*field)?;
                 let t = Term::from_field_text(*field, term);
-                let Some(mut p) =
-                    inv.read_postings(&t, IndexRecordOption::WithFreqsAndPositions)?
-                else {
+                let Some(mut p) = inv.read_postings(&t, IndexRecordOption::WithFreqs)? else {
                     continue;
                 };
                 let mut doc = p.doc();
                 while doc != TERMINATED {
                     let id = self.ids[s][doc as usize];
                     if id != u32::MAX {
-                        let list = if with_positions {
-                            p.positions(&mut positions);
-                            positions.clone()
-                        } else {
-                            // Only the count is read.
-                            vec![0; p.term_freq() as usize]
-                        };
-                        out.entry(id).or_default()[f] = list;
+                        out.entry(id).or_default()[f] = p.term_freq();
                     }
                     doc = p.advance();
                 }
             }
         }
         let p = Rc::new(out);
-        self.cache.insert(key, p.clone());
+        self.cache.insert(term.to_string(), p.clone());
         Ok(p)
     }
 

@@ -18,6 +18,7 @@ use crate::output::Output;
 
 /// One searchable document, borrowed from the library: the same view feeds the
 /// tantivy index and the browser's static index.
+#[derive(Default)]
 pub struct SearchDoc<'a> {
     pub kind: &'a str,
     pub title: &'a str,
@@ -230,22 +231,30 @@ pub fn facets(docs: &[SearchDoc<'_>]) -> engine::Facets {
     f
 }
 
-/// A document's tokens per field (title, headings, tags, body): analysed once, fed
-/// to both the tantivy index and the browser export.
+/// A document's index terms with their counts per field (title, headings, tags,
+/// body): analysed once for the browser export (tantivy runs the same analyser).
 pub struct Analysed {
-    pub fields: [Vec<analyzer::Token>; engine::FIELDS],
+    pub terms: rustc_hash::FxHashMap<Box<str>, [u32; engine::FIELDS]>,
 }
 
 pub fn analyse(d: &SearchDoc<'_>) -> Analysed {
     let tags = d.tags.join("\n");
-    Analysed {
-        fields: [
-            analyzer::analyze(d.title),
-            analyzer::analyze(&d.headings),
-            analyzer::analyze(&tags),
-            analyzer::analyze(d.body),
-        ],
+    let mut terms: rustc_hash::FxHashMap<Box<str>, [u32; engine::FIELDS]> =
+        rustc_hash::FxHashMap::default();
+    for (f, text) in [d.title, &d.headings, &tags, d.body]
+        .into_iter()
+        .enumerate()
+    {
+        analyzer::index_terms_into(text, &mut |t| match terms.get_mut(t) {
+            Some(c) => c[f] += 1,
+            None => {
+                let mut c = [0; engine::FIELDS];
+                c[f] = 1;
+                terms.insert(t.into(), c);
+            }
+        });
     }
+    Analysed { terms }
 }
 
 /// The part of a body snippets are cut from, and the body's length in characters.

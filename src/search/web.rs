@@ -4,17 +4,22 @@
 //!
 //! - `search/meta.js`: document count, shard count, kind → id range, the hashes of
 //!   every other file, docs per pack;
-//! - `search/s/<k>.<hash>.js`: the terms whose first three characters hash (FNV-1a)
-//!   to shard `k` (so a prefix of three or more characters is in one shard), each with
-//!   its complete postings: per document the id delta, a field mask, then per field
-//!   the count, as base-44 varints written with the 88 printable ASCII letters that
-//!   need no escape in a JS string ([`DIGITS`]; a letter's value % 44 is the payload,
-//!   least significant first, and a value ≥ 44 means more follow);
-//! - `search/p/<k>.<hash>.js`: the same terms' positions, per document and field the
-//!   position deltas (loaded only for phrases and queries of several words);
+//! - `search/s/<k>.<hash>.js`: the terms whose key ([`shard_key`]: the first two
+//!   characters of a Japanese term, three of a Latin one) hashes (FNV-1a) to shard `k`
+//!   modulo the shard count (so the terms a prefix lookup reads are in one shard):
+//!   one line per term in term order, `<characters shared with the previous term>
+//!   <the rest of the term>\t<postings>`, the postings complete: per document the id
+//!   delta, a field mask (0: once in the body, the commonest case), then per field the
+//!   count, as base-44 varints written with the 88 printable ASCII letters of
+//!   [`DIGITS`] (a letter's value % 44 is the payload, least significant first, and a
+//!   value ≥ 44 means more follow);
 //! - `search/d/<p>.<hash>.js`: title, URL, kind, date and the first
 //!   [`super::snippet_limit`] characters of the body of the documents of pack `p`;
 //! - `search/f.<hash>.js`: the facets (kind, services, tags of every document).
+//!
+//! Shards and packs hold their JSON compressed ([`packed`]: raw deflate, written in
+//! the 85 letters of [`B85`]), which search.js inflates with the browser's own
+//! `DecompressionStream`: a third of the bytes, still a plain script.
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
@@ -24,6 +29,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+#[cfg(test)]
 use super::engine::FIELDS;
 use super::{Analysed, SearchDoc};
 use crate::output::Output;
@@ -32,13 +38,13 @@ pub const DIR: &str = "search";
 
 /// Whether `rel` is named like a file of the browser export ([`Exporter::write`]),
 /// which every build writes whole: `search/meta.js`, `search/f.<hash>.js` and
-/// `search/{s,p,d}/<n>.<hash>.js`.
+/// `search/{s,d}/<n>.<hash>.js`.
 pub fn is_export(rel: &str) -> bool {
     let Some(r) = rel.strip_prefix(DIR).and_then(|r| r.strip_prefix('/')) else {
         return false;
     };
     let name = match r.split_once('/') {
-        Some(("s" | "p" | "d", name)) => name,
+        Some(("s" | "d", name)) => name,
         Some(_) => return false,
         None if r == "meta.js" => return true,
         None => match r.strip_prefix("f.") {
@@ -49,15 +55,18 @@ pub fn is_export(rel: &str) -> bool {
     !name.contains('/') && name.ends_with(".js")
 }
 
-/// The shard size aimed for, in bytes, and the most shards.
-const SHARD_BYTES: usize = 12_000;
-const MAX_SHARDS: usize = 1 << 9;
-/// Most files of the index (meta, facets, two per shard, the packs): the packs take
+/// The shard size aimed for, in bytes before packing (about 12 KB packed), and the
+/// most shards: three fifths of the files, which balances the bytes of a query's
+/// shards (two or three) with those of its hits' packs (up to ten).
+const SHARD_BYTES: usize = 30_000;
+const MAX_SHARDS: usize = MAX_FILES * 3 / 5;
+/// Most files of the index (meta, facets, the shards, the packs): the packs take
 /// what the shards leave, so the fewer documents a pack holds, the fewer bytes the
 /// ten hits shown load. A pack holds at least one document.
 const MAX_FILES: usize = 1_500;
-/// Characters of a term that choose its shard.
+/// Characters of a Latin term, and of a Japanese one, that choose its shard.
 pub const SHARD_KEY_CHARS: usize = 3;
+pub const SHARD_KEY_CJK_CHARS: usize = 2;
 
 /// The letters of file-name hashes.
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -67,6 +76,64 @@ pub const DIGITS: &[u8; 88] =
     b"!#$%&()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~";
 /// The payload values of one letter; the letters from `BASE` on mean more follow.
 const BASE: u32 = 44;
+/// The letters of packed payloads (search.js has the same string): the first 85
+/// of [`DIGITS`].
+pub const B85: &[u8; 85] =
+    b"!#$%&()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{";
+
+/// `bytes` deflated (raw, no header) and written in base 85: four bytes as five
+/// letters, most significant first; a last group of `n < 4` bytes as `n + 1` letters.
+pub fn packed(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+    // Writing to a Vec cannot fail.
+    let _ = z.write_all(bytes);
+    b85(&z.finish().unwrap_or_default())
+}
+
+fn b85(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len() * 5 / 4 + 5);
+    for group in raw.chunks(4) {
+        let mut b = [0u8; 4];
+        b[..group.len()].copy_from_slice(group);
+        let mut v = u32::from_be_bytes(b);
+        let mut digits = [0u8; 5];
+        for d in digits.iter_mut().rev() {
+            *d = B85[(v % 85) as usize];
+            v /= 85;
+        }
+        for &d in &digits[..group.len() + 1] {
+            out.push(d as char);
+        }
+    }
+    out
+}
+
+/// The inverse of [`packed`] (tests read the export with it).
+#[cfg(test)]
+pub fn unpacked(text: &str) -> Vec<u8> {
+    use std::io::Read;
+    let raw = unb85(text);
+    let mut out = Vec::new();
+    let _ = flate2::read::DeflateDecoder::new(&raw[..]).read_to_end(&mut out);
+    out
+}
+
+#[cfg(test)]
+fn unb85(text: &str) -> Vec<u8> {
+    let value = |c: u8| B85.iter().position(|&d| d == c).unwrap_or(0) as u32;
+    let mut raw = Vec::new();
+    for group in text.as_bytes().chunks(5) {
+        let mut v: u32 = 0;
+        for i in 0..5 {
+            v = v
+                .wrapping_mul(85)
+                .wrapping_add(group.get(i).map_or(84, |&c| value(c)));
+        }
+        raw.extend_from_slice(&v.to_be_bytes()[..group.len() - 1]);
+    }
+    raw
+}
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
@@ -87,9 +154,20 @@ pub fn fnv1a(s: &str) -> u32 {
     h
 }
 
-/// The shard key of a term: its first three characters.
+/// The shard key of a term: its first two characters when it is Japanese (so the
+/// terms a two-character word starts share a shard), else its first three (the
+/// shortest Latin prefix looked up).
 pub fn shard_key(term: &str) -> &str {
-    match term.char_indices().nth(SHARD_KEY_CHARS) {
+    let cjk = term
+        .chars()
+        .next()
+        .is_some_and(|c| super::analyzer::class(c) == super::analyzer::Class::Cjk);
+    let n = if cjk {
+        SHARD_KEY_CJK_CHARS
+    } else {
+        SHARD_KEY_CHARS
+    };
+    match term.char_indices().nth(n) {
         Some((i, _)) => &term[..i],
         None => term,
     }
@@ -144,11 +222,10 @@ impl Digits {
     }
 }
 
-/// Decodes a term's postings (documents and counts, then positions).
+/// Decodes a term's postings (documents and their counts per field).
 #[cfg(test)]
-pub fn decode(docs: &str, positions: &str) -> Vec<(u32, [Vec<u32>; FIELDS])> {
+pub fn decode(docs: &str) -> Vec<(u32, [u32; FIELDS])> {
     let mut d = Digits::new(docs);
-    let mut p = Digits::new(positions);
     let mut out = Vec::new();
     let mut doc = 0u32;
     let mut first = true;
@@ -158,21 +235,15 @@ pub fn decode(docs: &str, positions: &str) -> Vec<(u32, [Vec<u32>; FIELDS])> {
         first = false;
         let mask = d.next();
         let mut counts = [0u32; FIELDS];
+        if mask == 0 {
+            counts = ONCE_IN_BODY;
+        }
         for (f, c) in counts.iter_mut().enumerate() {
             if mask & (1 << f) != 0 {
                 *c = d.next();
             }
         }
-        let mut fields: [Vec<u32>; FIELDS] = Default::default();
-        for (f, list) in fields.iter_mut().enumerate() {
-            let mut at = 0;
-            for k in 0..counts[f] {
-                let delta = p.next();
-                at = if k == 0 { delta } else { at + delta };
-                list.push(at);
-            }
-        }
-        out.push((doc, fields));
+        out.push((doc, counts));
     }
     out
 }
@@ -185,54 +256,41 @@ fn part_of(term: &str) -> usize {
     (rustc_hash::FxBuildHasher.hash_one(term) as usize) % PARTS
 }
 
+/// Counts written as mask 0.
+const ONCE_IN_BODY: [u32; 4] = [0, 0, 0, 1];
+
 /// One document's postings, without the id delta, grouped by term partition: per
-/// term its mask and counts (`d[..]`) and its positions (`p[..]`), in two buffers
-/// (no allocation per term).
+/// term its mask and counts (`d[..]`), in one buffer (no allocation per term).
 struct DocPostings<'a> {
-    /// (partition, term, range in `d`, range in `p`), sorted by partition.
-    entries: Vec<(
-        usize,
-        &'a str,
-        std::ops::Range<usize>,
-        std::ops::Range<usize>,
-    )>,
+    /// (partition, term, range in `d`), sorted by partition.
+    entries: Vec<(usize, &'a str, std::ops::Range<usize>)>,
     /// `starts[k]..starts[k + 1]`: the entries of partition `k`.
     starts: Vec<usize>,
     d: String,
-    p: String,
 }
 
 fn encode_doc(a: &Analysed) -> DocPostings<'_> {
-    let mut by_term: FxHashMap<&str, [Vec<u32>; FIELDS]> = FxHashMap::default();
-    for (f, tokens) in a.fields.iter().enumerate() {
-        for t in tokens {
-            by_term.entry(&t.text).or_default()[f].push(t.position as u32);
-        }
-    }
     let mut doc = DocPostings {
-        entries: Vec::with_capacity(by_term.len()),
+        entries: Vec::with_capacity(a.terms.len()),
         starts: Vec::with_capacity(PARTS + 1),
         d: String::new(),
-        p: String::new(),
     };
-    for (term, fields) in by_term {
-        let (d0, p0) = (doc.d.len(), doc.p.len());
-        let mask = fields
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| !l.is_empty())
-            .fold(0, |m, (f, _)| m | (1 << f));
-        varint(&mut doc.d, mask);
-        for list in fields.iter().filter(|l| !l.is_empty()) {
-            varint(&mut doc.d, list.len() as u32);
-            let mut last = 0;
-            for (k, &pos) in list.iter().enumerate() {
-                varint(&mut doc.p, if k == 0 { pos } else { pos - last });
-                last = pos;
+    for (term, counts) in &a.terms {
+        let d0 = doc.d.len();
+        if *counts == ONCE_IN_BODY {
+            varint(&mut doc.d, 0);
+        } else {
+            let mask = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .fold(0, |m, (f, _)| m | (1 << f));
+            varint(&mut doc.d, mask);
+            for &c in counts.iter().filter(|c| **c > 0) {
+                varint(&mut doc.d, c);
             }
         }
-        doc.entries
-            .push((part_of(term), term, d0..doc.d.len(), p0..doc.p.len()));
+        doc.entries.push((part_of(term), term, d0..doc.d.len()));
     }
     doc.entries.sort_unstable_by_key(|e| e.0);
     let mut at = 0;
@@ -246,11 +304,10 @@ fn encode_doc(a: &Analysed) -> DocPostings<'_> {
 }
 
 /// A term's postings so far: the last document added, then the documents with their
-/// masks and counts, and the positions.
+/// masks and counts.
 struct Postings {
     last: u32,
     docs: String,
-    positions: String,
 }
 
 /// The postings of every term, built document by document in id order.
@@ -280,13 +337,12 @@ impl Exporter {
             .for_each(|(k, terms)| {
                 for (i, doc) in encoded.iter().enumerate() {
                     let id = first + i as u32;
-                    for (_, term, d, p) in &doc.entries[doc.starts[k]..doc.starts[k + 1]] {
+                    for (_, term, d) in &doc.entries[doc.starts[k]..doc.starts[k + 1]] {
                         let e = match terms.get_mut(*term) {
                             Some(e) => e,
                             None => terms.entry((*term).into()).or_insert(Postings {
                                 last: u32::MAX,
                                 docs: String::new(),
-                                positions: String::new(),
                             }),
                         };
                         varint(
@@ -295,18 +351,16 @@ impl Exporter {
                         );
                         e.last = id;
                         e.docs.push_str(&doc.d[d.clone()]);
-                        e.positions.push_str(&doc.p[p.clone()]);
                     }
                 }
             });
         self.docs = self.docs.max(first + batch.len() as u32);
     }
 
-    /// A term's documents and positions as they stand.
+    /// A term's documents as they stand.
     #[cfg(test)]
-    fn postings(&self, term: &str) -> (&str, &str) {
-        let e = &self.parts[part_of(term)][term];
-        (&e.docs, &e.positions)
+    fn postings(&self, term: &str) -> &str {
+        &self.parts[part_of(term)][term].docs
     }
 
     /// Writes the index under `search/`; `docs` and `facets` are in id order.
@@ -325,48 +379,29 @@ impl Exporter {
             .flatten()
             .map(|(t, s)| t.len() + s.docs.len() + 6)
             .sum();
-        let shards = (total / SHARD_BYTES)
-            .max(1)
-            .next_power_of_two()
-            .min(MAX_SHARDS);
+        let shards = (total / SHARD_BYTES).clamp(1, MAX_SHARDS);
         let mut by_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
-        let mut pos_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
         for (term, postings) in self.parts.into_iter().flatten() {
             let term = String::from(term);
-            let k = (fnv1a(shard_key(&term)) as usize) & (shards - 1);
-            pos_shard[k].push((term.clone(), postings.positions));
+            let k = fnv1a(shard_key(&term)) as usize % shards;
             by_shard[k].push((term, postings.docs));
         }
-        let max_packs = MAX_FILES.saturating_sub(2 * shards + 2).max(1);
+        let max_packs = MAX_FILES.saturating_sub(shards + 2).max(1);
         let per_pack = n.div_ceil(max_packs).max(1);
         let packs = n.div_ceil(per_pack);
 
         // Every file but the manifest, built and written in parallel.
         let shard_files: Vec<(String, Vec<u8>)> = by_shard
             .into_par_iter()
-            .map(|e| ("s", "shard", e))
-            .chain(pos_shard.into_par_iter().map(|e| ("p", "positions", e)))
-            .collect::<Vec<_>>()
-            .into_par_iter()
             .enumerate()
-            .map(
-                |(i, (dir, call, mut entries))| -> Result<(String, Vec<u8>)> {
-                    let k = i % shards;
-                    entries.sort();
-                    let mut json = String::from("{");
-                    for (i, (term, s)) in entries.iter().enumerate() {
-                        if i > 0 {
-                            json.push(',');
-                        }
-                        json.push_str(&serde_json::to_string(term)?);
-                        json.push_str(":\"");
-                        json.push_str(s);
-                        json.push('"');
-                    }
-                    json.push('}');
-                    Ok((dir.to_string(), script(call, &[k], json.as_bytes())))
-                },
-            )
+            .map(|(k, mut entries)| -> Result<(String, Vec<u8>)> {
+                let (dir, call) = ("s", "shard");
+                entries.sort();
+                Ok((
+                    dir.to_string(),
+                    packed_script(call, k, shard_text(&entries).as_bytes()),
+                ))
+            })
             .collect::<Result<_>>()?;
         let pack_files: Vec<(String, Vec<u8>)> = (0..packs)
             .into_par_iter()
@@ -385,7 +420,7 @@ impl Exporter {
                         }
                     })
                     .collect();
-                Ok(("d".to_string(), script("docs", &[p], &json(&docs)?)))
+                Ok(("d".to_string(), packed_script("docs", p, &json(&docs)?)))
             })
             .collect::<Result<_>>()?;
         let facets_file = script("facets", &[], &json(&WebFacets::new(facets))?);
@@ -396,14 +431,9 @@ impl Exporter {
         };
         let mut writes: Vec<(String, &[u8])> = Vec::new();
         let mut shard_hashes = String::new();
-        let mut pos_hashes = String::new();
         for (i, (dir, bytes)) in shard_files.iter().enumerate() {
-            let (path, h) = named(dir, i % shards, bytes);
-            if i < shards {
-                shard_hashes.push_str(&h);
-            } else {
-                pos_hashes.push_str(&h);
-            }
+            let (path, h) = named(dir, i, bytes);
+            shard_hashes.push_str(&h);
             writes.push((path, bytes));
         }
         let mut pack_hashes = String::new();
@@ -422,13 +452,12 @@ impl Exporter {
             "meta",
             &[],
             &json(&Meta {
-                v: 3,
+                v: 4,
                 n,
                 shards,
                 pack: per_pack,
                 kinds,
                 sh: &shard_hashes,
-                qh: &pos_hashes,
                 ph: &pack_hashes,
                 fh: &facets_hash,
             })?,
@@ -488,9 +517,8 @@ struct Meta<'a> {
     shards: usize,
     pack: usize,
     kinds: BTreeMap<&'a str, [usize; 2]>,
-    /// Five letters per shard, per positions shard, per pack.
+    /// Five letters per shard, per pack.
     sh: &'a str,
-    qh: &'a str,
     ph: &'a str,
     fh: &'a str,
 }
@@ -551,6 +579,31 @@ fn script(call: &str, args: &[usize], json: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A shard's lines (see the module's comment): `entries` sorted by term.
+fn shard_text(entries: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut prev = "";
+    for (term, postings) in entries {
+        let shared = prev
+            .chars()
+            .zip(term.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let rest = term
+            .char_indices()
+            .nth(shared)
+            .map_or("", |(i, _)| &term[i..]);
+        out.push_str(&format!("{shared} {rest}\t{postings}\n"));
+        prev = term;
+    }
+    out
+}
+
+/// `srekbSearch.<call>(<k>,"<packed text>");`
+fn packed_script(call: &str, k: usize, json: &[u8]) -> Vec<u8> {
+    format!("srekbSearch.{call}({k},\"{}\");\n", packed(json)).into_bytes()
+}
+
 fn json(value: &impl Serialize) -> Result<Vec<u8>> {
     crate::output::json_bytes(value, false)
 }
@@ -571,35 +624,48 @@ mod tests {
         let mut e = Exporter::default();
         let docs: Vec<Analysed> = ["サーバー移行 サーバ", "x", "移行の手順 PostgreSQL"]
             .iter()
-            .map(|t| Analysed {
-                fields: [
-                    Vec::new(),
-                    Vec::new(),
-                    Vec::new(),
-                    super::super::analyzer::analyze(t),
-                ],
+            .map(|t| {
+                super::super::analyse(&SearchDoc {
+                    body: t,
+                    ..Default::default()
+                })
             })
             .collect();
         // Two batches: the id deltas run on across them.
         e.add(0, &docs[..2]);
         e.add(2, &docs[2..]);
-        let (s, p) = e.postings("移行");
-        let d = decode(s, p);
-        assert_eq!(d.len(), 2);
-        assert_eq!((d[0].0, d[1].0), (0, 2));
-        assert_eq!(d[0].1[3], [2]);
-        assert_eq!(d[1].1[3], [0]);
-        let (s, p) = e.postings("サバ");
-        assert_eq!(decode(s, p)[0].1[3], [0, 3]);
-        let (mut big, mut pos) = (String::new(), String::new());
+        assert_eq!(decode(e.postings("移行")), [(0, [0, 0, 0, 1])]);
+        assert_eq!(decode(e.postings("移行の")), [(2, [0, 0, 0, 1])]);
+        assert_eq!(decode(e.postings("サバ")), [(0, [0, 0, 0, 1])]);
+        assert_eq!(decode(e.postings("サバ移")), [(0, [0, 0, 0, 1])]);
+        assert_eq!(decode(e.postings("postgresql")), [(2, [0, 0, 0, 1])]);
+        let mut big = String::new();
         for v in [1_000_000, 8, 1] {
             varint(&mut big, v);
         }
-        varint(&mut pos, 5);
-        assert_eq!(
-            decode(&big, &pos),
-            [(1_000_000, [vec![], vec![], vec![], vec![5]])]
-        );
+        assert_eq!(decode(&big), [(1_000_000, [0, 0, 0, 1])]);
+    }
+
+    #[test]
+    fn packed_payloads_round_trip_in_letters_a_js_string_needs_no_escape_for() {
+        for text in ["", "a", "ab", "abc", "abcd", "{\"障害対\":\"+#\"}"] {
+            let p = packed(text.as_bytes());
+            assert!(!p.contains(['"', '\\']), "{p}");
+            assert_eq!(unpacked(&p), text.as_bytes());
+        }
+        for n in 0..9 {
+            for fill in [0u8, 1, 0x7f, 0xfe, 0xff] {
+                let raw = vec![fill; n];
+                assert_eq!(unb85(&b85(&raw)), raw);
+            }
+        }
+        let long = "サーバー移行 ".repeat(500);
+        let p = packed(long.as_bytes());
+        assert!(p.len() < long.len() / 10);
+        assert_eq!(unpacked(&p), long.as_bytes());
+        let js = include_str!("../../themes/default/static/search.js");
+        let letters = std::str::from_utf8(B85).unwrap();
+        assert!(js.contains(&format!("var B85 = \"{letters}\";")));
     }
 
     #[test]
@@ -628,8 +694,19 @@ mod tests {
     }
 
     #[test]
-    fn shard_keys_are_three_characters() {
+    fn shard_lines_share_the_previous_term_s_first_characters() {
+        let e = |t: &str, p: &str| (t.to_string(), p.to_string());
+        assert_eq!(
+            shard_text(&[e("障害", "#"), e("障害対", "$!"), e("障壁", "%")]),
+            "0 障害\t#\n2 対\t$!\n1 壁\t%\n"
+        );
+    }
+
+    #[test]
+    fn shard_keys_are_three_latin_or_two_japanese_characters() {
         assert_eq!(shard_key("postgresql"), "pos");
         assert_eq!(shard_key("サバ"), "サバ");
+        assert_eq!(shard_key("障害対"), "障害");
+        assert_eq!(shard_key("db"), "db");
     }
 }

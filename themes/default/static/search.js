@@ -122,6 +122,32 @@
   function analyzeQuery(text) { return analyzeWith(text, false); }
   function terms(text) { return analyze(text).map(function (t) { return t.text; }); }
   function tokensOf(text) { return analyzeQuery(text).map(function (t) { return t.text; }); }
+  // The lookups of a query word (analyzer::lookups): a Latin word as it is; per
+  // Japanese run, one character as it is, two as the start of terms, three or more
+  // as its trigrams.
+  function lookups(word) {
+    var chars = normalize(word);
+    var out = [];
+    function add(term, starts) {
+      if (!out.some(function (l) { return l.term === term && l.starts === starts; })) { out.push({ term: term, starts: starts }); }
+    }
+    var i = 0;
+    while (i < chars.length) {
+      var cls = charClass(chars[i].c);
+      var j = i + 1;
+      while (j < chars.length && charClass(chars[j].c) === cls) { j++; }
+      var run = chars.slice(i, j).map(function (n) { return n.c; });
+      if (cls === WORD) {
+        add(run.join(""), false);
+      } else if (cls === CJK && run.length <= 2) {
+        add(run.join(""), run.length === 2);
+      } else if (cls === CJK) {
+        for (var k = 0; k + 3 <= run.length; k++) { add(run.slice(k, k + 3).join(""), false); }
+      }
+      i = j;
+    }
+    return out;
+  }
 
   // FNV-1a over UTF-8 (src/search/web.rs::fnv1a).
   function fnv1a(s) {
@@ -133,7 +159,11 @@
     }
     return h >>> 0;
   }
-  function shardKey(term) { return Array.from(term).slice(0, 3).join(""); }
+  // The first two characters of a Japanese term, three of a Latin one (web::shard_key).
+  function shardKey(term) {
+    var chars = Array.from(term);
+    return chars.slice(0, chars.length && charClass(chars[0]) === CJK ? 2 : 3).join("");
+  }
 
   // ---- The engine (src/search/engine.rs) ----
   var FIELDS = 4;
@@ -141,13 +171,34 @@
   var K1 = 1.2;
   var PREFIX_WEIGHT = 0.5;
   var SPLIT_WEIGHT = 0.5;
-  var PROXIMITY = 4.0;
+  var ADJACENT = 1.0;
   var PARTICLES = ["の", "が", "を", "に", "へ", "で", "と", "は", "も", "や", "から", "まで", "より"];
 
   function isLatin(token) { return token.length > 0 && charClass(Array.from(token)[0]) === WORD; }
-  function unit(tokens, last) {
+  // Runs of letters or of Japanese script (analyzer::runs).
+  function runs(word) {
+    var n = 0, prev = OTHER;
+    normalize(word).forEach(function (c) {
+      var cls = charClass(c.c);
+      if (cls !== OTHER && cls !== prev) { n++; }
+      prev = cls;
+    });
+    return n;
+  }
+  function unit(text, last) {
+    var tokens = tokensOf(text);
     var n = tokens.length ? Array.from(tokens[0]).length : 0;
-    return { tokens: tokens, prefix: tokens.length === 1 && isLatin(tokens[0]) && (n >= 4 || (last && n >= 3)) };
+    return { tokens: tokens, lookups: lookups(text), prefix: tokens.length === 1 && isLatin(tokens[0]) && (n >= 4 || (last && n >= 3)), runs: runs(text) };
+  }
+  // Neighbouring words written together (障害 対応 → 障害対応), as units.
+  function pairUnits(parsed) {
+    var out = [];
+    for (var i = 0; i + 1 < parsed.length; i++) {
+      var u = unit(parsed[i][0] + parsed[i + 1][0], false);
+      u.prefix = false;
+      out.push(u);
+    }
+    return out;
   }
   function sameTokens(a, b) {
     return a.length === b.length && a.every(function (t, i) { return t === b[i]; });
@@ -163,78 +214,54 @@
     var parts = splitWhitespace(query);
     var words = [];
     parts.forEach(function (p, i) {
-      var tokens = tokensOf(p);
-      if (tokens.length === 0) { return; }
-      var u = unit(tokens, i + 1 === parts.length);
+      var u = unit(p, i + 1 === parts.length);
+      if (u.tokens.length === 0) { return; }
       if (!words.some(function (w) { return sameTokens(w[1].tokens, u.tokens); })) { words.push([p, u]); }
     });
     return words;
   }
-  function emptyOcc() { return { tf: [0, 0, 0, 0], starts: [[], [], [], []] }; }
-  function bsearch(list, v) {
-    var lo = 0, hi = list.length;
-    while (lo < hi) {
-      var mid = (lo + hi) >> 1;
-      if (list[mid] < v) { lo = mid + 1; } else if (list[mid] > v) { hi = mid; } else { return true; }
-    }
-    return false;
-  }
+  function emptyOcc() { return { tf: [0, 0, 0, 0] }; }
   function numeric(a, b) { return a - b; }
-  // Occurrences of `u`; without `positions` (a query of one single-token word) only
-  // the counts per field.
-  function phrase(src, u, positions) {
+  // Occurrences of one lookup: the counts of its term, or of every term it starts
+  // (Latin prefixes counting PREFIX_WEIGHT).
+  function lookup(src, l, latinPrefix) {
     var out = new Map();
-    if (u.tokens.length === 1) {
-      var t = u.tokens[0];
-      var list = u.prefix ? src.prefixed(t) : [t];
-      list.forEach(function (term) {
-        var w = term === t ? 1.0 : PREFIX_WEIGHT;
-        if (!positions) {
-          src.counts(term).forEach(function (counts, doc) {
-            var o = out.get(doc);
-            if (!o) { o = emptyOcc(); out.set(doc, o); }
-            for (var f = 0; f < FIELDS; f++) { o.tf[f] += w * counts[f]; }
-          });
-          return;
-        }
-        src.postings(term).forEach(function (fields, doc) {
-          var o = out.get(doc);
-          if (!o) { o = emptyOcc(); out.set(doc, o); }
-          for (var f = 0; f < FIELDS; f++) {
-            o.tf[f] += w * fields[f].length;
-            Array.prototype.push.apply(o.starts[f], fields[f]);
-          }
-        });
+    var list = l.starts || latinPrefix ? src.prefixed(l.term) : [l.term];
+    list.forEach(function (term) {
+      var w = latinPrefix && term !== l.term ? PREFIX_WEIGHT : 1.0;
+      src.counts(term).forEach(function (counts, doc) {
+        var o = out.get(doc);
+        if (!o) { o = emptyOcc(); out.set(doc, o); }
+        for (var f = 0; f < FIELDS; f++) { o.tf[f] += w * counts[f]; }
       });
-      out.forEach(function (o) {
-        for (var f = 0; f < FIELDS; f++) {
-          o.starts[f] = o.starts[f].sort(numeric).filter(function (p, i, a) { return i === 0 || a[i - 1] !== p; });
-        }
-      });
-      return out;
-    }
-    var lists = u.tokens.map(function (t) { return src.postings(t); });
-    lists[0].forEach(function (first, doc) {
-      var rest = [];
-      for (var i = 1; i < lists.length; i++) {
-        var r = lists[i].get(doc);
-        if (!r) { return; }
-        rest.push(r);
-      }
-      var o = emptyOcc();
-      var any = false;
-      for (var f = 0; f < FIELDS; f++) {
-        first[f].forEach(function (p) {
-          for (var k = 0; k < rest.length; k++) {
-            if (!bsearch(rest[k][f], p + k + 1)) { return; }
-          }
-          o.tf[f] += 1.0;
-          o.starts[f].push(p);
-          any = true;
-        });
-      }
-      if (any) { out.set(doc, o); }
     });
+    return out;
+  }
+  // Occurrences of `u`: the documents where one field holds every lookup, counted
+  // per field by the rarest lookup.
+  function phrase(src, u) {
+    var latinPrefix = u.prefix && u.lookups.length === 1;
+    var acc = null;
+    for (var i = 0; i < u.lookups.length; i++) {
+      var occ = lookup(src, u.lookups[i], latinPrefix);
+      if (acc === null) {
+        acc = occ;
+      } else {
+        acc.forEach(function (o, doc) {
+          var b = occ.get(doc);
+          if (!b) { acc.delete(doc); return; }
+          for (var f = 0; f < FIELDS; f++) { o.tf[f] = Math.min(o.tf[f], b.tf[f]); }
+        });
+      }
+      if (acc.size === 0) { break; }
+    }
+    var out = new Map();
+    if (acc) {
+      Array.from(acc.keys()).sort(numeric).forEach(function (doc) {
+        var o = acc.get(doc);
+        if (o.tf.some(function (t) { return t > 0; })) { out.set(doc, o); }
+      });
+    }
     return out;
   }
   var LATIN = 1, KATAKANA = 2, HIRAGANA = 3, KANJI = 4, SOTHER = 0;
@@ -274,7 +301,7 @@
     if (cur) { out.push(cur); }
     return out;
   }
-  function split(src, word, positions) {
+  function split(src, word) {
     var units = [];
     pieces(word).forEach(function (piece) {
       var chars = Array.from(piece);
@@ -283,12 +310,12 @@
         var chosen = null;
         if (chars.length - start >= 2 && script(chars[start]) !== LATIN) {
           for (var end = chars.length; end >= start + 2; end--) {
-            var u = unit(tokensOf(chars.slice(start, end).join("")), false);
+            var u = unit(chars.slice(start, end).join(""), false);
             if (u.tokens.length === 0) { continue; }
-            if (phrase(src, u, positions).size > 0) { chosen = [end, u]; break; }
+            if (phrase(src, u).size > 0) { chosen = [end, u]; break; }
           }
         }
-        if (!chosen) { chosen = [chars.length, unit(tokensOf(chars.slice(start).join("")), false)]; }
+        if (!chosen) { chosen = [chars.length, unit(chars.slice(start).join(""), false)]; }
         var cu = chosen[1];
         if (cu.tokens.length && !units.some(function (x) { return sameUnit(x, cu); })) { units.push(cu); }
         start = chosen[0];
@@ -296,8 +323,6 @@
     });
     return units;
   }
-  // Positions matter for phrases and proximity: not for one single-token word.
-  function needsPositions(parsed) { return !(parsed.length === 1 && parsed[0][1].tokens.length === 1); }
   function idf(n, df) { return Math.log(1.0 + (n - df + 0.5) / (df + 0.5)); }
   function fieldScore(idfv, o) {
     var s = 0.0;
@@ -306,32 +331,6 @@
       if (tf > 0.0) { s += BOOSTS[f] * tf * (K1 + 1.0) / (tf + K1); }
     }
     return idfv * s;
-  }
-  function proximity(occ) {
-    if (occ.length < 2) { return 1.0; }
-    var best = null;
-    for (var f = 0; f < FIELDS; f++) {
-      if (occ.some(function (o) { return o.starts[f].length === 0; })) { continue; }
-      var events = [];
-      occ.forEach(function (o, i) { o.starts[f].forEach(function (p) { events.push([p, i]); }); });
-      events.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
-      var count = occ.map(function () { return 0; });
-      var have = 0, lo = 0;
-      for (var hi = 0; hi < events.length; hi++) {
-        var i = events[hi][1];
-        if (count[i] === 0) { have++; }
-        count[i]++;
-        while (have === occ.length) {
-          var span = events[hi][0] - events[lo][0];
-          best = best === null ? span : Math.min(best, span);
-          var j = events[lo][1];
-          count[j]--;
-          if (count[j] === 0) { have--; }
-          lo++;
-        }
-      }
-    }
-    return best === null ? 1.0 : 1.0 + PROXIMITY / (PROXIMITY + best);
   }
   function docsOf(w) {
     if (w.matched.parts.length === 0) { return Array.from(w.whole.keys()); }
@@ -347,20 +346,20 @@
     var n = facets.n;
     var words = [];
     var parsed = parse(query);
-    var positions = needsPositions(parsed);
+    var pairs = pairUnits(parsed).map(function (u) { return phrase(src, u); });
     parsed.forEach(function (pw) {
       var text = pw[0], u = pw[1];
-      var whole = phrase(src, u, positions);
+      var whole = u.runs > 1 ? new Map() : phrase(src, u);
       if (whole.size > 0) {
         words.push({ matched: { word: u, parts: [] }, whole: whole, parts: [] });
         return;
       }
-      var units = split(src, text, positions);
+      var units = split(src, text);
       var isSplit = units.length >= 2 || (units.length === 1 && !sameUnit(units[0], u));
       words.push({
         matched: { word: u, parts: isSplit ? units : [] },
         whole: whole,
-        parts: isSplit ? units.map(function (p) { return phrase(src, p, positions); }) : []
+        parts: isSplit ? units.map(function (p) { return phrase(src, p); }) : []
       });
     });
     var counts = { kind: {}, service: {}, tag: {} };
@@ -388,26 +387,19 @@
           (filters.service && svc.indexOf(filters.service) < 0) ||
           (filters.tag && tags.indexOf(filters.tag) < 0)) { return; }
       var score = 0.0;
-      var reps = [];
       words.forEach(function (w, wi) {
         if (w.matched.parts.length === 0) {
-          var o = w.whole.get(doc);
-          score += fieldScore(idfs[wi][0], o);
-          reps.push(o);
+          score += fieldScore(idfs[wi][0], w.whole.get(doc));
         } else {
-          var os = w.parts.map(function (p) { return p.get(doc); });
           var sum = 0.0;
-          os.forEach(function (o, i) { sum += fieldScore(idfs[wi][1][i], o); });
-          score += SPLIT_WEIGHT * sum * proximity(os);
-          var merged = emptyOcc();
-          os.forEach(function (o) {
-            for (var f = 0; f < FIELDS; f++) { Array.prototype.push.apply(merged.starts[f], o.starts[f]); }
-          });
-          for (var f = 0; f < FIELDS; f++) { merged.starts[f].sort(numeric); }
-          reps.push(merged);
+          w.parts.forEach(function (p, i) { sum += fieldScore(idfs[wi][1][i], p.get(doc)); });
+          score += SPLIT_WEIGHT * sum;
         }
       });
-      score *= proximity(reps);
+      if (pairs.length) {
+        var together = pairs.filter(function (p) { return p.has(doc); }).length;
+        score *= 1.0 + ADJACENT * together / pairs.length;
+      }
       hits.push([doc, Math.round(score * 1000.0)]);
     });
     hits.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
@@ -508,7 +500,6 @@
   var base = self ? self.getAttribute("data-index") : null;
   var meta = null;
   var shards = {};
-  var positionShards = {};
   var packs = {};
   var facetData = null;
   var loading = {};
@@ -527,10 +518,46 @@
   }
   function hashOf(list, i) { return list.substr(i * 5, 5); }
   function loadMeta() { return load("meta.js"); }
-  function shardOf(term) { return fnv1a(shardKey(term)) & (meta.shards - 1); }
-  function loadShard(k) { return load("s/" + k + "." + hashOf(meta.sh, k) + ".js"); }
-  function loadPositions(k) { return load("p/" + k + "." + hashOf(meta.qh, k) + ".js"); }
-  function loadPack(p) { return load("d/" + p + "." + hashOf(meta.ph, p) + ".js"); }
+  function shardOf(term) { return fnv1a(shardKey(term)) % meta.shards; }
+  function loadShard(k) { return load("s/" + k + "." + hashOf(meta.sh, k) + ".js").then(function () { return inflating["s" + k]; }); }
+  function loadPack(p) { return load("d/" + p + "." + hashOf(meta.ph, p) + ".js").then(function () { return inflating["d" + p]; }); }
+  // Shards and packs come packed (web::packed): raw deflate in 85 letters, four
+  // bytes as five, most significant first; the browser inflates them.
+  var B85 = "!#$%&()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{";
+  var B85V = {};
+  B85.split("").forEach(function (c, i) { B85V[c] = i; });
+  function unb85(s) {
+    var out = new Uint8Array(Math.floor(s.length / 5) * 4 + Math.max(0, (s.length % 5) - 1));
+    var o = 0;
+    for (var i = 0; i < s.length; i += 5) {
+      var n = Math.min(5, s.length - i);
+      var v = 0;
+      for (var k = 0; k < 5; k++) { v = v * 85 + (k < n ? B85V[s.charAt(i + k)] : 84); }
+      v = v % 4294967296;
+      for (var b = 0; b < n - 1; b++) { out[o++] = (v >>> (24 - 8 * b)) & 255; }
+    }
+    return out;
+  }
+  function inflate(s) {
+    var stream = new Blob([unb85(s)]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    return new Response(stream).text();
+  }
+  // A shard's lines, `<characters shared with the previous term> <rest>\t<postings>`,
+  // as a Map term → postings (web::shard_text).
+  function shardTerms(text) {
+    var out = new Map();
+    var prev = [];
+    text.split("\n").forEach(function (line) {
+      var sp = line.indexOf(" ");
+      var tab = line.indexOf("\t", sp);
+      if (sp < 0 || tab < 0) { return; }
+      var term = prev.slice(0, +line.slice(0, sp)).concat(Array.from(line.slice(sp + 1, tab)));
+      out.set(term.join(""), line.slice(tab + 1));
+      prev = term;
+    });
+    return out;
+  }
+  var inflating = {};
   function loadFacets() { return load("f." + meta.fh + ".js"); }
 
   // Posting varints: base 44, least significant first; letters from 44 on mean more follow.
@@ -562,7 +589,7 @@
       doc = first ? delta : doc + delta;
       first = false;
       var mask = r.next();
-      var counts = [0, 0, 0, 0];
+      var counts = mask === 0 ? [0, 0, 0, 1] : [0, 0, 0, 0];
       for (var f = 0; f < FIELDS; f++) {
         if (mask & (1 << f)) { counts[f] = r.next(); }
       }
@@ -570,42 +597,20 @@
     }
     return out;
   }
-  // …and their positions: Map(doc → [positions per field]).
-  function decodePositions(counts, s) {
-    var r = reader(s);
-    var out = new Map();
-    counts.forEach(function (c, doc) {
-      var fields = [[], [], [], []];
-      for (var f = 0; f < FIELDS; f++) {
-        var p = 0;
-        for (var k = 0; k < c[f]; k++) {
-          var d = r.next();
-          p = k === 0 ? d : p + d;
-          fields[f].push(p);
-        }
-      }
-      out.set(doc, fields);
-    });
-    return out;
-  }
   function entry(table, term) {
     var shard = table[shardOf(term)];
-    return shard && Object.prototype.hasOwnProperty.call(shard, term) ? shard[term] : "";
+    return (shard && shard.get(term)) || "";
   }
   var countCache = {};
-  var positionCache = {};
   var staticSource = {
     counts: function (term) {
       if (!countCache[term]) { countCache[term] = decodeCounts(entry(shards, term)); }
       return countCache[term];
     },
-    postings: function (term) {
-      if (!positionCache[term]) { positionCache[term] = decodePositions(staticSource.counts(term), entry(positionShards, term)); }
-      return positionCache[term];
-    },
     prefixed: function (prefix) {
-      var shard = shards[shardOf(prefix)] || {};
-      return Object.keys(shard).filter(function (t) { return t.startsWith(prefix); }).sort();
+      // In the shard's order: the terms sorted as Rust sorts them (by UTF-8 bytes).
+      var shard = shards[shardOf(prefix)] || new Map();
+      return Array.from(shard.keys()).filter(function (t) { return t.startsWith(prefix); });
     }
   };
   function kindOf(doc) {
@@ -651,31 +656,41 @@
     snippetPieces: snippetPieces,
     snippetHtml: snippetHtml,
     meta: function (m) { meta = m; },
-    shard: function (k, data) { shards[k] = data; },
-    positions: function (k, data) { positionShards[k] = data; },
-    docs: function (p, list) { packs[p] = list; },
+    shard: function (k, data) { inflating["s" + k] = inflate(data).then(function (t) { shards[k] = shardTerms(t); }); },
+    docs: function (p, data) { inflating["d" + p] = inflate(data).then(function (t) { packs[p] = JSON.parse(t); }); },
     facets: function (f) { facetData = f; byDoc = null; }
   };
   window.srekbSearch = api;
 
-  // Loads what `query` needs: the shards of its words and of their pieces; with
-  // `needFacets`, the facets file too.
+  // Loads what `query` needs: the shards of its words' lookups; then, for a word
+  // that matches nowhere whole, those of its pieces (every two characters of a
+  // Japanese piece start a lookup split may try); with `needFacets`, the facets file.
   function prepare(text, needFacets) {
     return loadMeta().then(function () {
-      var need = {};
       var parsed = parse(text);
-      parsed.forEach(function (pw) {
-        pw[1].tokens.forEach(function (t) { need[shardOf(t)] = true; });
-        pieces(pw[0]).forEach(function (p) {
-          tokensOf(p).forEach(function (t) { need[shardOf(t)] = true; });
-        });
+      var need = {};
+      parsed.map(function (pw) { return pw[1]; }).concat(pairUnits(parsed)).forEach(function (u) {
+        u.lookups.forEach(function (l) { need[shardOf(l.term)] = true; });
       });
       var files = Object.keys(need).map(function (k) { return loadShard(+k); });
-      if (needsPositions(parsed)) {
-        Array.prototype.push.apply(files, Object.keys(need).map(function (k) { return loadPositions(+k); }));
-      }
       if (needFacets) { files.push(loadFacets()); }
-      return Promise.all(files);
+      return Promise.all(files).then(function () {
+        var more = {};
+        parsed.forEach(function (pw) {
+          if (pw[1].runs <= 1 && phrase(staticSource, pw[1]).size > 0) { return; }
+          pieces(pw[0]).forEach(function (p) {
+            var chars = Array.from(p);
+            if (script(chars[0]) === LATIN) {
+              lookups(p).forEach(function (l) { more[shardOf(l.term)] = true; });
+              return;
+            }
+            for (var i = 0; i < chars.length; i++) {
+              lookups(chars.slice(i, i + 2).join("")).forEach(function (l) { more[shardOf(l.term)] = true; });
+            }
+          });
+        });
+        return Promise.all(Object.keys(more).map(function (k) { return loadShard(+k); }));
+      });
     });
   }
   // Every hit of `text`: {hits: [[doc, score × 1000]], words, counts, total}.
