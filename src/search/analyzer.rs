@@ -341,7 +341,8 @@ pub struct Lookup {
 }
 
 /// The lookups of a query word: a Latin word as it is; per Japanese run, one
-/// character as it is, two as the start of terms, three or more as its trigrams.
+/// character as it is, two as the start of terms, three or more as the trigrams
+/// starting at every other character and the last (カナリアリリス → カナリ, リアリ, リリス).
 pub fn lookups(word: &str) -> Vec<Lookup> {
     let chars = normalize(word);
     let mut out = Vec::new();
@@ -362,9 +363,17 @@ pub fn lookups(word: &str) -> Vec<Lookup> {
         match cls {
             Class::Word => add(run.iter().collect(), false),
             Class::Cjk if run.len() <= 2 => add(run.iter().collect(), run.len() == 2),
+            // Every other trigram and the last: each two neighbouring characters
+            // of the word inside one of them, half the shards to load.
             Class::Cjk => {
-                for w in run.windows(3) {
-                    add(w.iter().collect(), false);
+                let mut k = 0;
+                loop {
+                    let at = k.min(run.len() - 3);
+                    add(run[at..at + 3].iter().collect(), false);
+                    if at == run.len() - 3 {
+                        break;
+                    }
+                    k += 2;
                 }
             }
             Class::Other => {}
@@ -450,6 +459,14 @@ mod tests {
         );
         assert_eq!(lookups("SLO設定"), [l("slo", false), l("設定", true)]);
         assert_eq!(lookups("新"), [l("新", false)]);
+        assert_eq!(
+            lookups("カナリアリリース"),
+            [l("カナリ", false), l("リアリ", false), l("リリス", false)]
+        );
+        assert_eq!(
+            lookups("障害対応手順"),
+            [l("障害対", false), l("対応手", false), l("応手順", false)]
+        );
         assert_eq!(lookups("サーバー"), lookups("ｻｰﾊﾞ"));
         assert!(lookups("、").is_empty());
         assert_eq!(

@@ -15,8 +15,8 @@
 //! match and it scores half. A word of several runs (`DBの遅延`, `rate-limit`) is
 //! always matched by its parts. The index holds no positions (the browser's would be
 //! as large as the text); instead, a document holding two neighbouring query words
-//! written together (障害 対応 → 障害対応, `rate limit` → ratelimit) scores up to
-//! twice as much.
+//! written together ([`pair_text`]: 障害 対応 → 害対 + 対応 across the join, `rate
+//! limit` → ratelimit) scores up to twice as much.
 
 // Field loops index several parallel arrays, as search.js does line by line.
 #![allow(clippy::needless_range_loop)]
@@ -335,6 +335,34 @@ fn field_score(idf: f64, o: &Occ) -> f64 {
     idf * s
 }
 
+/// What two neighbouring query words look like written together, as far as the
+/// index can tell without positions: for a Japanese join, the last two characters
+/// of the first and the first two of the second (their trigrams cross the join); for
+/// two Latin words, the two as one word (`rate limit` → ratelimit). None across a
+/// change of script.
+pub fn pair_text(a: &str, b: &str) -> Option<String> {
+    let (a, b) = (analyzer::normalized_chars(a), analyzer::normalized_chars(b));
+    let class = |c: &char| analyzer::class(*c);
+    let (x, y) = (a.last()?, b.first()?);
+    match (class(x), class(y)) {
+        (Class::Cjk, Class::Cjk) => {
+            let head: Vec<char> = a
+                .iter()
+                .rev()
+                .take(2)
+                .take_while(|c| class(c) == Class::Cjk)
+                .copied()
+                .collect();
+            let tail = b.iter().take(2).take_while(|c| class(c) == Class::Cjk);
+            Some(head.into_iter().rev().chain(tail.copied()).collect())
+        }
+        (Class::Word, Class::Word) if a.iter().chain(&b).all(|c| class(c) == Class::Word) => {
+            Some(a.iter().chain(&b).collect())
+        }
+        _ => None,
+    }
+}
+
 /// A word's occurrences as matched: its own, or (split) the documents holding every
 /// part, with the parts' occurrences.
 struct WordMatch {
@@ -356,12 +384,15 @@ pub fn search<S: Source>(
     // Neighbouring words written together: the documents holding each pair.
     let pairs: Vec<Occurrences> = parsed
         .windows(2)
-        .map(|w| {
-            let u = Unit {
-                prefix: false,
-                ..unit(&format!("{}{}", w[0].0, w[1].0), false)
-            };
-            phrase(src, &u)
+        .map(|w| match pair_text(&w[0].0, &w[1].0) {
+            Some(text) => phrase(
+                src,
+                &Unit {
+                    prefix: false,
+                    ..unit(&text, false)
+                },
+            ),
+            None => Ok(Occurrences::new()),
         })
         .collect::<Result<_>>()?;
     for (text, u) in parsed {
@@ -675,6 +706,19 @@ mod tests {
         assert_eq!(pieces("DBの遅延"), ["db", "遅延"]);
         assert_eq!(pieces("証明書期限切れ"), ["証明書期限切れ"]);
         assert_eq!(pieces("サーバー移行"), ["サバ", "移行"]);
+    }
+
+    #[test]
+    fn neighbouring_words_are_looked_up_across_their_join() {
+        assert_eq!(pair_text("障害", "対応").as_deref(), Some("障害対応"));
+        assert_eq!(
+            pair_text("サービスレベル", "目標").as_deref(),
+            Some("ベル目標")
+        );
+        assert_eq!(pair_text("新", "幹線").as_deref(), Some("新幹線"));
+        assert_eq!(pair_text("rate", "Limit").as_deref(), Some("ratelimit"));
+        assert_eq!(pair_text("kubernetes", "クラスター"), None);
+        assert_eq!(pair_text("v1.2", "release"), None);
     }
 
     #[test]

@@ -156,8 +156,8 @@ pub const KIND_ORDER: [&str; 7] = [
 /// Characters of body text kept for snippets over the whole site (the browser ships
 /// no more), and the bounds per document: a small site keeps whole bodies, a large
 /// one the first [`SNIPPET_TEXT_MIN`] characters of each.
-pub const SNIPPET_TEXT_BUDGET: usize = 3_000_000;
-pub const SNIPPET_TEXT_MIN: usize = 600;
+pub const SNIPPET_TEXT_BUDGET: usize = 1_000_000;
+pub const SNIPPET_TEXT_MIN: usize = 200;
 pub const SNIPPET_TEXT_MAX: usize = 100_000;
 
 /// Characters of each body kept for snippets on a site of `docs` documents.

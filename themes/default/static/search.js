@@ -124,7 +124,7 @@
   function tokensOf(text) { return analyzeQuery(text).map(function (t) { return t.text; }); }
   // The lookups of a query word (analyzer::lookups): a Latin word as it is; per
   // Japanese run, one character as it is, two as the start of terms, three or more
-  // as its trigrams.
+  // as the trigrams starting at every other character and the last.
   function lookups(word) {
     var chars = normalize(word);
     var out = [];
@@ -142,7 +142,11 @@
       } else if (cls === CJK && run.length <= 2) {
         add(run.join(""), run.length === 2);
       } else if (cls === CJK) {
-        for (var k = 0; k + 3 <= run.length; k++) { add(run.slice(k, k + 3).join(""), false); }
+        for (var k = 0; ; k += 2) {
+          var at = Math.min(k, run.length - 3);
+          add(run.slice(at, at + 3).join(""), false);
+          if (at === run.length - 3) { break; }
+        }
       }
       i = j;
     }
@@ -190,12 +194,32 @@
     var n = tokens.length ? Array.from(tokens[0]).length : 0;
     return { tokens: tokens, lookups: lookups(text), prefix: tokens.length === 1 && isLatin(tokens[0]) && (n >= 4 || (last && n >= 3)), runs: runs(text) };
   }
-  // Neighbouring words written together (障害 対応 → 障害対応), as units.
+  // Two neighbouring words written together, as far as the index can tell
+  // (engine::pair_text): null across a change of script.
+  function pairText(a, b) {
+    a = normalize(a).map(function (n) { return n.c; });
+    b = normalize(b).map(function (n) { return n.c; });
+    if (!a.length || !b.length) { return null; }
+    var x = charClass(a[a.length - 1]), y = charClass(b[0]);
+    if (x === CJK && y === CJK) {
+      var head = [];
+      for (var i = a.length - 1; i >= 0 && i >= a.length - 2 && charClass(a[i]) === CJK; i--) { head.unshift(a[i]); }
+      var tail = [];
+      for (var j = 0; j < b.length && j < 2 && charClass(b[j]) === CJK; j++) { tail.push(b[j]); }
+      return head.concat(tail).join("");
+    }
+    if (x === WORD && y === WORD && a.concat(b).every(function (c) { return charClass(c) === WORD; })) {
+      return a.concat(b).join("");
+    }
+    return null;
+  }
+  // The neighbouring words' pairs as units (null: none).
   function pairUnits(parsed) {
     var out = [];
     for (var i = 0; i + 1 < parsed.length; i++) {
-      var u = unit(parsed[i][0] + parsed[i + 1][0], false);
-      u.prefix = false;
+      var t = pairText(parsed[i][0], parsed[i + 1][0]);
+      var u = t === null ? null : unit(t, false);
+      if (u) { u.prefix = false; }
       out.push(u);
     }
     return out;
@@ -346,7 +370,7 @@
     var n = facets.n;
     var words = [];
     var parsed = parse(query);
-    var pairs = pairUnits(parsed).map(function (u) { return phrase(src, u); });
+    var pairs = pairUnits(parsed).map(function (u) { return u ? phrase(src, u) : new Map(); });
     parsed.forEach(function (pw) {
       var text = pw[0], u = pw[1];
       var whole = u.runs > 1 ? new Map() : phrase(src, u);
@@ -670,7 +694,7 @@
       var parsed = parse(text);
       var need = {};
       parsed.map(function (pw) { return pw[1]; }).concat(pairUnits(parsed)).forEach(function (u) {
-        u.lookups.forEach(function (l) { need[shardOf(l.term)] = true; });
+        if (u) { u.lookups.forEach(function (l) { need[shardOf(l.term)] = true; }); }
       });
       var files = Object.keys(need).map(function (k) { return loadShard(+k); });
       if (needFacets) { files.push(loadFacets()); }
