@@ -12,7 +12,8 @@
 //! (`postgres` → postgresql), a prefix occurrence counting half. A word with no match
 //! anywhere is split at script changes and particles, then each piece into the
 //! longest prefixes that occur (証明書期限切れ → 証明書 + 期限切れ); its parts must all
-//! match and it scores half. A word of several runs (`DBの遅延`, `rate-limit`) is
+//! match and it scores half. A word that does occur whole also finds the pages
+//! holding all its parts (障害対応 → 障害 + 対応, [`also_parts`]), which score half. A word of several runs (`DBの遅延`, `rate-limit`) is
 //! always matched by its parts. The index holds no positions (the browser's would be
 //! as large as the text); instead, a document holding two neighbouring query words
 //! written together ([`pair_text`]: 障害 対応 → 害対 + 対応 across the join, `rate
@@ -32,10 +33,12 @@ use super::analyzer::{self, Class};
 /// Fields in posting order: title, headings, tags, body.
 pub const FIELDS: usize = 4;
 pub const BOOSTS: [f64; FIELDS] = [4.0, 2.0, 2.0, 1.0];
-pub const K1: f64 = 1.2;
+pub const K1: f64 = 2.0;
 /// Weight of an occurrence found by prefix, and of a word found only by its parts.
 pub const PREFIX_WEIGHT: f64 = 0.5;
 pub const SPLIT_WEIGHT: f64 = 0.5;
+/// A word found whole on fewer pages than this also finds the pages holding its parts.
+pub const ALSO_PARTS_BELOW: usize = 20;
 /// Score × (1 + ADJACENT × the share of neighbouring query words found written
 /// together).
 pub const ADJACENT: f64 = 1.0;
@@ -319,6 +322,29 @@ fn split<S: Source>(src: &mut S, word: &str) -> Result<Vec<Unit>> {
     Ok(units)
 }
 
+/// The parts a word that occurs whole is also matched by: its pieces as [`split`]
+/// cuts them; a word of one piece (障害対応) cut in two where both halves occur, the
+/// first as long as it can be (障害 + 対応). Empty when it has no such parts.
+fn also_parts<S: Source>(src: &mut S, word: &str) -> Result<Vec<Unit>> {
+    let all = pieces(word);
+    let [piece] = all.as_slice() else {
+        let units = split(src, word)?;
+        return Ok(if units.len() >= 2 { units } else { Vec::new() });
+    };
+    let chars: Vec<char> = piece.chars().collect();
+    if chars.len() < 4 || script(chars[0]) != Script::Kanji {
+        return Ok(Vec::new());
+    }
+    for end in (2..=chars.len() - 2).rev() {
+        let a = unit(&chars[..end].iter().collect::<String>(), false);
+        let b = unit(&chars[end..].iter().collect::<String>(), false);
+        if !phrase(src, &a)?.is_empty() && !phrase(src, &b)?.is_empty() {
+            return Ok(vec![a, b]);
+        }
+    }
+    Ok(Vec::new())
+}
+
 fn idf(n: usize, df: usize) -> f64 {
     let (n, df) = (n as f64, df as f64);
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
@@ -402,13 +428,22 @@ pub fn search<S: Source>(
             phrase(src, &u)?
         };
         if !whole.is_empty() {
+            let parts_units = if whole.len() < ALSO_PARTS_BELOW {
+                also_parts(src, &text)?
+            } else {
+                Vec::new()
+            };
+            let parts = parts_units
+                .iter()
+                .map(|p| phrase(src, p))
+                .collect::<Result<_>>()?;
             words.push(WordMatch {
                 matched: Matched {
                     word: u,
-                    parts: Vec::new(),
+                    parts: parts_units,
                 },
                 whole,
-                parts: Vec::new(),
+                parts,
             });
             continue;
         }
@@ -436,17 +471,19 @@ pub fn search<S: Source>(
     }
     // Documents of each word, then their intersection.
     let docs_of = |w: &WordMatch| -> BTreeSet<u32> {
+        let mut set: BTreeSet<u32> = w.whole.keys().copied().collect();
         if w.matched.parts.is_empty() {
-            return w.whole.keys().copied().collect();
+            return set;
         }
         let mut it = w.parts.iter();
-        let mut set: BTreeSet<u32> = it
+        let mut both: BTreeSet<u32> = it
             .next()
             .map(|p| p.keys().copied().collect())
             .unwrap_or_default();
         for p in it {
-            set.retain(|d| p.contains_key(d));
+            both.retain(|d| p.contains_key(d));
         }
+        set.extend(both);
         set
     };
     let sets: Vec<BTreeSet<u32>> = words.iter().map(docs_of).collect();
@@ -455,7 +492,14 @@ pub fn search<S: Source>(
         .zip(&sets)
         .map(|(w, s)| {
             (
-                idf(n, s.len()),
+                idf(
+                    n,
+                    if w.whole.is_empty() {
+                        s.len()
+                    } else {
+                        w.whole.len()
+                    },
+                ),
                 w.parts.iter().map(|p| idf(n, p.len())).collect(),
             )
         })
@@ -501,8 +545,8 @@ pub fn search<S: Source>(
         }
         let mut score = 0.0;
         for (w, (widf, pidf)) in words.iter().zip(&idfs) {
-            if w.matched.parts.is_empty() {
-                score += field_score(*widf, &w.whole[&doc]);
+            if let Some(o) = w.whole.get(&doc) {
+                score += field_score(*widf, o);
             } else {
                 let mut s = 0.0;
                 for (p, i) in w.parts.iter().zip(pidf) {
@@ -568,21 +612,11 @@ impl Snippet {
 }
 
 /// The snippet of `text` (a document's stored text, `total` characters being the
-/// whole body's length) for the matched words: the window where the most distinct
-/// units occur within [`SNIPPET_SPAN`] positions (the earliest such), from
+/// whole body's length) for the matched words (each whole where the text holds it,
+/// else its parts): the window where the most distinct units occur within [`SNIPPET_SPAN`] positions (the earliest such), from
 /// [`SNIPPET_BEFORE`] characters before it, [`SNIPPET_CHARS`] characters long, cut
 /// on character boundaries with "…", every occurrence of a unit marked whole.
 pub fn snippet(text: &str, total: usize, words: &[Matched]) -> Snippet {
-    let units: Vec<&Unit> = words
-        .iter()
-        .flat_map(|w| {
-            if w.parts.is_empty() {
-                vec![&w.word]
-            } else {
-                w.parts.iter().collect()
-            }
-        })
-        .collect();
     let tokens = analyzer::analyze(text);
     // Byte offset → character index.
     let mut char_at: HashMap<usize, usize> = HashMap::new();
@@ -597,9 +631,9 @@ pub fn snippet(text: &str, total: usize, words: &[Matched]) -> Snippet {
     for (i, t) in tokens.iter().enumerate() {
         by_pos.entry(t.position).or_default().push(i);
     }
-    // Occurrences: (position, unit, from char, to char).
-    let mut occ: Vec<(usize, usize, usize, usize)> = Vec::new();
-    for (ui, u) in units.iter().enumerate() {
+    // A unit's occurrences: (position, from char, to char).
+    let find = |u: &Unit| -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
         for (&p, first) in &by_pos {
             let mut range: Option<(usize, usize)> = None;
             let mut ok = true;
@@ -622,8 +656,25 @@ pub fn snippet(text: &str, total: usize, words: &[Matched]) -> Snippet {
                 }
             }
             if let (true, Some((a, b))) = (ok, range) {
-                occ.push((p, ui, a, b));
+                out.push((p, a, b));
             }
+        }
+        out
+    };
+    // Occurrences: (position, unit, from char, to char); a word is marked whole
+    // where the text holds it, else by its parts.
+    let mut occ: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut ui = 0;
+    for w in words {
+        let whole = find(&w.word);
+        let found: Vec<Vec<(usize, usize, usize)>> = if whole.is_empty() && !w.parts.is_empty() {
+            w.parts.iter().map(&find).collect()
+        } else {
+            vec![whole]
+        };
+        for list in found {
+            occ.extend(list.into_iter().map(|(p, a, b)| (p, ui, a, b)));
+            ui += 1;
         }
     }
     occ.sort_unstable();

@@ -172,9 +172,10 @@
   // ---- The engine (src/search/engine.rs) ----
   var FIELDS = 4;
   var BOOSTS = [4.0, 2.0, 2.0, 1.0];
-  var K1 = 1.2;
+  var K1 = 2.0;
   var PREFIX_WEIGHT = 0.5;
   var SPLIT_WEIGHT = 0.5;
+  var ALSO_PARTS_BELOW = 20;
   var ADJACENT = 1.0;
   var PARTICLES = ["の", "が", "を", "に", "へ", "で", "と", "は", "も", "や", "から", "まで", "より"];
 
@@ -356,14 +357,32 @@
     }
     return idfv * s;
   }
+  // The parts a word that occurs whole is also matched by (engine::also_parts).
+  function alsoParts(src, word) {
+    var all = pieces(word);
+    if (all.length !== 1) {
+      var units = split(src, word);
+      return units.length >= 2 ? units : [];
+    }
+    var chars = Array.from(all[0]);
+    if (chars.length < 4 || script(chars[0]) !== KANJI) { return []; }
+    for (var end = chars.length - 2; end >= 2; end--) {
+      var a = unit(chars.slice(0, end).join(""), false);
+      var b = unit(chars.slice(end).join(""), false);
+      if (phrase(src, a).size > 0 && phrase(src, b).size > 0) { return [a, b]; }
+    }
+    return [];
+  }
   function docsOf(w) {
-    if (w.matched.parts.length === 0) { return Array.from(w.whole.keys()); }
-    var set = Array.from(w.parts[0].keys());
+    var set = Array.from(w.whole.keys());
+    if (w.matched.parts.length === 0) { return set; }
+    var both = Array.from(w.parts[0].keys());
     for (var i = 1; i < w.parts.length; i++) {
       var p = w.parts[i];
-      set = set.filter(function (d) { return p.has(d); });
+      both = both.filter(function (d) { return p.has(d); });
     }
-    return set;
+    both.forEach(function (d) { if (!w.whole.has(d)) { set.push(d); } });
+    return set.sort(numeric);
   }
   // facets: {n, kindOf(doc) → name, services(doc) → [names], tags(doc) → [names]}
   function run(src, facets, query, filters) {
@@ -375,7 +394,8 @@
       var text = pw[0], u = pw[1];
       var whole = u.runs > 1 ? new Map() : phrase(src, u);
       if (whole.size > 0) {
-        words.push({ matched: { word: u, parts: [] }, whole: whole, parts: [] });
+        var also = whole.size < ALSO_PARTS_BELOW ? alsoParts(src, text) : [];
+        words.push({ matched: { word: u, parts: also }, whole: whole, parts: also.map(function (p) { return phrase(src, p); }) });
         return;
       }
       var units = split(src, text);
@@ -390,7 +410,7 @@
     if (words.length === 0) { return { hits: [], words: [], counts: counts }; }
     var sets = words.map(docsOf);
     var idfs = words.map(function (w, i) {
-      return [idf(n, sets[i].length), w.parts.map(function (p) { return idf(n, p.size); })];
+      return [idf(n, w.whole.size ? w.whole.size : sets[i].length), w.parts.map(function (p) { return idf(n, p.size); })];
     });
     var all = sets[0].slice().sort(numeric);
     for (var s = 1; s < sets.length; s++) {
@@ -412,8 +432,9 @@
           (filters.tag && tags.indexOf(filters.tag) < 0)) { return; }
       var score = 0.0;
       words.forEach(function (w, wi) {
-        if (w.matched.parts.length === 0) {
-          score += fieldScore(idfs[wi][0], w.whole.get(doc));
+        var o = w.whole.get(doc);
+        if (o) {
+          score += fieldScore(idfs[wi][0], o);
         } else {
           var sum = 0.0;
           w.parts.forEach(function (p, i) { sum += fieldScore(idfs[wi][1][i], p.get(doc)); });
@@ -433,10 +454,6 @@
   // ---- Snippets (engine::snippet) ----
   var SNIPPET_BEFORE = 20, SNIPPET_CHARS = 120, SNIPPET_SPAN = 20;
   function snippetPieces(text, total, words) {
-    var units = [];
-    words.forEach(function (w) {
-      if (w.parts.length === 0) { units.push(w.word); } else { Array.prototype.push.apply(units, w.parts); }
-    });
     var tokens = analyze(text);
     var chars = Array.from(text);
     var byPos = new Map();
@@ -445,8 +462,9 @@
       byPos.get(t.position).push(i);
     });
     var positions = Array.from(byPos.keys()).sort(numeric);
-    var occ = [];
-    units.forEach(function (u, ui) {
+    // A unit's occurrences: [position, from, to].
+    function find(u) {
+      var out = [];
       positions.forEach(function (p) {
         var range = null;
         for (var k = 0; k < u.tokens.length; k++) {
@@ -460,7 +478,19 @@
           if (!found) { return; }
           range = range ? [Math.min(range[0], found.from), Math.max(range[1], found.to)] : [found.from, found.to];
         }
-        if (range) { occ.push([p, ui, range[0], range[1]]); }
+        if (range) { out.push([p, range[0], range[1]]); }
+      });
+      return out;
+    }
+    // A word is marked whole where the text holds it, else by its parts.
+    var occ = [];
+    var ui = 0;
+    words.forEach(function (w) {
+      var whole = find(w.word);
+      var lists = whole.length === 0 && w.parts.length ? w.parts.map(find) : [whole];
+      lists.forEach(function (list) {
+        list.forEach(function (o) { occ.push([o[0], ui, o[1], o[2]]); });
+        ui++;
       });
     });
     occ.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]; });
@@ -687,8 +717,9 @@
   window.srekbSearch = api;
 
   // Loads what `query` needs: the shards of its words' lookups; then, for a word
-  // that matches nowhere whole, those of its pieces (every two characters of a
-  // Japanese piece start a lookup split may try); with `needFacets`, the facets file.
+  // found whole on fewer than ALSO_PARTS_BELOW pages, those of its pieces (every
+  // two characters of a Japanese piece start a lookup split may try); with
+  // `needFacets`, the facets file.
   function prepare(text, needFacets) {
     return loadMeta().then(function () {
       var parsed = parse(text);
@@ -701,7 +732,7 @@
       return Promise.all(files).then(function () {
         var more = {};
         parsed.forEach(function (pw) {
-          if (pw[1].runs <= 1 && phrase(staticSource, pw[1]).size > 0) { return; }
+          if (pw[1].runs <= 1 && phrase(staticSource, pw[1]).size >= ALSO_PARTS_BELOW) { return; }
           pieces(pw[0]).forEach(function (p) {
             var chars = Array.from(p);
             if (script(chars[0]) === LATIN) {
