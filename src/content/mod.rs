@@ -305,7 +305,7 @@ pub struct Asset {
 }
 
 /// Everything under `content/`, loaded and cross-referenced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Library {
     pub pages: Vec<Page>,
     pub sections: Vec<Section>,
