@@ -12,6 +12,12 @@ use crate::content::Target;
 use crate::diagnostics::Diagnostics;
 use crate::markdown;
 
+/// What `serve` keeps of each document's HTML between builds, at the document's
+/// place in the last build's [`crate::content::Library::targets`] order: its source
+/// (the document found there is looked up by it only when it is another), the key
+/// and the HTML.
+pub(crate) type Kept = Vec<Option<(PathBuf, blake3::Hash, markdown::Rendered)>>;
+
 /// Where unchanged documents' HTML comes from.
 pub(crate) enum Reuse<'a> {
     /// `serve`'s cache, kept between builds: its HTML moves into the documents and
@@ -83,20 +89,26 @@ pub(crate) fn run(
         h.update(CacheKey::new().hash(&assets).finish().as_bytes());
         h.finalize()
     });
-    // srekb build: the cache file's documents move into the library (no copy);
-    // serve: the kept ones are copied.
     // The cached documents move into the library (no copy).
-    let mut owned = match &mut reuse {
-        Some(Reuse::Owned(m)) => Some(std::mem::take(m)),
-        Some(Reuse::Shared(c)) => Some(std::mem::take(
-            &mut *c.markdown.lock().unwrap_or_else(|e| e.into_inner()),
-        )),
-        None => None,
+    let mut owned = None;
+    let prior: Vec<(Target, Option<(blake3::Hash, markdown::Rendered)>)> = match &mut reuse {
+        Some(Reuse::Owned(m)) => {
+            let m = owned.insert(std::mem::take(m));
+            targets
+                .iter()
+                .map(|&t| (t, m.remove(&lib.doc(t).source)))
+                .collect()
+        }
+        Some(Reuse::Shared(c)) => {
+            let kept = std::mem::take(&mut *c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
+            targets
+                .iter()
+                .copied()
+                .zip(take_kept(lib, &targets, kept))
+                .collect()
+        }
+        None => targets.iter().map(|&t| (t, None)).collect(),
     };
-    let prior: Vec<(Target, Option<(blake3::Hash, markdown::Rendered)>)> = targets
-        .iter()
-        .map(|&t| (t, owned.as_mut().and_then(|m| m.remove(&lib.doc(t).source))))
-        .collect();
     // (target, its HTML, its key if cacheable, whether it came from the cache)
     let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>, bool)> = prior
         .into_par_iter()
@@ -172,14 +184,60 @@ pub(crate) fn run(
     reuse.map(|_| Fresh { keys, dirty })
 }
 
-/// After the build (`serve`): every cacheable document's HTML moves into the cache
-/// for the next build (moved, not copied: the site is about to be dropped).
-pub(crate) fn keep(site: &mut Site, cache: &BuildCache, keys: Vec<(Target, blake3::Hash)>) {
-    let mut map = cache.markdown.lock().unwrap_or_else(|e| e.into_inner());
-    map.clear();
-    map.reserve(keys.len());
-    for (t, key) in keys {
-        let doc = site.lib.doc_mut(t);
-        map.insert(doc.source.clone(), (key, std::mem::take(&mut doc.rendered)));
+/// The kept HTML of each of `targets` (in order): the entry at the same place when
+/// it is of the same source (after an edit that kept the site's shape, all of
+/// them), else the one of its source wherever it was.
+fn take_kept(
+    lib: &crate::content::Library,
+    targets: &[Target],
+    mut kept: Kept,
+) -> Vec<Option<(blake3::Hash, markdown::Rendered)>> {
+    let mut found: Vec<Option<(blake3::Hash, markdown::Rendered)>> =
+        Vec::with_capacity(targets.len());
+    let mut missed = Vec::new();
+    for (i, &t) in targets.iter().enumerate() {
+        let source = &lib.doc(t).source;
+        match kept.get_mut(i) {
+            Some(slot) if slot.as_ref().is_some_and(|(s, _, _)| s == source) => {
+                found.push(slot.take().map(|(_, k, r)| (k, r)));
+            }
+            _ => {
+                found.push(None);
+                missed.push(i);
+            }
+        }
     }
+    if !missed.is_empty() {
+        let mut by_source: std::collections::HashMap<PathBuf, (blake3::Hash, markdown::Rendered)> =
+            kept.into_iter()
+                .flatten()
+                .map(|(s, k, r)| (s, (k, r)))
+                .collect();
+        for i in missed {
+            found[i] = by_source.remove(&lib.doc(targets[i]).source);
+        }
+    }
+    found
+}
+
+/// After the build (`serve`): every cacheable document's HTML moves into the cache
+/// for the next build, at its place in the targets' order (moved, not copied: the
+/// site is about to be dropped).
+pub(crate) fn keep(site: &mut Site, cache: &BuildCache, keys: Vec<(Target, blake3::Hash)>) {
+    let sections = site.lib.sections.len();
+    let mut kept: Kept = Vec::new();
+    kept.resize_with(sections + site.lib.pages.len(), || None);
+    for (t, key) in keys {
+        let at = match t {
+            Target::Section(i) => i,
+            Target::Page(i) => sections + i,
+        };
+        let doc = site.lib.doc_mut(t);
+        kept[at] = Some((
+            std::mem::take(&mut doc.source),
+            key,
+            std::mem::take(&mut doc.rendered),
+        ));
+    }
+    *cache.markdown.lock().unwrap_or_else(|e| e.into_inner()) = kept;
 }

@@ -92,8 +92,8 @@ impl BuildOptions {
 /// What `serve` keeps between builds.
 #[derive(Default)]
 pub struct BuildCache {
-    /// Source path → (hash of everything its HTML depends on, the rendered markdown).
-    markdown: std::sync::Mutex<persist::MarkdownMap>,
+    /// Each document's hash of everything its HTML depends on, and the HTML.
+    markdown: std::sync::Mutex<body::Kept>,
     /// Hash of every document's place, metadata and kind: equal between two builds,
     /// only the changed documents' own pages and the pages listing them change.
     shape: std::sync::Mutex<Option<blake3::Hash>>,
