@@ -67,27 +67,29 @@ pub(crate) fn run(
     let targets: Vec<Target> = lib.targets().collect();
     // What every document's HTML depends on besides its own text: the config, the
     // theme's copy label, and where every other document is (link resolution).
+    // Each key is hashed from one buffer of length-prefixed parts: ten thousand
+    // small updates of a hasher cost more than the hashing.
     let site_key = reuse.as_ref().map(|_| {
-        let mut h = blake3::Hasher::new();
-        h.update(CacheKey::new().serde(config).finish().as_bytes());
-        h.update(copy_label.as_bytes());
+        let mut buf = Vec::with_capacity(lib.by_rel.len() * 96);
+        put(&mut buf, CacheKey::new().serde(config).finish().as_bytes());
+        put(&mut buf, copy_label.as_bytes());
         // With the link targets' places in the library (rendered anchor references
         // name them).
-        let mut rels: Vec<(&String, String, Target)> = lib
-            .by_rel
-            .iter()
-            .map(|(k, t)| (k, lib.doc(*t).path.clone(), *t))
-            .collect();
-        rels.sort_by(|a, b| a.0.cmp(b.0));
-        for (k, p, t) in rels {
-            h.update(k.as_bytes());
-            h.update(p.as_bytes());
-            h.update(CacheKey::new().hash(&t).finish().as_bytes());
+        let mut rels: Vec<(&str, Target)> =
+            lib.by_rel.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+        rels.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (k, t) in rels {
+            put(&mut buf, k.as_bytes());
+            put(&mut buf, lib.doc(t).path.as_bytes());
+            put_target(&mut buf, t);
         }
         let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
-        assets.sort();
-        h.update(CacheKey::new().hash(&assets).finish().as_bytes());
-        h.finalize()
+        assets.sort_unstable();
+        for (from, to) in assets {
+            put(&mut buf, from.as_bytes());
+            put(&mut buf, to.as_bytes());
+        }
+        blake3::hash(&buf)
     });
     // The cached documents move into the library (no copy).
     let mut owned = None;
@@ -122,13 +124,18 @@ pub(crate) fn run(
                 Target::Section(_) => &empty,
             };
             let key = site_key.map(|k| {
-                let mut h = blake3::Hasher::new();
-                h.update(k.as_bytes());
-                h.update(doc.text_key.as_bytes());
-                h.update(doc.title.as_bytes());
-                h.update(doc.path.as_bytes());
-                h.update(CacheKey::new().hash(replacements).finish().as_bytes());
-                h.finalize()
+                let mut buf = Vec::with_capacity(160);
+                put(&mut buf, k.as_bytes());
+                put(&mut buf, doc.text_key.as_bytes());
+                put(&mut buf, doc.title.as_bytes());
+                put(&mut buf, doc.path.as_bytes());
+                put(&mut buf, &(replacements.len() as u64).to_le_bytes());
+                for (range, html) in replacements {
+                    put(&mut buf, &(range.start as u64).to_le_bytes());
+                    put(&mut buf, &(range.end as u64).to_le_bytes());
+                    put(&mut buf, html.as_bytes());
+                }
+                blake3::hash(&buf)
             });
             if let Some(key) = key {
                 if let Some((k, r)) = prior {
@@ -182,6 +189,22 @@ pub(crate) fn run(
         site.lib.doc_mut(t).rendered = r;
     }
     reuse.map(|_| Fresh { keys, dirty })
+}
+
+/// Appends one part of a key, prefixed with its length (so parts cannot run into
+/// each other).
+fn put(buf: &mut Vec<u8>, part: &[u8]) {
+    buf.extend_from_slice(&(part.len() as u64).to_le_bytes());
+    buf.extend_from_slice(part);
+}
+
+fn put_target(buf: &mut Vec<u8>, t: Target) {
+    let (tag, i) = match t {
+        Target::Page(i) => (b'p', i),
+        Target::Section(i) => (b's', i),
+    };
+    buf.push(tag);
+    buf.extend_from_slice(&(i as u64).to_le_bytes());
 }
 
 /// The kept HTML of each of `targets` (in order): the entry at the same place when
