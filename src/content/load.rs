@@ -454,6 +454,10 @@ pub enum Reread {
     All,
     /// The previous walk and parses were kept; this many edited files were read.
     Changed(usize),
+    /// As `Changed`, and the edits left every document where it was: the kept
+    /// library with the edited documents put in. Everything the site's shape is made
+    /// of (places, titles, front matter, kinds, other files) is as the last load had it.
+    InPlace(usize),
 }
 
 /// [`load`] for `serve`: with the previous load in `kept` and `changed` (paths
@@ -523,6 +527,10 @@ pub fn load_kept(
             patch_documents(&mut lib, &told, &k.parsed, &at).then_some((lib, told))
         }
         _ => None,
+    };
+    let reread = match (reread, &patched) {
+        (Reread::Changed(n), Some(_)) => Reread::InPlace(n),
+        (r, _) => r,
     };
     let (assembled, told) = match patched {
         Some(kept) => kept,
@@ -1089,37 +1097,46 @@ mod tests {
         assert_eq!(how, Reread::All);
         assert_eq!(first, fresh());
         assert!(first.contains("duplicate-path"), "{first}");
-        let edits: [(&str, &str); 8] = [
+        let (patched, assembled) = (Reread::InPlace(1), Reread::Changed(1));
+        let edits: [(&str, &str, Reread); 8] = [
             // Body edits: patched in place.
             (
                 "docs/a.md",
                 "+++\ntitle = \"A\"\nweight = 2\n+++\nbody a, edited\n",
+                patched,
             ),
-            ("_index.md", "+++\ntitle = \"Home\"\n+++\nhome, edited\n"),
+            (
+                "_index.md",
+                "+++\ntitle = \"Home\"\n+++\nhome, edited\n",
+                patched,
+            ),
             (
                 "docs/d.md",
                 "+++\ntitle = \"D\"\ndraft = true\n+++\nbody d, edited\n",
+                patched,
             ),
             // The page refused for its path: assembled again, the error told again.
             (
                 "docs/c.md",
                 "+++\ntitle = \"C\"\nslug = \"a\"\n+++\nbody c, edited\n",
+                assembled,
             ),
             // The title from the first heading (the pages' order changes), front
             // matter: assembled again.
-            ("docs/b.md", "# Z renamed\n\nbody b\n"),
+            ("docs/b.md", "# Z renamed\n\nbody b\n", assembled),
             (
                 "docs/a.md",
                 "+++\ntitle = \"A\"\nweight = 0\n+++\nbody a, edited\n",
+                assembled,
             ),
             // A parse error, then its fix.
-            ("docs/b.md", "+++\ntitle = \n+++\nbody b\n"),
-            ("docs/b.md", "# Z renamed\n\nbody b, fixed\n"),
+            ("docs/b.md", "+++\ntitle = \n+++\nbody b\n", assembled),
+            ("docs/b.md", "# Z renamed\n\nbody b, fixed\n", assembled),
         ];
-        for (rel, text) in edits {
+        for (rel, text, expected) in edits {
             put(rel, text);
             let (kept, how) = kept_load(&[rel]);
-            assert_eq!(how, Reread::Changed(1), "{rel}");
+            assert_eq!(how, expected, "{rel}: {text:?}");
             assert_eq!(kept, fresh(), "after editing {rel} to {text:?}");
         }
     }

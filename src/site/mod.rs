@@ -273,9 +273,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         (None, Some(l)) => Some(body::Reuse::Owned(std::mem::take(&mut l.markdown))),
         _ => None,
     };
-    let mut lib = steps.run("load", || setup::load(opts, &config, &diags));
+    let (mut lib, in_place) = steps.run("load", || setup::load(opts, &config, &diags));
     let today = today(config.offset());
-    let shape = steps.run("shape", || scope::site_shape(&lib));
+    let shape = steps.run("shape", || match opts.cache.as_ref().filter(|_| in_place) {
+        Some(cache) => scope::kept_shape(cache, &lib),
+        None => scope::site_shape(&lib),
+    });
     let fresh = persistent.map(|dir| {
         steps.run("cache-check", || {
             let env = persist::env_key(opts, &config, &lib, today, dir);
