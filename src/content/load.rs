@@ -554,11 +554,35 @@ pub fn load_kept(
         }
     };
     diags.extend(told.iter().cloned());
-    let lib = assembled.clone();
+    let lib = copy_library(&assembled);
     k.assembled = Some((assembled, told));
     k.key = key;
     *kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(k);
     (lib, reread)
+}
+
+/// A copy of `lib` for the build to own and change: the pages, the bulk of it,
+/// copied in parallel with the rest.
+fn copy_library(lib: &Library) -> Library {
+    let (pages, (sections, (by_rel, by_path))) = rayon::join(
+        || lib.pages.par_iter().cloned().collect(),
+        || {
+            rayon::join(
+                || lib.sections.clone(),
+                || (lib.by_rel.clone(), lib.by_path.clone()),
+            )
+        },
+    );
+    Library {
+        pages,
+        sections,
+        by_rel,
+        by_path,
+        assets: lib.assets.clone(),
+        data_files: lib.data_files.clone(),
+        asset_by_rel: lib.asset_by_rel.clone(),
+        kind_state: lib.kind_state.clone(),
+    }
 }
 
 /// Puts the re-read documents at `at` (indexes into `parsed`) into `lib` in place of
