@@ -21,8 +21,12 @@ pub(crate) type Kept = Vec<Option<(PathBuf, blake3::Hash, markdown::Rendered)>>;
 /// Where unchanged documents' HTML comes from.
 pub(crate) enum Reuse<'a> {
     /// `serve`'s cache, kept between builds: its HTML moves into the documents and
-    /// back into the cache after the build ([`keep`]).
-    Shared(&'a BuildCache),
+    /// back into the cache after the build ([`keep`]). `in_place`: the load left
+    /// every document where the last one had it.
+    Shared {
+        cache: &'a BuildCache,
+        in_place: bool,
+    },
     /// What the persistent cache files held: moved into the documents.
     Owned(persist::MarkdownMap),
 }
@@ -66,29 +70,29 @@ pub(crate) fn run(
     let config = &site.config;
     let targets: Vec<Target> = lib.targets().collect();
     // What every document's HTML depends on besides its own text: the config, the
-    // theme's copy label, and where every other document is (link resolution).
+    // theme's copy label, and where every other document is (link resolution; kept
+    // by `serve` while its loads leave every document in place).
     // Each key is hashed from one buffer of length-prefixed parts: ten thousand
     // small updates of a hasher cost more than the hashing.
-    let site_key = reuse.as_ref().map(|_| {
-        let mut buf = Vec::with_capacity(lib.by_rel.len() * 96);
+    let site_key = reuse.as_ref().map(|reuse| {
+        let places = match reuse {
+            Reuse::Shared { cache, in_place } => {
+                let mut kept = cache.places.lock().unwrap_or_else(|e| e.into_inner());
+                match *kept {
+                    Some(k) if *in_place => {
+                        // Test builds check that it is what hashing would give.
+                        debug_assert_eq!(k, places_key(lib), "a load in place moved a document");
+                        k
+                    }
+                    _ => *kept.insert(places_key(lib)),
+                }
+            }
+            Reuse::Owned(_) => places_key(lib),
+        };
+        let mut buf = Vec::with_capacity(128);
         put(&mut buf, CacheKey::new().serde(config).finish().as_bytes());
         put(&mut buf, copy_label.as_bytes());
-        // With the link targets' places in the library (rendered anchor references
-        // name them).
-        let mut rels: Vec<(&str, Target)> =
-            lib.by_rel.iter().map(|(k, t)| (k.as_str(), *t)).collect();
-        rels.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (k, t) in rels {
-            put(&mut buf, k.as_bytes());
-            put(&mut buf, lib.doc(t).path.as_bytes());
-            put_target(&mut buf, t);
-        }
-        let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
-        assets.sort_unstable();
-        for (from, to) in assets {
-            put(&mut buf, from.as_bytes());
-            put(&mut buf, to.as_bytes());
-        }
+        put(&mut buf, places.as_bytes());
         blake3::hash(&buf)
     });
     // The cached documents move into the library (no copy).
@@ -101,8 +105,9 @@ pub(crate) fn run(
                 .map(|&t| (t, m.remove(&lib.doc(t).source)))
                 .collect()
         }
-        Some(Reuse::Shared(c)) => {
-            let kept = std::mem::take(&mut *c.markdown.lock().unwrap_or_else(|e| e.into_inner()));
+        Some(Reuse::Shared { cache, .. }) => {
+            let kept =
+                std::mem::take(&mut *cache.markdown.lock().unwrap_or_else(|e| e.into_inner()));
             targets
                 .iter()
                 .copied()
@@ -189,6 +194,27 @@ pub(crate) fn run(
         site.lib.doc_mut(t).rendered = r;
     }
     reuse.map(|_| Fresh { keys, dirty })
+}
+
+/// Where every document and other file is: each `by_rel` entry's target and site
+/// path, and each file's output path (rendered links and anchor references name
+/// them).
+fn places_key(lib: &crate::content::Library) -> blake3::Hash {
+    let mut buf = Vec::with_capacity(lib.by_rel.len() * 96);
+    let mut rels: Vec<(&str, Target)> = lib.by_rel.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    rels.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (k, t) in rels {
+        put(&mut buf, k.as_bytes());
+        put(&mut buf, lib.doc(t).path.as_bytes());
+        put_target(&mut buf, t);
+    }
+    let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
+    assets.sort_unstable();
+    for (from, to) in assets {
+        put(&mut buf, from.as_bytes());
+        put(&mut buf, to.as_bytes());
+    }
+    blake3::hash(&buf)
 }
 
 /// Appends one part of a key, prefixed with its length (so parts cannot run into
