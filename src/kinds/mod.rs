@@ -262,7 +262,7 @@ pub fn read_meta<T: serde::de::DeserializeOwned + Default>(
 /// fragments rendered, and the diagnostics of both.
 pub type CachedAnalysis = (
     blake3::Hash,
-    Option<Box<dyn KindData>>,
+    Option<Arc<dyn KindData>>,
     Replacements,
     Vec<crate::diagnostics::Diagnostic>,
 );
@@ -330,7 +330,7 @@ pub fn analyze_cached(
         },
     }
     let cx = AnalyzeCx { lib, config, today };
-    type Analysed = (usize, Option<Box<dyn KindData>>, Done);
+    type Analysed = (usize, Option<Arc<dyn KindData>>, Done);
     let results: Vec<Analysed> = lib
         .pages
         .par_iter()
@@ -353,7 +353,7 @@ pub fn analyze_cached(
                 key,
                 diags: local.into_sorted(),
             };
-            Some((i, Some(a.data), made))
+            Some((i, Some(Arc::from(a.data)), made))
         })
         .collect();
     let analysed = results.len();

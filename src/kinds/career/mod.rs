@@ -142,11 +142,7 @@ fn related_careers(lib: &mut Library, diags: &Diagnostics) {
         .collect();
     for p in &mut lib.pages {
         let doc = &p.doc;
-        let Some(c) = p
-            .data
-            .as_deref_mut()
-            .and_then(|d| d.as_any_mut().downcast_mut::<Career>())
-        else {
+        let Some(c) = crate::content::data_mut::<Career>(&mut p.data) else {
             continue;
         };
         for s in &c.related_jobs {
