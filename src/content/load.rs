@@ -442,6 +442,10 @@ pub struct Kept {
     parsed: Vec<Result<Document, Vec<Diagnostic>>>,
     /// On-disk path → index in `walked.markdown`.
     index: HashMap<PathBuf, usize>,
+    /// The library as assembled from `parsed`, before any later stage changed it, and
+    /// what assembling it told; patched in place when an edit leaves every
+    /// document's place as it was.
+    assembled: Option<(Library, Vec<Diagnostic>)>,
 }
 
 /// How a load went: every file read, or only the changed ones.
@@ -450,14 +454,20 @@ pub enum Reread {
     All,
     /// The previous walk and parses were kept; this many edited files were read.
     Changed(usize),
+    /// As `Changed`, and the edits left every document where it was: the kept
+    /// library with the edited documents put in. Everything the site's shape is made
+    /// of (places, titles, front matter, kinds, other files) is as the last load had it.
+    InPlace(usize),
 }
 
 /// [`load`] for `serve`: with the previous load in `kept` and `changed` (paths
 /// relative to `root`) all being edits of markdown files it read, only those files
 /// are read and parsed again and the walk is not repeated; anything else (a file
 /// added, removed or renamed, a non-markdown file, a config change) loads everything.
-/// The library is assembled from the parses exactly as [`load`] assembles it, so
-/// the result is the same as a fresh load's.
+/// When the edits keep every document's front matter and title, the kept library
+/// gets the edited documents in place (assembling ten thousand documents again is
+/// most of a load); otherwise it is assembled from the parses exactly as [`load`]
+/// assembles it. Either way the result is the same as a fresh load's.
 pub fn load_kept(
     root: &Path,
     config: &SiteConfig,
@@ -473,59 +483,145 @@ pub fn load_kept(
         .finish();
     let previous = kept.lock().unwrap_or_else(|e| e.into_inner()).take();
     let content = root.join("content");
-    let (mut k, reread) = match previous.and_then(|p| reread_changed(p, key, root, config, changed))
-    {
-        Some((k, n)) => (k, Reread::Changed(n)),
-        None => {
-            if !content.is_dir() {
-                no_content(root, diags);
-                return (Library::default(), Reread::All);
+    let (mut k, reread, patch) =
+        match previous.and_then(|p| reread_changed(p, key, root, config, changed)) {
+            Some((k, n, patch)) => (k, Reread::Changed(n), patch),
+            None => {
+                if !content.is_dir() {
+                    no_content(root, diags);
+                    return (Library::default(), Reread::All);
+                }
+                let local = Diagnostics::default();
+                let walked = walk(&content, root, &local);
+                let walk_diags = local.into_sorted();
+                let parsed: Vec<Result<Document, Vec<Diagnostic>>> = walked
+                    .markdown
+                    .par_iter()
+                    .map(|(abs, rel)| parse_document(abs, rel, root, config))
+                    .collect();
+                let index = walked
+                    .markdown
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (abs, _))| (abs.clone(), i))
+                    .collect();
+                let k = Kept {
+                    key,
+                    walked,
+                    walk_diags,
+                    parsed,
+                    index,
+                    assembled: None,
+                };
+                (k, Reread::All, None)
             }
-            let local = Diagnostics::default();
-            let walked = walk(&content, root, &local);
-            let walk_diags = local.into_sorted();
-            let parsed: Vec<Result<Document, Vec<Diagnostic>>> = walked
-                .markdown
-                .par_iter()
-                .map(|(abs, rel)| parse_document(abs, rel, root, config))
-                .collect();
-            let index = walked
-                .markdown
-                .iter()
-                .enumerate()
-                .map(|(i, (abs, _))| (abs.clone(), i))
-                .collect();
-            let k = Kept {
-                key,
-                walked,
-                walk_diags,
-                parsed,
-                index,
-            };
-            (k, Reread::All)
-        }
-    };
+        };
     diags.extend(k.walk_diags.iter().cloned());
     for ds in k.parsed.iter().filter_map(|p| p.as_ref().err()) {
         diags.extend(ds.iter().cloned());
     }
-    // The build owns and changes its documents; the kept parses stay as read.
-    let docs: Vec<(String, Document)> = k
-        .walked
-        .markdown
-        .par_iter()
-        .zip(k.parsed.par_iter())
-        .filter_map(|((_, rel), p)| Some((rel.clone(), p.as_ref().ok()?.clone())))
-        .collect();
-    let walked = Walked {
-        dirs: k.walked.dirs.clone(),
-        markdown: Vec::new(),
-        others: k.walked.others.clone(),
+    // An edit that keeps every document's place: the kept library with the edited
+    // documents put in; otherwise it is assembled again from every parse.
+    let patched = match (patch, k.assembled.take()) {
+        (Some(at), Some((mut lib, told))) => {
+            patch_documents(&mut lib, &told, &k.parsed, &at).then_some((lib, told))
+        }
+        _ => None,
     };
-    let lib = assemble(walked, docs, opts, diags);
+    let reread = match (reread, &patched) {
+        (Reread::Changed(n), Some(_)) => Reread::InPlace(n),
+        (r, _) => r,
+    };
+    let (assembled, told) = match patched {
+        Some(kept) => kept,
+        None => {
+            // The build owns and changes its documents; the kept parses stay as read.
+            let docs: Vec<(String, Document)> = k
+                .walked
+                .markdown
+                .par_iter()
+                .zip(k.parsed.par_iter())
+                .filter_map(|((_, rel), p)| Some((rel.clone(), p.as_ref().ok()?.clone())))
+                .collect();
+            let walked = Walked {
+                dirs: k.walked.dirs.clone(),
+                markdown: Vec::new(),
+                others: k.walked.others.clone(),
+            };
+            let local = Diagnostics::default();
+            let lib = assemble(walked, docs, opts, &local);
+            (lib, local.into_sorted())
+        }
+    };
+    diags.extend(told.iter().cloned());
+    let lib = copy_library(&assembled);
+    k.assembled = Some((assembled, told));
     k.key = key;
     *kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(k);
     (lib, reread)
+}
+
+/// A copy of `lib` for the build to own and change: the pages, the bulk of it,
+/// copied in parallel with the rest.
+fn copy_library(lib: &Library) -> Library {
+    let (pages, (sections, (by_rel, by_path))) = rayon::join(
+        || lib.pages.par_iter().cloned().collect(),
+        || {
+            rayon::join(
+                || lib.sections.clone(),
+                || (lib.by_rel.clone(), lib.by_path.clone()),
+            )
+        },
+    );
+    Library {
+        pages,
+        sections,
+        by_rel,
+        by_path,
+        assets: lib.assets.clone(),
+        data_files: lib.data_files.clone(),
+        asset_by_rel: lib.asset_by_rel.clone(),
+        kind_state: lib.kind_state.clone(),
+    }
+}
+
+/// Puts the re-read documents at `at` (indexes into `parsed`) into `lib` in place of
+/// their previous versions, each keeping its site path; false when that would not
+/// give what assembling would (then `lib` is to be dropped). [`reread_changed`] has
+/// checked that each one's front matter and title, all that places a document, are
+/// as before; a document named in one of assembling's messages (`told`, such as
+/// a page refused for a duplicate path) is assembled again so the message is too.
+fn patch_documents(
+    lib: &mut Library,
+    told: &[Diagnostic],
+    parsed: &[Result<Document, Vec<Diagnostic>>],
+    at: &[usize],
+) -> bool {
+    for &i in at {
+        let Ok(doc) = &parsed[i] else {
+            return false;
+        };
+        if told
+            .iter()
+            .any(|d| d.file.as_deref() == Some(doc.source.as_path()))
+        {
+            return false;
+        }
+        // Not in the library (a draft): nothing shows it.
+        let Some(&t) = lib.by_rel.get(&doc.rel) else {
+            continue;
+        };
+        let old = lib.doc_mut(t);
+        if old.rel != doc.rel {
+            continue;
+        }
+        let path = std::mem::take(&mut old.path);
+        *old = Document {
+            path,
+            ..doc.clone()
+        };
+    }
+    true
 }
 
 /// The kept load with the `changed` files read again, or None when the change is
@@ -536,7 +632,7 @@ fn reread_changed(
     root: &Path,
     config: &SiteConfig,
     changed: Option<&[PathBuf]>,
-) -> Option<(Kept, usize)> {
+) -> Option<(Kept, usize, Option<Vec<usize>>)> {
     let changed = changed.filter(|c| !c.is_empty())?;
     if k.key != key {
         return None;
@@ -563,10 +659,20 @@ fn reread_changed(
             (i, parse_document(abs, rel, root, config))
         })
         .collect();
+    // Whether every edit keeps the document where it was: read before and now, the
+    // same front matter (with its delimiters) and title.
+    let mut in_place = true;
     for (i, p) in fresh {
+        in_place &= match (&k.parsed[i], &p) {
+            (Ok(old), Ok(new)) => {
+                old.text[..old.body_start] == new.text[..new.body_start] && old.title == new.title
+            }
+            _ => false,
+        };
         k.parsed[i] = p;
     }
-    Some((k, at.len()))
+    let n = at.len();
+    Some((k, n, in_place.then_some(at)))
 }
 
 /// The library from the walk and the parsed documents (in walk order).
@@ -933,6 +1039,130 @@ mod tests {
             first_heading("前書き\n\n# タイトル\n\n## 概要\n").as_deref(),
             Some("タイトル")
         );
+    }
+
+    /// What a build reads of a library, in an order that does not depend on hashing.
+    fn summary(lib: &Library, diags: Diagnostics) -> String {
+        let doc =
+            |d: &Document| format!("{} {} {} {:?}\n{}", d.rel, d.path, d.title, d.date, d.text);
+        let mut out = String::new();
+        for s in &lib.sections {
+            out += &format!(
+                "S {} {:?} {:?} {:?}\n{}\n",
+                s.dir,
+                s.parent,
+                s.pages,
+                s.subsections,
+                doc(&s.doc)
+            );
+        }
+        for p in &lib.pages {
+            out += &format!(
+                "P {} {} {}\n{}\n",
+                p.kind.as_str(),
+                p.section,
+                p.slug,
+                doc(&p.doc)
+            );
+        }
+        let sorted = |m: &HashMap<String, Target>| {
+            let mut v: Vec<_> = m.iter().map(|(k, t)| format!("{k}={t:?}")).collect();
+            v.sort();
+            v.join(" ")
+        };
+        out += &format!("{}\n{}\n", sorted(&lib.by_rel), sorted(&lib.by_path));
+        out + &crate::diagnostics::render(
+            &diags.into_sorted(),
+            crate::diagnostics::Format::Human,
+            false,
+        )
+    }
+
+    #[test]
+    fn a_kept_load_after_edits_equals_a_fresh_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let put = |rel: &str, text: &str| {
+            let p = root.join("content").join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        };
+        put("_index.md", "+++\ntitle = \"Home\"\n+++\nhome\n");
+        put("docs/_index.md", "+++\ntitle = \"Docs\"\n+++\nintro\n");
+        put("docs/a.md", "+++\ntitle = \"A\"\nweight = 2\n+++\nbody a\n");
+        put("docs/b.md", "# B heading\n\nbody b\n");
+        put(
+            "docs/c.md",
+            "+++\ntitle = \"C\"\nslug = \"a\"\n+++\nbody c\n",
+        );
+        put(
+            "docs/d.md",
+            "+++\ntitle = \"D\"\ndraft = true\n+++\nbody d\n",
+        );
+        put("docs/e.md", "+++\ntitle = \"E\"\n+++\nbody e\n");
+        let config = SiteConfig::default();
+        let kept = std::sync::Mutex::new(None);
+        let opts = LoadOptions::default();
+        let kept_load = |changed: &[&str]| {
+            let changed: Vec<PathBuf> = changed
+                .iter()
+                .map(|c| Path::new("content").join(c))
+                .collect();
+            let diags = Diagnostics::default();
+            let (lib, how) = load_kept(root, &config, opts.clone(), &diags, &kept, Some(&changed));
+            (summary(&lib, diags), how)
+        };
+        let fresh = || {
+            let diags = Diagnostics::default();
+            let lib = load(root, &config, opts.clone(), &diags);
+            summary(&lib, diags)
+        };
+        let (first, how) = kept_load(&[]);
+        assert_eq!(how, Reread::All);
+        assert_eq!(first, fresh());
+        assert!(first.contains("duplicate-path"), "{first}");
+        let (patched, assembled) = (Reread::InPlace(1), Reread::Changed(1));
+        let edits: [(&str, &str, Reread); 8] = [
+            // Body edits: patched in place.
+            (
+                "docs/a.md",
+                "+++\ntitle = \"A\"\nweight = 2\n+++\nbody a, edited\n",
+                patched,
+            ),
+            (
+                "_index.md",
+                "+++\ntitle = \"Home\"\n+++\nhome, edited\n",
+                patched,
+            ),
+            (
+                "docs/d.md",
+                "+++\ntitle = \"D\"\ndraft = true\n+++\nbody d, edited\n",
+                patched,
+            ),
+            // The page refused for its path: assembled again, the error told again.
+            (
+                "docs/c.md",
+                "+++\ntitle = \"C\"\nslug = \"a\"\n+++\nbody c, edited\n",
+                assembled,
+            ),
+            // The title from the first heading (the pages' order changes), front
+            // matter: assembled again.
+            ("docs/b.md", "# Z renamed\n\nbody b\n", assembled),
+            (
+                "docs/a.md",
+                "+++\ntitle = \"A\"\nweight = 0\n+++\nbody a, edited\n",
+                assembled,
+            ),
+            // A parse error, then its fix.
+            ("docs/b.md", "+++\ntitle = \n+++\nbody b\n", assembled),
+            ("docs/b.md", "# Z renamed\n\nbody b, fixed\n", assembled),
+        ];
+        for (rel, text, expected) in edits {
+            put(rel, text);
+            let (kept, how) = kept_load(&[rel]);
+            assert_eq!(how, expected, "{rel}: {text:?}");
+            assert_eq!(kept, fresh(), "after editing {rel} to {text:?}");
+        }
     }
 
     #[test]

@@ -259,8 +259,9 @@ pub struct Page {
     pub kind: Kind,
     pub section: usize,
     pub slug: String,
-    /// Structure and derived data of the page's kind (filled by the kinds step).
-    pub data: Option<Box<dyn KindData>>,
+    /// Structure and derived data of the page's kind (filled by the kinds step);
+    /// shared with `serve`'s kept analysis until a link pass changes it.
+    pub data: Option<Arc<dyn KindData>>,
     /// Body ranges the kind renders itself.
     pub replacements: Replacements,
 }
@@ -273,8 +274,21 @@ impl Page {
     }
 
     pub fn data_mut<T: 'static>(&mut self) -> Option<&mut T> {
-        self.data.as_deref_mut()?.as_any_mut().downcast_mut()
+        data_mut(&mut self.data)
     }
+}
+
+/// A page's kind data (`page.data`) to change, when it is of type `T`: copied
+/// first if it is shared.
+pub fn data_mut<T: 'static>(data: &mut Option<Arc<dyn KindData>>) -> Option<&mut T> {
+    let d = data.as_mut()?;
+    if !d.as_any().is::<T>() {
+        return None;
+    }
+    if Arc::get_mut(d).is_none() {
+        *d = Arc::from(d.clone_box());
+    }
+    Arc::get_mut(d)?.as_any_mut().downcast_mut()
 }
 
 #[derive(Debug, Clone)]
@@ -305,7 +319,7 @@ pub struct Asset {
 }
 
 /// Everything under `content/`, loaded and cross-referenced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Library {
     pub pages: Vec<Page>,
     pub sections: Vec<Section>,
@@ -361,5 +375,36 @@ impl Library {
             *m.entry(p.kind).or_default() += 1;
         }
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, Serialize)]
+    struct Count(u32);
+
+    impl KindData for Count {
+        crate::kind_data_basics!();
+    }
+
+    #[test]
+    fn changing_shared_kind_data_leaves_the_other_holders_alone() {
+        let kept: Arc<dyn KindData> = Arc::new(Count(1));
+        let mut data = Some(kept.clone());
+        assert!(data_mut::<String>(&mut data).is_none(), "another type");
+        assert!(
+            Arc::ptr_eq(data.as_ref().unwrap(), &kept),
+            "not copied for it"
+        );
+        data_mut::<Count>(&mut data).unwrap().0 = 2;
+        let read = |d: &Arc<dyn KindData>| d.as_any().downcast_ref::<Count>().unwrap().0;
+        assert_eq!((read(&kept), read(data.as_ref().unwrap())), (1, 2));
+        // Held once: changed in place.
+        let before = Arc::as_ptr(data.as_ref().unwrap());
+        data_mut::<Count>(&mut data).unwrap().0 = 3;
+        assert_eq!(Arc::as_ptr(data.as_ref().unwrap()), before);
+        assert_eq!(read(data.as_ref().unwrap()), 3);
     }
 }

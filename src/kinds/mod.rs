@@ -262,7 +262,7 @@ pub fn read_meta<T: serde::de::DeserializeOwned + Default>(
 /// fragments rendered, and the diagnostics of both.
 pub type CachedAnalysis = (
     blake3::Hash,
-    Option<Box<dyn KindData>>,
+    Option<Arc<dyn KindData>>,
     Replacements,
     Vec<crate::diagnostics::Diagnostic>,
 );
@@ -308,8 +308,10 @@ pub fn analyze_cached(
         h.update(prepared_key.finalize().as_bytes());
         (c, h.finalize())
     });
-    let previous =
-        cache.map(|(c, _)| std::mem::take(&mut *c.lock().unwrap_or_else(|e| e.into_inner())));
+    // The kept analyses are read in place, then the new ones put in (no copy of the
+    // map per build).
+    let mut kept = cache.map(|(c, _)| c.lock().unwrap_or_else(|e| e.into_inner()));
+    let previous = kept.as_deref();
     let page_key = |page: &Page| {
         cache.map(|(_, k)| {
             let mut h = blake3::Hasher::new();
@@ -328,7 +330,7 @@ pub fn analyze_cached(
         },
     }
     let cx = AnalyzeCx { lib, config, today };
-    type Analysed = (usize, Option<Box<dyn KindData>>, Done);
+    type Analysed = (usize, Option<Arc<dyn KindData>>, Done);
     let results: Vec<Analysed> = lib
         .pages
         .par_iter()
@@ -351,9 +353,10 @@ pub fn analyze_cached(
                 key,
                 diags: local.into_sorted(),
             };
-            Some((i, Some(a.data), made))
+            Some((i, Some(Arc::from(a.data)), made))
         })
         .collect();
+    let analysed = results.len();
     let mut pending = Vec::new();
     for (i, data, done) in results {
         lib.pages[i].data = data;
@@ -377,19 +380,20 @@ pub fn analyze_cached(
         }
         lib.pages[i].replacements = repl;
     }
-    if let Some((c, _)) = cache {
-        let mut map = c.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(map) = kept.as_deref_mut() {
         map.extend(fresh);
-        // Reused entries of pages that still exist go back in (moved, not copied).
-        if let Some(prev) = previous {
-            map.reserve(prev.len());
-            for (rel, entry) in prev {
-                if lib.by_rel.contains_key(&rel) {
-                    map.entry(rel).or_insert(entry);
-                }
-            }
+        // Those of pages gone (or no longer of a kind) are dropped once there are any.
+        if map.len() > analysed {
+            let kinds: std::collections::HashSet<&str> = lib
+                .pages
+                .iter()
+                .filter(|p| get(p.kind).is_some())
+                .map(|p| p.doc.rel.as_str())
+                .collect();
+            map.retain(|rel, _| kinds.contains(rel.as_str()));
         }
     }
+    drop(kept);
     let cx = LinkCx { config, today };
     for k in REGISTRY {
         k.link(lib, &cx, diags);

@@ -12,11 +12,21 @@ use crate::content::Target;
 use crate::diagnostics::Diagnostics;
 use crate::markdown;
 
+/// What `serve` keeps of each document's HTML between builds, at the document's
+/// place in the last build's [`crate::content::Library::targets`] order: its source
+/// (the document found there is looked up by it only when it is another), the key
+/// and the HTML.
+pub(crate) type Kept = Vec<Option<(PathBuf, blake3::Hash, markdown::Rendered)>>;
+
 /// Where unchanged documents' HTML comes from.
 pub(crate) enum Reuse<'a> {
     /// `serve`'s cache, kept between builds: its HTML moves into the documents and
-    /// back into the cache after the build ([`keep`]).
-    Shared(&'a BuildCache),
+    /// back into the cache after the build ([`keep`]). `in_place`: the load left
+    /// every document where the last one had it.
+    Shared {
+        cache: &'a BuildCache,
+        in_place: bool,
+    },
     /// What the persistent cache files held: moved into the documents.
     Owned(persist::MarkdownMap),
 }
@@ -60,43 +70,52 @@ pub(crate) fn run(
     let config = &site.config;
     let targets: Vec<Target> = lib.targets().collect();
     // What every document's HTML depends on besides its own text: the config, the
-    // theme's copy label, and where every other document is (link resolution).
-    let site_key = reuse.as_ref().map(|_| {
-        let mut h = blake3::Hasher::new();
-        h.update(CacheKey::new().serde(config).finish().as_bytes());
-        h.update(copy_label.as_bytes());
-        // With the link targets' places in the library (rendered anchor references
-        // name them).
-        let mut rels: Vec<(&String, String, Target)> = lib
-            .by_rel
-            .iter()
-            .map(|(k, t)| (k, lib.doc(*t).path.clone(), *t))
-            .collect();
-        rels.sort_by(|a, b| a.0.cmp(b.0));
-        for (k, p, t) in rels {
-            h.update(k.as_bytes());
-            h.update(p.as_bytes());
-            h.update(CacheKey::new().hash(&t).finish().as_bytes());
-        }
-        let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
-        assets.sort();
-        h.update(CacheKey::new().hash(&assets).finish().as_bytes());
-        h.finalize()
+    // theme's copy label, and where every other document is (link resolution; kept
+    // by `serve` while its loads leave every document in place).
+    // Each key is hashed from one buffer of length-prefixed parts: ten thousand
+    // small updates of a hasher cost more than the hashing.
+    let site_key = reuse.as_ref().map(|reuse| {
+        let places = match reuse {
+            Reuse::Shared { cache, in_place } => {
+                let mut kept = cache.places.lock().unwrap_or_else(|e| e.into_inner());
+                match *kept {
+                    Some(k) if *in_place => {
+                        // Test builds check that it is what hashing would give.
+                        debug_assert_eq!(k, places_key(lib), "a load in place moved a document");
+                        k
+                    }
+                    _ => *kept.insert(places_key(lib)),
+                }
+            }
+            Reuse::Owned(_) => places_key(lib),
+        };
+        let mut buf = Vec::with_capacity(128);
+        put(&mut buf, CacheKey::new().serde(config).finish().as_bytes());
+        put(&mut buf, copy_label.as_bytes());
+        put(&mut buf, places.as_bytes());
+        blake3::hash(&buf)
     });
-    // srekb build: the cache file's documents move into the library (no copy);
-    // serve: the kept ones are copied.
     // The cached documents move into the library (no copy).
-    let mut owned = match &mut reuse {
-        Some(Reuse::Owned(m)) => Some(std::mem::take(m)),
-        Some(Reuse::Shared(c)) => Some(std::mem::take(
-            &mut *c.markdown.lock().unwrap_or_else(|e| e.into_inner()),
-        )),
-        None => None,
+    let mut owned = None;
+    let prior: Vec<(Target, Option<(blake3::Hash, markdown::Rendered)>)> = match &mut reuse {
+        Some(Reuse::Owned(m)) => {
+            let m = owned.insert(std::mem::take(m));
+            targets
+                .iter()
+                .map(|&t| (t, m.remove(&lib.doc(t).source)))
+                .collect()
+        }
+        Some(Reuse::Shared { cache, .. }) => {
+            let kept =
+                std::mem::take(&mut *cache.markdown.lock().unwrap_or_else(|e| e.into_inner()));
+            targets
+                .iter()
+                .copied()
+                .zip(take_kept(lib, &targets, kept))
+                .collect()
+        }
+        None => targets.iter().map(|&t| (t, None)).collect(),
     };
-    let prior: Vec<(Target, Option<(blake3::Hash, markdown::Rendered)>)> = targets
-        .iter()
-        .map(|&t| (t, owned.as_mut().and_then(|m| m.remove(&lib.doc(t).source))))
-        .collect();
     // (target, its HTML, its key if cacheable, whether it came from the cache)
     let results: Vec<(Target, markdown::Rendered, Option<blake3::Hash>, bool)> = prior
         .into_par_iter()
@@ -110,13 +129,18 @@ pub(crate) fn run(
                 Target::Section(_) => &empty,
             };
             let key = site_key.map(|k| {
-                let mut h = blake3::Hasher::new();
-                h.update(k.as_bytes());
-                h.update(doc.text_key.as_bytes());
-                h.update(doc.title.as_bytes());
-                h.update(doc.path.as_bytes());
-                h.update(CacheKey::new().hash(replacements).finish().as_bytes());
-                h.finalize()
+                let mut buf = Vec::with_capacity(160);
+                put(&mut buf, k.as_bytes());
+                put(&mut buf, doc.text_key.as_bytes());
+                put(&mut buf, doc.title.as_bytes());
+                put(&mut buf, doc.path.as_bytes());
+                put(&mut buf, &(replacements.len() as u64).to_le_bytes());
+                for (range, html) in replacements {
+                    put(&mut buf, &(range.start as u64).to_le_bytes());
+                    put(&mut buf, &(range.end as u64).to_le_bytes());
+                    put(&mut buf, html.as_bytes());
+                }
+                blake3::hash(&buf)
             });
             if let Some(key) = key {
                 if let Some((k, r)) = prior {
@@ -172,14 +196,97 @@ pub(crate) fn run(
     reuse.map(|_| Fresh { keys, dirty })
 }
 
-/// After the build (`serve`): every cacheable document's HTML moves into the cache
-/// for the next build (moved, not copied: the site is about to be dropped).
-pub(crate) fn keep(site: &mut Site, cache: &BuildCache, keys: Vec<(Target, blake3::Hash)>) {
-    let mut map = cache.markdown.lock().unwrap_or_else(|e| e.into_inner());
-    map.clear();
-    map.reserve(keys.len());
-    for (t, key) in keys {
-        let doc = site.lib.doc_mut(t);
-        map.insert(doc.source.clone(), (key, std::mem::take(&mut doc.rendered)));
+/// Where every document and other file is: each `by_rel` entry's target and site
+/// path, and each file's output path (rendered links and anchor references name
+/// them).
+fn places_key(lib: &crate::content::Library) -> blake3::Hash {
+    let mut buf = Vec::with_capacity(lib.by_rel.len() * 96);
+    let mut rels: Vec<(&str, Target)> = lib.by_rel.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    rels.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (k, t) in rels {
+        put(&mut buf, k.as_bytes());
+        put(&mut buf, lib.doc(t).path.as_bytes());
+        put_target(&mut buf, t);
     }
+    let mut assets: Vec<(&String, &String)> = lib.asset_by_rel.iter().collect();
+    assets.sort_unstable();
+    for (from, to) in assets {
+        put(&mut buf, from.as_bytes());
+        put(&mut buf, to.as_bytes());
+    }
+    blake3::hash(&buf)
+}
+
+/// Appends one part of a key, prefixed with its length (so parts cannot run into
+/// each other).
+fn put(buf: &mut Vec<u8>, part: &[u8]) {
+    buf.extend_from_slice(&(part.len() as u64).to_le_bytes());
+    buf.extend_from_slice(part);
+}
+
+fn put_target(buf: &mut Vec<u8>, t: Target) {
+    let (tag, i) = match t {
+        Target::Page(i) => (b'p', i),
+        Target::Section(i) => (b's', i),
+    };
+    buf.push(tag);
+    buf.extend_from_slice(&(i as u64).to_le_bytes());
+}
+
+/// The kept HTML of each of `targets` (in order): the entry at the same place when
+/// it is of the same source (after an edit that kept the site's shape, all of
+/// them), else the one of its source wherever it was.
+fn take_kept(
+    lib: &crate::content::Library,
+    targets: &[Target],
+    mut kept: Kept,
+) -> Vec<Option<(blake3::Hash, markdown::Rendered)>> {
+    let mut found: Vec<Option<(blake3::Hash, markdown::Rendered)>> =
+        Vec::with_capacity(targets.len());
+    let mut missed = Vec::new();
+    for (i, &t) in targets.iter().enumerate() {
+        let source = &lib.doc(t).source;
+        match kept.get_mut(i) {
+            Some(slot) if slot.as_ref().is_some_and(|(s, _, _)| s == source) => {
+                found.push(slot.take().map(|(_, k, r)| (k, r)));
+            }
+            _ => {
+                found.push(None);
+                missed.push(i);
+            }
+        }
+    }
+    if !missed.is_empty() {
+        let mut by_source: std::collections::HashMap<PathBuf, (blake3::Hash, markdown::Rendered)> =
+            kept.into_iter()
+                .flatten()
+                .map(|(s, k, r)| (s, (k, r)))
+                .collect();
+        for i in missed {
+            found[i] = by_source.remove(&lib.doc(targets[i]).source);
+        }
+    }
+    found
+}
+
+/// After the build (`serve`): every cacheable document's HTML moves into the cache
+/// for the next build, at its place in the targets' order (moved, not copied: the
+/// site is about to be dropped).
+pub(crate) fn keep(site: &mut Site, cache: &BuildCache, keys: Vec<(Target, blake3::Hash)>) {
+    let sections = site.lib.sections.len();
+    let mut kept: Kept = Vec::new();
+    kept.resize_with(sections + site.lib.pages.len(), || None);
+    for (t, key) in keys {
+        let at = match t {
+            Target::Section(i) => i,
+            Target::Page(i) => sections + i,
+        };
+        let doc = site.lib.doc_mut(t);
+        kept[at] = Some((
+            std::mem::take(&mut doc.source),
+            key,
+            std::mem::take(&mut doc.rendered),
+        ));
+    }
+    *cache.markdown.lock().unwrap_or_else(|e| e.into_inner()) = kept;
 }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::scope::Scope;
 use super::Site;
-use crate::content::{Date, Page};
+use crate::content::{Date, Page, Target};
 use crate::output::Output;
 
 use crate::escape::xml as xml_escape;
@@ -152,19 +152,36 @@ pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<
     let lib = &site.lib;
     let config = &site.config;
     let dated = |prefix: &str| newest(&lib.pages, prefix, config.feed.limit);
-    out.write(
-        "atom.xml",
-        atom(
-            &FeedInfo {
-                title: &config.title,
-                base_url: &config.base_url,
-                feed_path: "atom.xml",
-                html_path: "",
-            },
-            &dated(""),
-        )
-        .as_bytes(),
-    )?;
+    // A scoped build leaves every page's place, title and dates as they were, and
+    // renders again only the changed documents: a feed none of them is in is as the
+    // last build wrote it.
+    let changed: Vec<&str> = scope.map_or_else(Vec::new, |sc| {
+        sc.changed
+            .iter()
+            .filter_map(|t| match t {
+                Target::Page(p) => Some(lib.pages[*p].doc.path.as_str()),
+                Target::Section(_) => None,
+            })
+            .collect()
+    });
+    let stale =
+        |pages: &[&Page]| scope.is_none() || pages.iter().any(|p| changed.contains(&&*p.doc.path));
+    let home = dated("");
+    if stale(&home) {
+        out.write(
+            "atom.xml",
+            atom(
+                &FeedInfo {
+                    title: &config.title,
+                    base_url: &config.base_url,
+                    feed_path: "atom.xml",
+                    html_path: "",
+                },
+                &home,
+            )
+            .as_bytes(),
+        )?;
+    }
     let sections: Vec<&crate::content::Section> = lib
         .sections
         .iter()
@@ -174,7 +191,7 @@ pub(crate) fn write(site: &Site, scope: Option<&Scope>, out: &Output) -> Result<
         .collect();
     sections.par_iter().try_for_each(|s| -> Result<()> {
         let pages = dated(&s.doc.path);
-        if pages.is_empty() {
+        if pages.is_empty() || !stale(&pages) {
             return Ok(());
         }
         let feed_path = format!("{}atom.xml", s.doc.path);

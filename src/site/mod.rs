@@ -92,8 +92,11 @@ impl BuildOptions {
 /// What `serve` keeps between builds.
 #[derive(Default)]
 pub struct BuildCache {
-    /// Source path → (hash of everything its HTML depends on, the rendered markdown).
-    markdown: std::sync::Mutex<persist::MarkdownMap>,
+    /// Each document's hash of everything its HTML depends on, and the HTML.
+    markdown: std::sync::Mutex<body::Kept>,
+    /// The last build's hash of where every document and file is (kept while loads
+    /// leave every document in place).
+    places: std::sync::Mutex<Option<blake3::Hash>>,
     /// Hash of every document's place, metadata and kind: equal between two builds,
     /// only the changed documents' own pages and the pages listing them change.
     shape: std::sync::Mutex<Option<blake3::Hash>>,
@@ -268,14 +271,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             l
         })
     });
+    let (mut lib, in_place) = steps.run("load", || setup::load(opts, &config, &diags));
     let reuse = match (&opts.cache, loaded.as_mut()) {
-        (Some(c), _) => Some(body::Reuse::Shared(c)),
+        (Some(cache), _) => Some(body::Reuse::Shared { cache, in_place }),
         (None, Some(l)) => Some(body::Reuse::Owned(std::mem::take(&mut l.markdown))),
         _ => None,
     };
-    let mut lib = steps.run("load", || setup::load(opts, &config, &diags));
     let today = today(config.offset());
-    let shape = steps.run("shape", || scope::site_shape(&lib));
+    let shape = steps.run("shape", || match opts.cache.as_ref().filter(|_| in_place) {
+        Some(cache) => scope::kept_shape(cache, &lib),
+        None => scope::site_shape(&lib),
+    });
     let fresh = persistent.map(|dir| {
         steps.run("cache-check", || {
             let env = persist::env_key(opts, &config, &lib, today, dir);

@@ -3,7 +3,7 @@
 //! a rebuild must render; everything else is unchanged.
 
 use super::persist::Manifest;
-use super::{BuildOptions, Site};
+use super::{BuildCache, BuildOptions, Site};
 use crate::content::cache_key::CacheKey;
 use crate::content::{Kind, Library, Target};
 
@@ -53,6 +53,19 @@ pub(crate) fn site_shape(lib: &Library) -> blake3::Hash {
     }
     put(CacheKey::new().hash(&lib.assets).finish().to_hex().as_str());
     blake3::hash(&buf)
+}
+
+/// The shape of a library that `serve`'s load patched in place (every document's
+/// place, title, front matter and kind, and the other files, as the last load had
+/// them): the last build's, without hashing every document again.
+pub(crate) fn kept_shape(cache: &BuildCache, lib: &Library) -> blake3::Hash {
+    let kept = *cache.shape.lock().unwrap_or_else(|e| e.into_inner());
+    // Test builds check that it is what hashing would give.
+    debug_assert!(
+        kept.is_none_or(|k| k == site_shape(lib)),
+        "a load patched in place changed the site's shape"
+    );
+    kept.unwrap_or_else(|| site_shape(lib))
 }
 
 /// With a cache and a list of changed files: the pages to render, or None for all.

@@ -65,8 +65,13 @@ pub(crate) fn theme(
 }
 
 /// Every document under content/, each section's kind from the registry; `serve`
-/// (with a cache) reads again only the files an edit changed.
-pub(crate) fn load(opts: &BuildOptions, config: &SiteConfig, diags: &Diagnostics) -> Library {
+/// (with a cache) reads again only the files an edit changed. With it, whether the
+/// edits left every document in its place (the site's shape is the last load's).
+pub(crate) fn load(
+    opts: &BuildOptions,
+    config: &SiteConfig,
+    diags: &Diagnostics,
+) -> (Library, bool) {
     let lopts = LoadOptions {
         drafts: opts.drafts,
         sections: crate::kinds::sections(config, diags),
@@ -74,9 +79,11 @@ pub(crate) fn load(opts: &BuildOptions, config: &SiteConfig, diags: &Diagnostics
     match &opts.cache {
         Some(cache) => {
             let changed = opts.changed.as_deref();
-            load::load_kept(&opts.root, config, lopts, diags, &cache.load, changed).0
+            let (lib, how) =
+                load::load_kept(&opts.root, config, lopts, diags, &cache.load, changed);
+            (lib, matches!(how, load::Reread::InPlace(_)))
         }
-        None => load::load(&opts.root, config, lopts, diags),
+        None => (load::load(&opts.root, config, lopts, diags), false),
     }
 }
 

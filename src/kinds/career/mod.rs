@@ -141,12 +141,12 @@ fn related_careers(lib: &mut Library, diags: &Diagnostics) {
         })
         .collect();
     for p in &mut lib.pages {
+        // A guide naming none is left alone (its data stays shared with serve's cache).
+        if p.data::<Career>().is_none_or(|c| c.related_jobs.is_empty()) {
+            continue;
+        }
         let doc = &p.doc;
-        let Some(c) = p
-            .data
-            .as_deref_mut()
-            .and_then(|d| d.as_any_mut().downcast_mut::<Career>())
-        else {
+        let Some(c) = crate::content::data_mut::<Career>(&mut p.data) else {
             continue;
         };
         for s in &c.related_jobs {

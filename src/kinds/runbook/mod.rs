@@ -351,8 +351,11 @@ fn runbook_backlinks(lib: &mut Library) {
         }
     }
     for p in &mut lib.pages {
-        if let Some(rb) = p.data_mut::<Runbook>() {
-            rb.used_in.sort_by(|a, b| b.date.cmp(&a.date));
+        // One or no backlink is in order (and not copied out of serve's cache).
+        if p.data::<Runbook>().is_some_and(|rb| rb.used_in.len() > 1) {
+            if let Some(rb) = p.data_mut::<Runbook>() {
+                rb.used_in.sort_by(|a, b| b.date.cmp(&a.date));
+            }
         }
     }
 }

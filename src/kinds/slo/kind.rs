@@ -230,7 +230,7 @@ pub fn expand_openslo(lib: &mut Library, diags: &Diagnostics) {
                     kind: KIND,
                     section: si,
                     slug,
-                    data: Some(Box::new(data)),
+                    data: Some(std::sync::Arc::new(data)),
                     replacements: Vec::new(),
                 });
             }
@@ -348,11 +348,7 @@ pub fn link_all(
     };
     for p in &mut lib.pages {
         let doc = &p.doc;
-        let Some(d) = p
-            .data
-            .as_deref_mut()
-            .and_then(|d| d.as_any_mut().downcast_mut::<SloData>())
-        else {
+        let Some(d) = crate::content::data_mut::<SloData>(&mut p.data) else {
             continue;
         };
         let found = Found {
