@@ -656,15 +656,24 @@
     return (shard && shard.get(term)) || "";
   }
   var countCache = {};
+  // Shards a run asked for before they were loaded: the query runs again once they are.
+  var missing = {};
+  function loaded(term) {
+    var k = shardOf(term);
+    if (shards[k]) { return true; }
+    missing[k] = true;
+    return false;
+  }
   var staticSource = {
     counts: function (term) {
+      if (!loaded(term)) { return new Map(); }
       if (!countCache[term]) { countCache[term] = decodeCounts(entry(shards, term)); }
       return countCache[term];
     },
     prefixed: function (prefix) {
+      if (!loaded(prefix)) { return []; }
       // In the shard's order: the terms sorted as Rust sorts them (by UTF-8 bytes).
-      var shard = shards[shardOf(prefix)] || new Map();
-      return Array.from(shard.keys()).filter(function (t) { return t.startsWith(prefix); });
+      return Array.from(shards[shardOf(prefix)].keys()).filter(function (t) { return t.startsWith(prefix); });
     }
   };
   function kindOf(doc) {
@@ -716,10 +725,8 @@
   };
   window.srekbSearch = api;
 
-  // Loads what `query` needs: the shards of its words' lookups; then, for a word
-  // found whole on fewer than ALSO_PARTS_BELOW pages, those of its pieces (every
-  // two characters of a Japanese piece start a lookup split may try); with
-  // `needFacets`, the facets file.
+  // Loads the shards of the query's words and of their pairs (and, with
+  // `needFacets`, the facets file); what a word's parts need is found by running.
   function prepare(text, needFacets) {
     return loadMeta().then(function () {
       var parsed = parse(text);
@@ -729,24 +736,17 @@
       });
       var files = Object.keys(need).map(function (k) { return loadShard(+k); });
       if (needFacets) { files.push(loadFacets()); }
-      return Promise.all(files).then(function () {
-        var more = {};
-        parsed.forEach(function (pw) {
-          if (pw[1].runs <= 1 && phrase(staticSource, pw[1]).size >= ALSO_PARTS_BELOW) { return; }
-          pieces(pw[0]).forEach(function (p) {
-            var chars = Array.from(p);
-            if (script(chars[0]) === LATIN) {
-              lookups(p).forEach(function (l) { more[shardOf(l.term)] = true; });
-              return;
-            }
-            for (var i = 0; i < chars.length; i++) {
-              lookups(chars.slice(i, i + 2).join("")).forEach(function (l) { more[shardOf(l.term)] = true; });
-            }
-          });
-        });
-        return Promise.all(Object.keys(more).map(function (k) { return loadShard(+k); }));
-      });
+      return Promise.all(files);
     });
+  }
+  // Runs the query; when the run asked for shards not loaded yet (the parts split
+  // tries), loads them and runs again: only the shards a query reads are fetched.
+  function settle(text, filters) {
+    missing = {};
+    var r = run(staticSource, staticFacets, text, filters);
+    var more = Object.keys(missing);
+    if (more.length === 0) { return Promise.resolve(r); }
+    return Promise.all(more.map(function (k) { return loadShard(+k); })).then(function () { return settle(text, filters); });
   }
   // Every hit of `text`: {hits: [[doc, score × 1000]], words, counts, total}.
   function query(text, filters, needFacets) {
@@ -755,8 +755,7 @@
       return Promise.resolve({ hits: [], words: [], counts: { kind: {}, service: {}, tag: {} }, total: 0 });
     }
     var facets = needFacets || filters.service || filters.tag;
-    return prepare(text, facets).then(function () {
-      var r = run(staticSource, staticFacets, text, filters);
+    return prepare(text, facets).then(function () { return settle(text, filters); }).then(function (r) {
       r.total = r.hits.length;
       return r;
     });
