@@ -204,6 +204,21 @@ fn identifier_parts(word: &[N]) -> Vec<(usize, usize)> {
     parts
 }
 
+/// The runs of characters of one class in `chars`, in order.
+fn class_runs(chars: &[N]) -> impl Iterator<Item = (Class, &[N])> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let cls = class(chars.get(i)?.c);
+        let mut j = i + 1;
+        while j < chars.len() && class(chars[j].c) == cls {
+            j += 1;
+        }
+        let run = &chars[i..j];
+        i = j;
+        Some((cls, run))
+    })
+}
+
 /// Analyses `text` into tokens (identifier parts included).
 pub fn analyze(text: &str) -> Vec<Token> {
     analyze_with(text, true)
@@ -218,14 +233,7 @@ fn analyze_with(text: &str, parts: bool) -> Vec<Token> {
     let chars = normalize(text);
     let mut tokens = Vec::new();
     let mut position = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        let cls = class(chars[i].c);
-        let mut j = i + 1;
-        while j < chars.len() && class(chars[j].c) == cls {
-            j += 1;
-        }
-        let run = &chars[i..j];
+    for (cls, run) in class_runs(&chars) {
         match cls {
             Class::Word => {
                 tokens.push(Token {
@@ -272,7 +280,6 @@ fn analyze_with(text: &str, parts: bool) -> Vec<Token> {
             }
             Class::Other => {}
         }
-        i = j;
     }
     tokens
 }
@@ -294,14 +301,7 @@ pub fn index_terms(text: &str) -> Vec<String> {
 pub fn index_terms_into(text: &str, emit: &mut impl FnMut(&str)) {
     let chars = normalize(text);
     let mut buf = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let cls = class(chars[i].c);
-        let mut j = i + 1;
-        while j < chars.len() && class(chars[j].c) == cls {
-            j += 1;
-        }
-        let run = &chars[i..j];
+    for (cls, run) in class_runs(&chars) {
         match cls {
             Class::Word => {
                 buf.clear();
@@ -327,7 +327,6 @@ pub fn index_terms_into(text: &str, emit: &mut impl FnMut(&str)) {
             }
             Class::Other => {}
         }
-        i = j;
     }
 }
 
@@ -346,14 +345,8 @@ pub struct Lookup {
 pub fn lookups(word: &str) -> Vec<Lookup> {
     let chars = normalize(word);
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let cls = class(chars[i].c);
-        let mut j = i + 1;
-        while j < chars.len() && class(chars[j].c) == cls {
-            j += 1;
-        }
-        let run: Vec<char> = chars[i..j].iter().map(|n| n.c).collect();
+    for (cls, run) in class_runs(&chars) {
+        let run: Vec<char> = run.iter().map(|n| n.c).collect();
         let mut add = |term: String, starts: bool| {
             let l = Lookup { term, starts };
             if !out.contains(&l) {
@@ -378,7 +371,6 @@ pub fn lookups(word: &str) -> Vec<Lookup> {
             }
             Class::Other => {}
         }
-        i = j;
     }
     out
 }
