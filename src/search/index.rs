@@ -32,45 +32,121 @@ const META: &str = "srekb-meta.json";
 #[derive(Clone, Default)]
 pub struct SrekbTokenizer;
 
+/// A text's index terms, all in one buffer, handed out through one reused token: no
+/// allocation per term (a handbook-size build makes tens of millions of them).
 pub struct SrekbStream {
-    tokens: Vec<TToken>,
+    terms: String,
+    ends: Vec<u32>,
     index: usize,
+    token: TToken,
 }
 
-fn ttokens(text: &str) -> Vec<TToken> {
-    let mut out = Vec::new();
+fn ttokens(text: &str) -> SrekbStream {
+    let mut terms = String::with_capacity(text.len() * 2);
+    let mut ends = Vec::with_capacity(text.len() / 2);
     analyzer::index_terms_into(text, &mut |t| {
-        out.push(TToken {
-            offset_from: 0,
-            offset_to: 0,
-            position: out.len(),
-            text: t.to_string(),
-            position_length: 1,
-        })
+        terms.push_str(t);
+        ends.push(terms.len() as u32);
     });
-    out
+    SrekbStream {
+        terms,
+        ends,
+        index: usize::MAX,
+        token: TToken::default(),
+    }
 }
 
 impl Tokenizer for SrekbTokenizer {
     type TokenStream<'a> = SrekbStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SrekbStream {
-        SrekbStream {
-            tokens: ttokens(text),
-            index: usize::MAX,
-        }
+        ttokens(text)
     }
 }
 
 impl TokenStream for SrekbStream {
     fn advance(&mut self) -> bool {
         self.index = self.index.wrapping_add(1);
-        self.index < self.tokens.len()
+        let Some(&end) = self.ends.get(self.index) else {
+            return false;
+        };
+        let start = match self.index {
+            0 => 0,
+            i => self.ends[i - 1] as usize,
+        };
+        self.token.text.clear();
+        self.token.text.push_str(&self.terms[start..end as usize]);
+        self.token.position = self.index;
+        true
     }
     fn token(&self) -> &TToken {
-        &self.tokens[self.index]
+        &self.token
     }
     fn token_mut(&mut self) -> &mut TToken {
-        &mut self.tokens[self.index]
+        &mut self.token
+    }
+}
+
+/// A build's tokenizer: the field text is the document's analysis as the browser
+/// export made it ([`encode_analysed`]), so each page is analysed once per build.
+/// Each term comes back as many times as it occurs: the index holds counts, not
+/// positions, so it is the index [`SrekbTokenizer`] makes of the plain text.
+#[derive(Clone, Default)]
+struct PreAnalysedTokenizer;
+
+struct PreAnalysedStream<'a> {
+    lines: std::str::Lines<'a>,
+    left: u32,
+    token: TToken,
+}
+
+/// One field's terms with their counts, one `term<TAB>count` per line.
+fn encode_analysed(a: &super::Analysed, field: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for (term, counts) in &a.terms {
+        if counts[field] > 0 {
+            let _ = writeln!(s, "{term}\t{}", counts[field]);
+        }
+    }
+    s
+}
+
+impl Tokenizer for PreAnalysedTokenizer {
+    type TokenStream<'a> = PreAnalysedStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PreAnalysedStream<'a> {
+        PreAnalysedStream {
+            lines: text.lines(),
+            left: 0,
+            token: TToken {
+                position: usize::MAX,
+                ..TToken::default()
+            },
+        }
+    }
+}
+
+impl TokenStream for PreAnalysedStream<'_> {
+    fn advance(&mut self) -> bool {
+        while self.left == 0 {
+            let Some(line) = self.lines.next() else {
+                return false;
+            };
+            let Some((term, count)) = line.split_once('\t') else {
+                continue;
+            };
+            self.left = count.parse().unwrap_or(0);
+            self.token.text.clear();
+            self.token.text.push_str(term);
+        }
+        self.left -= 1;
+        self.token.position = self.token.position.wrapping_add(1);
+        true
+    }
+    fn token(&self) -> &TToken {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut TToken {
+        &mut self.token
     }
 }
 
@@ -202,13 +278,12 @@ pub fn read_meta(root: &Path) -> Option<Meta> {
         .filter(|m| m.format == FORMAT)
 }
 
-/// A document for tantivy. The text fields are plain text analysed by the registered
-/// [`SrekbTokenizer`] in tantivy's indexing threads: handing over pre-tokenized text
-/// instead costs more, since tantivy serialises it to JSON and parses it back.
-fn make_doc(f: &Fields, d: &SearchDoc<'_>, limit: usize) -> TantivyDocument {
+/// A document for tantivy with its four text fields as given: plain text for
+/// [`SrekbTokenizer`] (`serve`) or encoded analyses for [`PreAnalysedTokenizer`] (a
+/// build). Handing tantivy `PreTokenizedString`s instead costs more, since it
+/// serialises them to JSON and parses them back.
+fn make_doc(f: &Fields, d: &SearchDoc<'_>, texts: [&str; FIELDS], limit: usize) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
-    let tags = d.tags.join("\n");
-    let texts = [d.title, d.headings.as_str(), tags.as_str(), d.body];
     for (field, text) in f.text.iter().zip(texts) {
         doc.add_text(*field, text);
     }
@@ -225,8 +300,23 @@ fn make_doc(f: &Fields, d: &SearchDoc<'_>, limit: usize) -> TantivyDocument {
     doc
 }
 
-fn open_writer(index: &Index) -> Result<IndexWriter> {
-    index.tokenizers().register(TOKENIZER, SrekbTokenizer);
+/// The plain-text fields of a document, for [`SrekbTokenizer`].
+fn plain_doc(f: &Fields, d: &SearchDoc<'_>, limit: usize) -> TantivyDocument {
+    let tags = d.tags.join("\n");
+    make_doc(
+        f,
+        d,
+        [d.title, d.headings.as_str(), tags.as_str(), d.body],
+        limit,
+    )
+}
+
+fn open_writer(index: &Index, pre_analysed: bool) -> Result<IndexWriter> {
+    if pre_analysed {
+        index.tokenizers().register(TOKENIZER, PreAnalysedTokenizer);
+    } else {
+        index.tokenizers().register(TOKENIZER, SrekbTokenizer);
+    }
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -280,7 +370,7 @@ impl Writer {
         let (schema, fields) = schema();
         let index = Index::create_in_dir(&staging, schema)
             .with_context(|| format!("creating the index in {}", staging.display()))?;
-        let writer = open_writer(&index)?;
+        let writer = open_writer(&index, true)?;
         // A build writes the index once: no background merges (a query reads every
         // segment), which spared most of the step's disk writes.
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
@@ -314,7 +404,7 @@ impl Writer {
         let index = Index::open_in_dir(&staging)
             .with_context(|| format!("opening the index in {}", staging.display()))?;
         let fields = fields(&index.schema())?;
-        let writer = open_writer(&index)?;
+        let writer = open_writer(&index, true)?;
         for url in stale {
             writer.delete_term(Term::from_field_text(fields.url, url));
         }
@@ -327,9 +417,12 @@ impl Writer {
         })
     }
 
-    pub fn add(&self, d: &SearchDoc<'_>) -> Result<()> {
+    /// Adds a document with its analysis (the browser export's).
+    pub fn add(&self, d: &SearchDoc<'_>, a: &super::Analysed) -> Result<()> {
+        let texts: [String; FIELDS] = std::array::from_fn(|f| encode_analysed(a, f));
+        let texts = std::array::from_fn(|f| texts[f].as_str());
         self.writer
-            .add_document(make_doc(&self.fields, d, self.limit))
+            .add_document(make_doc(&self.fields, d, texts, self.limit))
             .context("adding a document to the index")?;
         Ok(())
     }
@@ -384,7 +477,7 @@ impl LiveIndex {
     pub fn new(docs: Vec<super::OwnedDoc>) -> Result<LiveIndex> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
-        let writer = open_writer(&index)?;
+        let writer = open_writer(&index, false)?;
         // An edit commits a segment of one or two documents; merging them in the
         // background re-indexed whole segments on the cores the next rebuild needs.
         // Queries read the few small segments an editing session adds.
@@ -467,7 +560,7 @@ impl LiveIndex {
     fn add(&mut self, d: &super::OwnedDoc, limit: usize) -> Result<()> {
         let sd = d.as_doc();
         self.writer
-            .add_document(make_doc(&self.fields, &sd, limit))
+            .add_document(plain_doc(&self.fields, &sd, limit))
             .context("adding a document to the index")?;
         Ok(())
     }
@@ -696,4 +789,42 @@ pub fn search_in(s: &Searchable, text: &str, filters: &Filters, limit: usize) ->
         hits,
         counts: results.counts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms<T: Tokenizer>(mut t: T, text: &str) -> Vec<String> {
+        let mut s = t.token_stream(text);
+        let mut out = Vec::new();
+        while s.advance() {
+            out.push(s.token().text.clone());
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_build_indexes_the_terms_and_counts_of_the_plain_text() {
+        let tags = ["postgres", "レプリカ"];
+        let d = SearchDoc {
+            kind: "runbook",
+            title: "レプリケーション遅延 ReplicationLagHigh",
+            headings: "対応手順\n確認".into(),
+            body: "レプリカの遅延が続く。遅延、遅延、また遅延。pg_stat_replication を見る。",
+            tags: tags.to_vec(),
+            ..SearchDoc::default()
+        };
+        let a = super::super::analyse(&d);
+        let tags = d.tags.join("\n");
+        for (f, text) in [d.title, &d.headings, &tags, d.body]
+            .into_iter()
+            .enumerate()
+        {
+            let plain = terms(SrekbTokenizer, text);
+            assert!(!plain.is_empty());
+            assert_eq!(terms(PreAnalysedTokenizer, &encode_analysed(&a, f)), plain);
+        }
+    }
 }

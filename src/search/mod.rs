@@ -232,7 +232,8 @@ pub fn facets(docs: &[SearchDoc<'_>]) -> engine::Facets {
 }
 
 /// A document's index terms with their counts per field (title, headings, tags,
-/// body): analysed once for the browser export (tantivy runs the same analyser).
+/// body): analysed once per build, for the browser export and the tantivy index.
+#[derive(Default)]
 pub struct Analysed {
     pub terms: rustc_hash::FxHashMap<Box<str>, [u32; engine::FIELDS]>,
 }
@@ -331,41 +332,56 @@ pub fn build(
         });
     }
     let mut exporter = out.map(|_| web::Exporter::default());
-    // The tantivy writer analyses in its own threads while the browser export's
-    // batches are analysed (every core) and appended, one batch behind.
+    // Each batch is analysed once on every core, handed to the tantivy writer (which
+    // indexes in its own threads) and to the browser export, appended one batch behind.
     const BATCH: usize = 64;
     std::thread::scope(|s| -> Result<()> {
-        let index = s.spawn(|| -> Result<()> {
-            if let Some(w) = &writer {
-                for (k, d) in docs.iter().enumerate() {
-                    if wanted(k) {
-                        w.add(d)?;
-                    }
-                }
-            }
-            Ok(())
-        });
-        if let Some(e) = exporter.as_mut() {
-            let (to_export, exports) = std::sync::mpsc::sync_channel::<Vec<Analysed>>(1);
-            let export = s.spawn(move || {
+        let (to_export, exports) = std::sync::mpsc::sync_channel::<Vec<Analysed>>(1);
+        let export = exporter.as_mut().map(|e| {
+            s.spawn(move || {
                 for (b, analysed) in exports.into_iter().enumerate() {
                     e.add((b * BATCH) as u32, &analysed);
                 }
-            });
-            for batch in docs.chunks(BATCH) {
-                let analysed: Vec<Analysed> = batch.par_iter().map(analyse).collect();
-                if to_export.send(analysed).is_err() {
-                    break;
+            })
+        });
+        let mut sent = Ok(());
+        for (b, batch) in docs.chunks(BATCH).enumerate() {
+            let first = b * BATCH;
+            let wanted_here = |i: usize| writer.is_some() && wanted(first + i);
+            // An update writer needs only the stale documents: without an export, the
+            // others are not analysed at all.
+            let analysed: Vec<Analysed> = batch
+                .par_iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    if export.is_some() || wanted_here(i) {
+                        analyse(d)
+                    } else {
+                        Analysed::default()
+                    }
+                })
+                .collect();
+            if let Some(w) = &writer {
+                for (i, (d, a)) in batch.iter().zip(&analysed).enumerate() {
+                    if wanted(first + i) {
+                        if let Err(e) = w.add(d, a) {
+                            sent = Err(e);
+                            break;
+                        }
+                    }
                 }
             }
-            drop(to_export);
+            if sent.is_err() || (export.is_some() && to_export.send(analysed).is_err()) {
+                break;
+            }
+        }
+        drop(to_export);
+        if let Some(export) = export {
             export
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
         }
-        index
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        sent
     })?;
     let meta = index::Meta {
         doc_hashes,
