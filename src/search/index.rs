@@ -311,12 +311,20 @@ fn plain_doc(f: &Fields, d: &SearchDoc<'_>, limit: usize) -> TantivyDocument {
     )
 }
 
+/// A build's writer indexes on one thread into one arena: a handbook-size site
+/// (4,500 pages) then makes one segment, where two threads made four, each sorting
+/// and writing its own copy of most of the term dictionary; the other core analyses
+/// and writes the browser export meanwhile. `serve` keeps a thread per core.
+const BUILD_ARENA: usize = 128_000_000;
+
 fn open_writer(index: &Index, pre_analysed: bool) -> Result<IndexWriter> {
     if pre_analysed {
         index.tokenizers().register(TOKENIZER, PreAnalysedTokenizer);
-    } else {
-        index.tokenizers().register(TOKENIZER, SrekbTokenizer);
+        return index
+            .writer_with_num_threads(1, BUILD_ARENA)
+            .context("opening the index writer");
     }
+    index.tokenizers().register(TOKENIZER, SrekbTokenizer);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
