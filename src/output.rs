@@ -199,6 +199,14 @@ impl Output {
         self
     }
 
+    /// Whether the previous output (see [`Output::with_previous`]) has a file of
+    /// `len` bytes at `rel`, for [`Output::link_unwritten`] to link.
+    pub fn has_previous(&self, rel: &str, len: u64) -> bool {
+        self.previous
+            .as_ref()
+            .is_some_and(|p| p.get(rel) == Some(&len))
+    }
+
     /// With a previous output: the target's file at `rel`, when it holds `bytes`.
     fn unchanged(&self, target: &Path, rel: &str, bytes: &[u8]) -> Option<PathBuf> {
         let len = *self.previous.as_ref()?.get(rel)?;

@@ -143,6 +143,16 @@ fn scoped(log: &str) -> bool {
     log.lines().any(|l| l.trim_start().starts_with("link "))
 }
 
+/// The number of documents the build analysed for the browser's search export.
+fn analysed(log: &str) -> usize {
+    let line = log
+        .lines()
+        .find(|l| l.contains("search export:"))
+        .unwrap_or_else(|| panic!("no search export line:\n{log}"));
+    let (_, rest) = line.split_once('(').unwrap();
+    rest.split_whitespace().next().unwrap().parse().unwrap()
+}
+
 fn new_site() -> Site {
     let s = Site {
         dir: sample_site(),
@@ -176,7 +186,11 @@ fn cached_builds_equal_clean_builds_after_every_kind_of_edit() {
     s.edit(runbook, |t| {
         t.replace("## 影響", "## 影響\n\n追記した段落。\n")
     });
-    assert!(s.build_and_compare("body edit"), "a body edit is scoped");
+    let log = s.compare("body edit", s.build());
+    assert!(scoped(&log), "a body edit is scoped");
+    // The search export analysed the edited page alone (its new words are found:
+    // `answers` asks for 追記).
+    assert_eq!(analysed(&log), 1, "{log}");
     assert_eq!(fs::read(&held).unwrap(), old, "wrote through a hard link");
     assert_ne!(fs::read(page(&s.public())).unwrap(), old);
     assert_eq!(inode(&untouched(&s.public())), before);
@@ -190,7 +204,9 @@ fn cached_builds_equal_clean_builds_after_every_kind_of_edit() {
         "content/maturity/payments/2026-06-15.md",
     ] {
         s.edit(rel, |t| format!("{t}\n\n末尾に追記した段落。\n"));
-        assert!(s.build_and_compare(rel), "{rel}: a body edit is scoped");
+        let log = s.compare(rel, s.build());
+        assert!(scoped(&log), "{rel}: a body edit is scoped");
+        assert_eq!(analysed(&log), 1, "{rel}: {log}");
     }
 
     // Title and front matter.

@@ -27,6 +27,12 @@ pub fn run(
         for s in &report.steps {
             eprintln!("{}", s.line());
         }
+        if let Some(s) = &report.search {
+            eprintln!(
+                "  search export: {} documents ({} analysed), {} terms, {} files ({} kept)",
+                s.docs, s.analysed, s.terms, s.files, s.kept
+            );
+        }
     }
     if report.ok {
         println!("Built {} → {}", report.summary(), out.display());

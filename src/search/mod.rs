@@ -272,22 +272,37 @@ pub fn snippet_text(body: &str, limit: usize) -> (&str, usize) {
 }
 
 /// What the search step leaves: the browser export's figures and the tantivy index
-/// waiting to be swapped in (none when unchanged or not asked for).
+/// waiting to be swapped in (none when unchanged or not asked for); with an
+/// [`ExportCache`], the export's state for the next build and the files of the
+/// previous output it kept (for the caller to link).
 pub struct Built {
     pub stats: Option<web::Stats>,
     pub staged: Option<index::Staged>,
+    pub saved: Option<web::Saved>,
+    pub kept: Vec<String>,
+}
+
+/// The browser export's part of the build cache (`srekb build`).
+#[derive(Default)]
+pub struct ExportCache {
+    /// The last build's export, when the output still holds its files (the output
+    /// was given them as its previous files).
+    pub saved: Option<web::Saved>,
 }
 
 /// Analyses every document once, in parallel batches, feeding the browser export
 /// (into `out`, if given) and the tantivy index under `root` (if given and the
 /// content changed since the index there was written: when the same documents are
 /// there, at most a quarter of them changed and `update` allows it, only those are
-/// replaced).
+/// replaced). With `export` holding the last build's export of the same documents
+/// (at most a quarter of them changed), only the changed documents are analysed
+/// for it and only the files whose text changed are written.
 pub fn build(
     lib: &Library,
     out: Option<&Output>,
     root: Option<&Path>,
     update: bool,
+    export: Option<ExportCache>,
 ) -> Result<Built> {
     let mut docs = documents(lib);
     order(&mut docs);
@@ -329,19 +344,70 @@ pub fn build(
         return Ok(Built {
             stats: None,
             staged: None,
+            saved: None,
+            kept: Vec::new(),
         });
     }
-    let mut exporter = out.map(|_| web::Exporter::default());
-    // Each batch is analysed once on every core, handed to the tantivy writer (which
-    // indexes in its own threads) and to the browser export, appended one batch behind.
+    let save = export.is_some();
+    // The export's own stale documents, when its last state fits these documents.
+    let export_update = export
+        .and_then(|e| e.saved)
+        .filter(|_| out.is_some())
+        .and_then(|s| {
+            let list = s.stale(&docs, &doc_hashes)?;
+            (list.len() * 4 <= docs.len()).then_some((s, list))
+        });
+    let meta = index::Meta {
+        doc_hashes,
+        ..index::Meta::new(&docs, hash)
+    };
+    let mut exported: Option<web::Exported> = None;
+    let mut exporter = None;
+    // Each page is analysed once, for the browser export and the tantivy writer
+    // (which indexes on its own thread).
     const BATCH: usize = 64;
     std::thread::scope(|s| -> Result<()> {
+        if let (Some(out), Some((saved, list))) = (out, export_update) {
+            let analysed: Vec<Analysed> = list.par_iter().map(|&i| analyse(&docs[i])).collect();
+            let previous = |rel: &str, len: u64| out.has_previous(rel, len);
+            exported = web::update(
+                saved,
+                &docs,
+                &list,
+                &analysed,
+                &meta.facets,
+                limit,
+                out,
+                previous,
+            )?;
+            if exported.is_some() {
+                if let Some(w) = &writer {
+                    // The index's stale documents the export did not analyse.
+                    let mut done = vec![false; docs.len()];
+                    for &k in &list {
+                        done[k] = true;
+                    }
+                    let extra: Vec<usize> =
+                        (0..docs.len()).filter(|&k| wanted(k) && !done[k]).collect();
+                    let more: Vec<Analysed> =
+                        extra.par_iter().map(|&k| analyse(&docs[k])).collect();
+                    for (&k, a) in list.iter().zip(&analysed).chain(extra.iter().zip(&more)) {
+                        if wanted(k) {
+                            w.add(&docs[k], a)?;
+                        }
+                    }
+                }
+                return Ok(());
+            }
+        }
         let (to_export, exports) = std::sync::mpsc::sync_channel::<Vec<Analysed>>(1);
-        let export = exporter.as_mut().map(|e| {
+        let export = out.map(|_| {
             s.spawn(move || {
+                let mut e = web::Exporter::default();
                 for (b, analysed) in exports.into_iter().enumerate() {
                     e.add((b * BATCH) as u32, &analysed);
                 }
+                e
             })
         });
         let mut sent = Ok(());
@@ -364,8 +430,8 @@ pub fn build(
             if let Some(w) = &writer {
                 for (i, (d, a)) in batch.iter().zip(&analysed).enumerate() {
                     if wanted(first + i) {
-                        if let Err(e) = w.add(d, a) {
-                            sent = Err(e);
+                        if let Err(err) = w.add(d, a) {
+                            sent = Err(err);
                             break;
                         }
                     }
@@ -376,21 +442,29 @@ pub fn build(
             }
         }
         drop(to_export);
-        if let Some(export) = export {
+        exporter = export.map(|export| {
             export
                 .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        }
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        });
         sent
     })?;
-    let meta = index::Meta {
-        doc_hashes,
-        ..index::Meta::new(&docs, hash)
-    };
-    let stats = match (exporter, out) {
-        (Some(e), Some(out)) => Some(e.write(&docs, &meta.facets, limit, out)?),
-        _ => None,
-    };
+    if let (Some(e), Some(out)) = (exporter, out) {
+        exported = Some(e.write(&docs, &meta.facets, limit, out, save)?);
+    }
     let staged = writer.map(|w| w.finish(&meta)).transpose()?;
-    Ok(Built { stats, staged })
+    let (stats, mut saved, kept) = match exported {
+        Some(e) => (Some(e.stats), e.saved, e.kept),
+        None => (None, None, Vec::new()),
+    };
+    if let Some(s) = saved.as_mut() {
+        s.urls = web::Saved::urls_key(&docs);
+        s.doc_hashes = meta.doc_hashes;
+    }
+    Ok(Built {
+        stats,
+        staged,
+        saved,
+        kept,
+    })
 }

@@ -34,6 +34,9 @@ use super::engine::FIELDS;
 use super::{Analysed, SearchDoc};
 use crate::output::Output;
 
+mod update;
+pub use update::{update, Saved, SavedFile, SavedShard, FORMAT};
+
 pub const DIR: &str = "search";
 
 /// Whether `rel` is named like a file of the browser export ([`Exporter::write`]),
@@ -142,6 +145,10 @@ pub struct Stats {
     pub shards: usize,
     pub files: usize,
     pub bytes: u64,
+    /// Documents analysed by this build (the others' terms came from the cache).
+    pub analysed: usize,
+    /// Shard and pack files kept from the previous output.
+    pub kept: usize,
 }
 
 /// FNV-1a over the UTF-8 bytes (search.js computes the same).
@@ -363,118 +370,233 @@ impl Exporter {
         &self.parts[part_of(term)][term].docs
     }
 
-    /// Writes the index under `search/`; `docs` and `facets` are in id order.
+    /// Writes the index under `search/`; `docs` and `facets` are in id order. With
+    /// `save`, also returns the state a later build updates ([`update`]).
     pub fn write(
         self,
         docs: &[SearchDoc<'_>],
         facets: &super::engine::Facets,
         snippet_limit: usize,
         out: &Output,
-    ) -> Result<Stats> {
-        let n = docs.len();
+        save: bool,
+    ) -> Result<Exported> {
         let terms = self.parts.iter().map(|m| m.len()).sum();
         let total: usize = self
             .parts
             .iter()
             .flatten()
-            .map(|(t, s)| t.len() + s.docs.len() + 6)
+            .map(|(t, s)| entry_bytes(t, &s.docs))
             .sum();
-        let shards = (total / SHARD_BYTES).clamp(1, MAX_SHARDS);
+        let shards = shard_count(total);
         let mut by_shard: Vec<Vec<(String, String)>> = vec![Vec::new(); shards];
         for (term, postings) in self.parts.into_iter().flatten() {
             let term = String::from(term);
-            let k = fnv1a(shard_key(&term)) as usize % shards;
+            let k = shard_of(&term, shards);
             by_shard[k].push((term, postings.docs));
         }
-        let max_packs = MAX_FILES.saturating_sub(shards + 2).max(1);
-        let per_pack = n.div_ceil(max_packs).max(1);
-        let packs = n.div_ceil(per_pack);
-
-        // Every file but the manifest, built and written in parallel.
-        let shard_files: Vec<(String, Vec<u8>)> = by_shard
+        let layout = Layout::new(docs.len(), shards);
+        let built: Vec<(File, Option<SavedShard>)> = by_shard
             .into_par_iter()
             .enumerate()
-            .map(|(k, mut entries)| -> Result<(String, Vec<u8>)> {
-                let (dir, call) = ("s", "shard");
+            .map(|(k, mut entries)| {
                 entries.sort();
-                Ok((
-                    dir.to_string(),
-                    packed_script(call, k, shard_text(&entries).as_bytes()),
-                ))
+                let file = File::New(packed_script("shard", k, shard_text(&entries).as_bytes()));
+                let saved = save.then(|| SavedShard::new(&entries));
+                (file, saved)
             })
-            .collect::<Result<_>>()?;
-        let pack_files: Vec<(String, Vec<u8>)> = (0..packs)
+            .collect();
+        let (shard_files, saved_shards): (Vec<File>, Vec<Option<SavedShard>>) =
+            built.into_iter().unzip();
+        let pack_files: Vec<File> = (0..layout.packs)
             .into_par_iter()
-            .map(|p| -> Result<(String, Vec<u8>)> {
-                let docs: Vec<DocEntry> = docs[p * per_pack..((p + 1) * per_pack).min(n)]
-                    .iter()
-                    .map(|d| {
-                        let (x, chars) = super::snippet_text(d.body, snippet_limit);
-                        DocEntry {
-                            t: d.title,
-                            u: &d.url,
-                            k: d.kind,
-                            d: d.date.as_deref(),
-                            x,
-                            n: chars,
-                        }
-                    })
-                    .collect();
-                Ok(("d".to_string(), packed_script("docs", p, &json(&docs)?)))
-            })
+            .map(|p| pack_file(docs, &layout, p, snippet_limit).map(File::New))
             .collect::<Result<_>>()?;
-        let facets_file = script("facets", &[], &json(&WebFacets::new(facets))?);
-
-        let named = |dir: &str, i: usize, bytes: &[u8]| -> (String, String) {
-            let h = hash_name(bytes);
-            (format!("{DIR}/{dir}/{i}.{h}.js"), h)
-        };
-        let mut writes: Vec<(String, &[u8])> = Vec::new();
-        let mut shard_hashes = String::new();
-        for (i, (dir, bytes)) in shard_files.iter().enumerate() {
-            let (path, h) = named(dir, i, bytes);
-            shard_hashes.push_str(&h);
-            writes.push((path, bytes));
-        }
-        let mut pack_hashes = String::new();
-        for (p, (dir, bytes)) in pack_files.iter().enumerate() {
-            let (path, h) = named(dir, p, bytes);
-            pack_hashes.push_str(&h);
-            writes.push((path, bytes));
-        }
-        let facets_hash = hash_name(&facets_file);
-        writes.push((format!("{DIR}/f.{facets_hash}.js"), &facets_file));
-        let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
-        for (i, d) in docs.iter().enumerate() {
-            kinds.entry(d.kind).or_insert([i, i])[1] = i + 1;
-        }
-        let meta = script(
-            "meta",
-            &[],
-            &json(&Meta {
-                v: 4,
-                n,
+        let (mut exported, files) = finish(docs, facets, shard_files, pack_files, terms, out)?;
+        exported.stats.analysed = docs.len();
+        if save {
+            let mut shards: Vec<SavedShard> = saved_shards.into_iter().flatten().collect();
+            for (s, f) in shards.iter_mut().zip(&files.shards) {
+                s.file = f.clone();
+            }
+            exported.saved = Some(Saved {
+                format: FORMAT,
+                urls: [0; 32],
+                doc_hashes: Vec::new(),
+                per_pack: layout.per_pack,
                 shards,
-                pack: per_pack,
-                kinds,
-                sh: &shard_hashes,
-                ph: &pack_hashes,
-                fh: &facets_hash,
-            })?,
-        );
-        writes.push((format!("{DIR}/meta.js"), &meta));
-        writes
-            .par_iter()
-            .map(|(path, bytes)| out.write(path, bytes))
-            .collect::<Result<Vec<()>>>()?;
-        Ok(Stats {
-            docs: n,
-            terms,
-            shards,
-            files: writes.len(),
-            bytes: writes.iter().map(|(_, b)| b.len() as u64).sum(),
-        })
+                packs: files.packs,
+            });
+        }
+        Ok(exported)
     }
+}
+
+/// Bytes a term adds to its shard (the measure shards are counted by).
+fn entry_bytes(term: &str, postings: &str) -> usize {
+    term.len() + postings.len() + 6
+}
+
+/// The number of shards for `total` bytes of terms and postings.
+fn shard_count(total: usize) -> usize {
+    (total / SHARD_BYTES).clamp(1, MAX_SHARDS)
+}
+
+/// The shard of a term among `shards`.
+fn shard_of(term: &str, shards: usize) -> usize {
+    fnv1a(shard_key(term)) as usize % shards
+}
+
+/// How documents are split into packs.
+#[derive(Debug, PartialEq, Eq)]
+struct Layout {
+    per_pack: usize,
+    packs: usize,
+}
+
+impl Layout {
+    fn new(n: usize, shards: usize) -> Layout {
+        let max_packs = MAX_FILES.saturating_sub(shards + 2).max(1);
+        let per_pack = n.div_ceil(max_packs).max(1);
+        Layout {
+            per_pack,
+            packs: n.div_ceil(per_pack),
+        }
+    }
+}
+
+/// Pack `p`'s file: its documents' titles, URLs, kinds, dates and snippet text.
+fn pack_file(
+    docs: &[SearchDoc<'_>],
+    layout: &Layout,
+    p: usize,
+    snippet_limit: usize,
+) -> Result<Vec<u8>> {
+    let n = docs.len();
+    let entries: Vec<DocEntry> = docs[p * layout.per_pack..((p + 1) * layout.per_pack).min(n)]
+        .iter()
+        .map(|d| {
+            let (x, chars) = super::snippet_text(d.body, snippet_limit);
+            DocEntry {
+                t: d.title,
+                u: &d.url,
+                k: d.kind,
+                d: d.date.as_deref(),
+                x,
+                n: chars,
+            }
+        })
+        .collect();
+    Ok(packed_script("docs", p, &json(&entries)?))
+}
+
+/// A shard or pack file: written now, or the previous output's, kept.
+enum File {
+    New(Vec<u8>),
+    Kept(SavedFile),
+}
+
+/// The hash names and sizes of the shard and pack files a build left.
+struct Files {
+    shards: Vec<SavedFile>,
+    packs: Vec<SavedFile>,
+}
+
+/// What writing the export leaves: its figures, the state a later build updates
+/// (when asked for), and the files kept from the previous output (linked by the
+/// caller, which this build did not write).
+pub struct Exported {
+    pub stats: Stats,
+    pub saved: Option<Saved>,
+    pub kept: Vec<String>,
+}
+
+/// Writes the new shard and pack files, the facets and the manifest.
+fn finish(
+    docs: &[SearchDoc<'_>],
+    facets: &super::engine::Facets,
+    shard_files: Vec<File>,
+    pack_files: Vec<File>,
+    terms: usize,
+    out: &Output,
+) -> Result<(Exported, Files)> {
+    let n = docs.len();
+    let shards = shard_files.len();
+    let mut writes: Vec<(String, &[u8])> = Vec::new();
+    let mut kept: Vec<String> = Vec::new();
+    let mut bytes = 0u64;
+    let mut hashes = [String::new(), String::new()];
+    let mut saved: [Vec<SavedFile>; 2] = [Vec::new(), Vec::new()];
+    for (g, (dir, files)) in [("s", &shard_files), ("d", &pack_files)]
+        .into_iter()
+        .enumerate()
+    {
+        for (i, f) in files.iter().enumerate() {
+            let s = match f {
+                File::New(b) => SavedFile {
+                    hash: hash_name(b),
+                    len: b.len() as u64,
+                },
+                File::Kept(s) => s.clone(),
+            };
+            let path = format!("{DIR}/{dir}/{i}.{}.js", s.hash);
+            match f {
+                File::New(b) => writes.push((path, b)),
+                File::Kept(_) => kept.push(path),
+            }
+            hashes[g].push_str(&s.hash);
+            bytes += s.len;
+            saved[g].push(s);
+        }
+    }
+    let [shard_hashes, pack_hashes] = hashes;
+    let [shard_saved, pack_saved] = saved;
+    let facets_file = script("facets", &[], &json(&WebFacets::new(facets))?);
+    let facets_hash = hash_name(&facets_file);
+    writes.push((format!("{DIR}/f.{facets_hash}.js"), &facets_file));
+    let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        kinds.entry(d.kind).or_insert([i, i])[1] = i + 1;
+    }
+    let meta = script(
+        "meta",
+        &[],
+        &json(&Meta {
+            v: 4,
+            n,
+            shards,
+            pack: Layout::new(n, shards).per_pack,
+            kinds,
+            sh: &shard_hashes,
+            ph: &pack_hashes,
+            fh: &facets_hash,
+        })?,
+    );
+    writes.push((format!("{DIR}/meta.js"), &meta));
+    writes
+        .par_iter()
+        .map(|(path, bytes)| out.write(path, bytes))
+        .collect::<Result<Vec<()>>>()?;
+    let stats = Stats {
+        docs: n,
+        terms,
+        shards,
+        files: writes.len() + kept.len(),
+        bytes: bytes + (facets_file.len() + meta.len()) as u64,
+        analysed: 0,
+        kept: kept.len(),
+    };
+    let exported = Exported {
+        stats,
+        saved: None,
+        kept,
+    };
+    Ok((
+        exported,
+        Files {
+            shards: shard_saved,
+            packs: pack_saved,
+        },
+    ))
 }
 
 /// The theme's search script as shipped: without indentation, blank lines and lines
@@ -580,10 +702,11 @@ fn script(call: &str, args: &[usize], json: &[u8]) -> Vec<u8> {
 }
 
 /// A shard's lines (see the module's comment): `entries` sorted by term.
-fn shard_text(entries: &[(String, String)]) -> String {
+fn shard_text<T: AsRef<str>, P: AsRef<str>>(entries: &[(T, P)]) -> String {
     let mut out = String::new();
     let mut prev = "";
     for (term, postings) in entries {
+        let (term, postings) = (term.as_ref(), postings.as_ref());
         let shared = prev
             .chars()
             .zip(term.chars())

@@ -359,6 +359,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     };
     let mut search = None;
     let mut staged = None;
+    let mut search_saved = None;
+    let mut search_kept: Vec<String> = Vec::new();
     let result = (|| -> Result<()> {
         if let Some(renderer) = &site.renderer {
             let assets = steps.run("assets", || {
@@ -395,24 +397,37 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                     r.summary_html = None;
                 }
             }
+            // The export's last state, when this build reuses the output it wrote.
+            let export = persistent.map(|_| crate::search::ExportCache {
+                saved: loaded
+                    .as_mut()
+                    .filter(|_| scope.is_some())
+                    .and_then(|l| l.search.take()),
+            });
             let built = steps.run("search", || {
                 crate::search::build(
                     &site.lib,
                     web.then_some(&out),
                     dir.then_some(root),
                     opts.persistent,
+                    export,
                 )
             })?;
             search = built.stats;
             staged = built.staged;
+            search_saved = built.saved;
+            search_kept = built.kept;
         }
         Ok(())
     })();
     let result = result.and_then(|()| {
         if scope.is_some() && persistent.is_some() && !diags.has_errors() {
-            // The search export is written whole by every build: a file of it this
-            // build did not write is gone.
-            steps.run("link", || out.link_unwritten(crate::search::web::is_export))?;
+            // A file of the search export this build neither wrote nor kept is gone.
+            let kept: std::collections::HashSet<&str> =
+                search_kept.iter().map(String::as_str).collect();
+            steps.run("link", || {
+                out.link_unwritten(|rel| crate::search::web::is_export(rel) && !kept.contains(rel))
+            })?;
         }
         Ok(())
     });
@@ -453,7 +468,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                     })
                 });
                 let saved = manifest.transpose().and_then(|m| {
-                    persist::commit(root, std::mem::take(&mut staged_markdown), m.as_ref())
+                    let mut staged = std::mem::take(&mut staged_markdown);
+                    if m.is_some() {
+                        match persist::stage_search(root, search_saved.as_ref()) {
+                            Ok(s) => staged.extend(s),
+                            Err(e) => {
+                                persist::discard(staged);
+                                return Err(e);
+                            }
+                        }
+                    }
+                    persist::commit(root, staged, m.as_ref())
                 });
                 if let Err(e) = saved {
                     diags.push(Diagnostic::warning("cache", format!("{e:#}")));

@@ -1,7 +1,8 @@
 //! The persistent build cache under `<root>/.srekb/cache/`: every document's rendered
-//! markdown and the manifest of the last committed build (what it was built from and
-//! the files it left in the output), so that `srekb build` after an edit renders only
-//! what depends on it. A file that is missing, from another srekb binary or damaged
+//! markdown, the browser search export's terms and postings, and the manifest of the
+//! last committed build (what it was built from and the files it left in the
+//! output), so that `srekb build` after an edit renders and analyses only what
+//! depends on it. A file that is missing, from another srekb binary or damaged
 //! is ignored (damage with a warning) and rewritten after the next successful build.
 
 use std::collections::HashMap;
@@ -24,6 +25,8 @@ use crate::markdown;
 /// The cache directory, relative to the site root.
 pub const DIR: &str = ".srekb/cache";
 const MANIFEST: &str = "manifest.bin";
+/// The browser search export's state ([`crate::search::web::Saved`]).
+const SEARCH: &str = "search-export.bin";
 /// The rendered markdown is split by source path into this many files, so that a
 /// build after a few edits rewrites only the few that hold them.
 const SHARDS: usize = 32;
@@ -65,6 +68,8 @@ pub(crate) struct OutFile {
 pub(crate) struct Loaded {
     pub manifest: Option<Manifest>,
     pub markdown: MarkdownMap,
+    /// The search export's state, as the last committed build left it.
+    pub search: Option<crate::search::web::Saved>,
     /// Problems reading it (each file is then ignored).
     pub warnings: Vec<String>,
 }
@@ -96,8 +101,13 @@ pub(crate) fn load(root: &Path) -> Loaded {
     let dir = cache_dir(root);
     remove_dead_temporaries(&dir);
     type Shard = Vec<(PathBuf, [u8; 32], markdown::Rendered)>;
-    let (manifest, shards) = rayon::join(
-        || read_framed::<Manifest>(&dir.join(MANIFEST), &id),
+    let ((manifest, search), shards) = rayon::join(
+        || {
+            rayon::join(
+                || read_framed::<Manifest>(&dir.join(MANIFEST), &id),
+                || read_framed::<crate::search::web::Saved>(&dir.join(SEARCH), &id),
+            )
+        },
         || {
             (0..SHARDS)
                 .into_par_iter()
@@ -107,6 +117,10 @@ pub(crate) fn load(root: &Path) -> Loaded {
     );
     match manifest {
         Ok(m) => loaded.manifest = m,
+        Err(e) => loaded.warnings.push(format!("{e:#}")),
+    }
+    match search {
+        Ok(s) => loaded.search = s,
         Err(e) => loaded.warnings.push(format!("{e:#}")),
     }
     for shard in shards {
@@ -272,8 +286,28 @@ pub(crate) fn stage_markdown(
     }
 }
 
-/// After a committed build: the staged markdown cache files into place, and the
-/// manifest (or none, so that the next build is a full one).
+/// The search export's state written aside (see [`commit`]); with none, the one
+/// there is removed when the build commits (it no longer describes the output).
+pub(crate) fn stage_search(
+    root: &Path,
+    saved: Option<&crate::search::web::Saved>,
+) -> Result<Staged> {
+    match saved {
+        Some(s) => Ok(vec![(write_framed(root, SEARCH, s)?, SEARCH.to_string())]),
+        None => {
+            let path = cache_dir(root).join(SEARCH);
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(e).with_context(|| format!("removing {}", path.display()))
+                }
+                _ => Ok(Vec::new()),
+            }
+        }
+    }
+}
+
+/// After a committed build: the staged cache files into place, and the manifest
+/// (or none, so that the next build is a full one).
 pub(crate) fn commit(root: &Path, markdown: Staged, manifest: Option<&Manifest>) -> Result<()> {
     let dir = cache_dir(root);
     let to = dir.join(MANIFEST);
@@ -500,6 +534,25 @@ mod tests {
         fs::write(&path, &bytes).unwrap();
         let loaded = load(root);
         assert!(loaded.manifest.is_none() && loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_search_export_state_round_trips_and_goes_without_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let saved = crate::search::web::Saved {
+            format: crate::search::web::FORMAT,
+            doc_hashes: vec![1, 2, 3],
+            per_pack: 1,
+            ..Default::default()
+        };
+        let staged = stage_search(root, Some(&saved)).unwrap();
+        commit(root, staged, Some(&Manifest::default())).unwrap();
+        assert_eq!(load(root).search.as_ref(), Some(&saved));
+        // A build that leaves no state removes the last one.
+        let staged = stage_search(root, None).unwrap();
+        commit(root, staged, Some(&Manifest::default())).unwrap();
+        assert!(load(root).search.is_none());
     }
 
     #[test]

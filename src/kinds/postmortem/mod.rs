@@ -1135,8 +1135,46 @@ fn fragments(
     out
 }
 
+/// One pattern for any of `lowered` (terms already lowercased), kept between pages
+/// (every page of a build has the same terms): a line it does not match holds no
+/// term, so most lines are passed over after one scan. None when it cannot be built.
+fn any_term(lowered: &[String]) -> Option<std::sync::Arc<regex::Regex>> {
+    use std::sync::{Arc, Mutex};
+    type Kept = Option<(Vec<String>, Option<Arc<regex::Regex>>)>;
+    static KEPT: Mutex<Kept> = Mutex::new(None);
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((terms, re)) = kept.as_ref() {
+        if terms.as_slice() == lowered {
+            return re.clone();
+        }
+    }
+    let pattern: Vec<String> = lowered.iter().map(|t| regex::escape(t)).collect();
+    let re = regex::Regex::new(&pattern.join("|")).ok().map(Arc::new);
+    *kept = Some((lowered.to_vec(), re.clone()));
+    re
+}
+
 fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
     let config = cx.config;
+    let groups: [(&Vec<String>, &str, &str); 2] = [
+        (
+            &config.postmortem.blame_terms,
+            "blame-language",
+            "describe what the system allowed to happen, not who slipped",
+        ),
+        (
+            &config.postmortem.counterfactual_terms,
+            "counterfactual",
+            "describe what people knew and did at the time; hindsight hides the real causes",
+        ),
+    ];
+    // Each term lowercased once, in the order they are reported.
+    let lowered: Vec<Vec<String>> = groups
+        .iter()
+        .map(|(terms, ..)| terms.iter().map(|t| t.to_lowercase()).collect())
+        .collect();
+    let all: Vec<String> = lowered.iter().flatten().cloned().collect();
+    let any = any_term(&all);
     let mut in_fence = false;
     let mut ignore_next = false;
     let mut offset = 0;
@@ -1159,21 +1197,12 @@ fn blame_hints(cx: &mut Ctx<'_>, body: &str) {
             continue;
         }
         let lower = line.to_lowercase();
-        let groups: [(&Vec<String>, &str, &str); 2] = [
-            (
-                &config.postmortem.blame_terms,
-                "blame-language",
-                "describe what the system allowed to happen, not who slipped",
-            ),
-            (
-                &config.postmortem.counterfactual_terms,
-                "counterfactual",
-                "describe what people knew and did at the time; hindsight hides the real causes",
-            ),
-        ];
-        for (terms, code, help) in groups {
-            for term in terms {
-                if let Some(byte) = lower.find(&term.to_lowercase()) {
+        if any.as_ref().is_some_and(|re| !re.is_match(&lower)) {
+            continue;
+        }
+        for (&(terms, code, help), lowered) in groups.iter().zip(&lowered) {
+            for (term, low) in terms.iter().zip(lowered) {
+                if let Some(byte) = lower.find(low.as_str()) {
                     let col = lower[..byte].chars().count();
                     let in_line = line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
                     let at = cx.page.doc.body_span(start + in_line);
