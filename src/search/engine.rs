@@ -12,8 +12,9 @@
 //! (`postgres` → postgresql), a prefix occurrence counting half. A word with no match
 //! anywhere is split at script changes and particles, then each piece into the
 //! longest prefixes that occur (証明書期限切れ → 証明書 + 期限切れ); its parts must all
-//! match and it scores half. A word that does occur whole also finds the pages
-//! holding all its parts (障害対応 → 障害 + 対応, [`also_parts`]), which score half. A word of several runs (`DBの遅延`, `rate-limit`) is
+//! match and it scores half. A word that does occur whole and has parts (障害対応 →
+//! 障害 + 対応, [`also_parts`]) also finds the pages holding all its parts and ranks as
+//! its parts typed apart, twice as high where written whole. A word of several runs (`DBの遅延`, `rate-limit`) is
 //! always matched by its parts. The index holds no positions (the browser's would be
 //! as large as the text); instead, a document holding two neighbouring query words
 //! written together ([`pair_text`]: 障害 対応 → 害対 + 対応 across the join, `rate
@@ -37,8 +38,11 @@ pub const K1: f64 = 2.0;
 /// Weight of an occurrence found by prefix, and of a word found only by its parts.
 pub const PREFIX_WEIGHT: f64 = 0.5;
 pub const SPLIT_WEIGHT: f64 = 0.5;
-/// A word found whole on fewer pages than this also finds the pages holding its parts.
+/// A katakana word found whole on fewer pages than this also finds the pages holding
+/// its parts (a kanji compound always does).
 pub const ALSO_PARTS_BELOW: usize = 20;
+/// Katakana no word starts with (small kana, ン): a compound is not cut before them.
+pub const NO_WORD_START: &str = "ァィゥェォッャュョヮヵヶン";
 /// Score × (1 + ADJACENT × the share of neighbouring query words found written
 /// together).
 pub const ADJACENT: f64 = 1.0;
@@ -322,20 +326,31 @@ fn split<S: Source>(src: &mut S, word: &str) -> Result<Vec<Unit>> {
     Ok(units)
 }
 
-/// The parts a word that occurs whole is also matched by: its pieces as [`split`]
-/// cuts them; a word of one piece (障害対応) cut in two where both halves occur, the
-/// first as long as it can be (障害 + 対応). Empty when it has no such parts.
-fn also_parts<S: Source>(src: &mut S, word: &str) -> Result<Vec<Unit>> {
+/// The parts a word that occurs whole (on `pages` pages) is also matched by: its
+/// pieces as [`split`] cuts them; a word of one piece cut in two where both halves
+/// occur, the first as long as it can be: kanji always (障害対応 → 障害 + 対応),
+/// katakana of two halves of three characters or more, the second starting as a word
+/// can, when it is found whole on fewer than [`ALSO_PARTS_BELOW`] pages
+/// (エスカレーションポリシー → エスカレーション + ポリシー). Empty when it has no such parts.
+fn also_parts<S: Source>(src: &mut S, word: &str, pages: usize) -> Result<Vec<Unit>> {
     let all = pieces(word);
     let [piece] = all.as_slice() else {
         let units = split(src, word)?;
         return Ok(if units.len() >= 2 { units } else { Vec::new() });
     };
     let chars: Vec<char> = piece.chars().collect();
-    if chars.len() < 4 || script(chars[0]) != Script::Kanji {
+    let kana = script(chars[0]) == Script::Katakana;
+    if !(script(chars[0]) == Script::Kanji || (kana && pages < ALSO_PARTS_BELOW)) {
         return Ok(Vec::new());
     }
-    for end in (2..=chars.len() - 2).rev() {
+    let least = if kana { 3 } else { 2 };
+    if chars.len() < 2 * least {
+        return Ok(Vec::new());
+    }
+    for end in (least..=chars.len() - least).rev() {
+        if kana && NO_WORD_START.contains(chars[end]) {
+            continue;
+        }
         let a = unit(&chars[..end].iter().collect::<String>(), false);
         let b = unit(&chars[end..].iter().collect::<String>(), false);
         if !phrase(src, &a)?.is_empty() && !phrase(src, &b)?.is_empty() {
@@ -350,15 +365,14 @@ fn idf(n: usize, df: usize) -> f64 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
+/// BM25F: the fields' counts weighted by their boosts, then saturated once (a word
+/// in the title and once in the body is not worth more than a page about it).
 fn field_score(idf: f64, o: &Occ) -> f64 {
-    let mut s = 0.0;
+    let mut tf = 0.0;
     for f in 0..FIELDS {
-        let tf = o.tf[f];
-        if tf > 0.0 {
-            s += BOOSTS[f] * tf * (K1 + 1.0) / (tf + K1);
-        }
+        tf += BOOSTS[f] * o.tf[f];
     }
-    idf * s
+    idf * tf * (K1 + 1.0) / (tf + K1)
 }
 
 /// What two neighbouring query words look like written together, as far as the
@@ -428,11 +442,7 @@ pub fn search<S: Source>(
             phrase(src, &u)?
         };
         if !whole.is_empty() {
-            let parts_units = if whole.len() < ALSO_PARTS_BELOW {
-                also_parts(src, &text)?
-            } else {
-                Vec::new()
-            };
+            let parts_units = also_parts(src, &text, whole.len())?;
             let parts = parts_units
                 .iter()
                 .map(|p| phrase(src, p))
@@ -545,15 +555,18 @@ pub fn search<S: Source>(
         }
         let mut score = 0.0;
         for (w, (widf, pidf)) in words.iter().zip(&idfs) {
-            if let Some(o) = w.whole.get(&doc) {
+            let whole = w.whole.get(&doc);
+            if let (Some(o), true) = (whole, w.parts.is_empty()) {
                 score += field_score(*widf, o);
-            } else {
-                let mut s = 0.0;
-                for (p, i) in w.parts.iter().zip(pidf) {
-                    s += field_score(*i, &p[&doc]);
-                }
-                score += SPLIT_WEIGHT * s;
+                continue;
             }
+            // A word with parts ranks as its parts typed apart, twice as high where
+            // it is written whole.
+            let mut s = 0.0;
+            for (p, i) in w.parts.iter().zip(pidf) {
+                s += p.get(&doc).map_or(0.0, |o| field_score(*i, o));
+            }
+            score += if whole.is_some() { s } else { SPLIT_WEIGHT * s };
         }
         if !pairs.is_empty() {
             let together = pairs.iter().filter(|p| p.contains_key(&doc)).count();
@@ -779,34 +792,105 @@ mod tests {
         assert!(!parse("abc x")[0].1.prefix);
     }
 
-    #[test]
-    fn a_unit_needs_every_lookup_in_one_field() {
-        struct Mem(BTreeMap<String, Postings>);
-        impl Source for Mem {
-            fn postings(&mut self, term: &str) -> Result<Rc<Postings>> {
-                Ok(Rc::new(self.0.get(term).cloned().unwrap_or_default()))
-            }
-            fn prefixed(&mut self, prefix: &str) -> Result<Vec<String>> {
-                Ok(self
-                    .0
-                    .keys()
-                    .filter(|t| t.starts_with(prefix))
-                    .cloned()
-                    .collect())
-            }
+    struct Mem(BTreeMap<String, Postings>);
+    impl Source for Mem {
+        fn postings(&mut self, term: &str) -> Result<Rc<Postings>> {
+            Ok(Rc::new(self.0.get(term).cloned().unwrap_or_default()))
         }
+        fn prefixed(&mut self, prefix: &str) -> Result<Vec<String>> {
+            Ok(self
+                .0
+                .keys()
+                .filter(|t| t.starts_with(prefix))
+                .cloned()
+                .collect())
+        }
+    }
+
+    /// An in-memory index of (document, field, text).
+    fn mem(docs: &[(u32, usize, &str)]) -> Mem {
         let mut terms: BTreeMap<String, Postings> = BTreeMap::new();
-        for (doc, field, text) in [
-            (0, 3, "障害対応の手順"),
-            (1, 0, "障害対"),
-            (1, 3, "害対応"),
-            (2, 3, "対応"),
-        ] {
+        for &(doc, field, text) in docs {
             for t in analyzer::index_terms(text) {
                 terms.entry(t).or_default().entry(doc).or_default()[field] += 1;
             }
         }
-        let mut src = Mem(terms);
+        Mem(terms)
+    }
+
+    fn facets(n: usize) -> Facets {
+        Facets {
+            kinds: vec!["page".into()],
+            kind: vec![0; n],
+            ds: vec![Vec::new(); n],
+            dt: vec![Vec::new(); n],
+            ..Facets::default()
+        }
+    }
+
+    #[test]
+    fn fields_are_weighted_then_saturated_once() {
+        let occ = |tf: [f64; FIELDS]| Occ { tf };
+        // The title counts as four body occurrences...
+        let title = field_score(1.0, &occ([1.0, 0.0, 0.0, 0.0]));
+        assert!((title - field_score(1.0, &occ([0.0, 0.0, 0.0, 4.0]))).abs() < 1e-12);
+        // ...so a page about a word outranks one naming it in its title and once.
+        let named = field_score(1.0, &occ([1.0, 0.0, 0.0, 1.0]));
+        let about = field_score(1.0, &occ([0.0, 0.0, 0.0, 12.0]));
+        assert!(about > named, "{about} <= {named}");
+    }
+
+    #[test]
+    fn a_kanji_compound_found_whole_often_also_finds_its_parts() {
+        let mut docs: Vec<(u32, usize, &str)> = (0..25).map(|d| (d, 3, "障害対応")).collect();
+        docs.push((25, 3, "障害が起きた。障害の後で対応する。障害に対応した。"));
+        docs.push((26, 3, "障害だけ。"));
+        let mut src = mem(&docs);
+        let r = search(&mut src, &facets(27), "障害対応", &Filters::default()).unwrap();
+        let ids: Vec<u32> = r.hits.iter().map(|h| h.0).collect();
+        assert_eq!(ids.len(), 26, "{ids:?}");
+        assert_eq!(
+            ids[25], 25,
+            "written apart ranks after written whole: {ids:?}"
+        );
+        let parts: Vec<&str> = r.words[0]
+            .parts
+            .iter()
+            .map(|u| u.tokens[0].as_str())
+            .collect();
+        assert_eq!(parts, ["障害", "対応"]);
+    }
+
+    #[test]
+    fn a_rare_katakana_compound_is_cut_where_a_word_can_start() {
+        let mut src = mem(&[
+            (0, 3, "エスカレーションポリシー"),
+            (1, 3, "エスカレーションの手順とポリシー"),
+            (2, 3, "ツールボックス"),
+        ]);
+        let cut = |src: &mut Mem, w: &str, pages: usize| -> Vec<String> {
+            also_parts(src, w, pages)
+                .unwrap()
+                .iter()
+                .map(|u| u.tokens.concat())
+                .collect()
+        };
+        let want = ["エスカレーション", "ポリシー"].map(|w| tokens_of(w).concat());
+        assert_eq!(cut(&mut src, "エスカレーションポリシー", 1), want);
+        // Found whole on many pages: a word of its own.
+        assert!(cut(&mut src, "エスカレーションポリシー", ALSO_PARTS_BELOW).is_empty());
+        // ツルボ + ックス both occur, but no word starts with ッ.
+        assert!(cut(&mut src, "ツールボックス", 1).is_empty());
+    }
+
+    #[test]
+    fn a_unit_needs_every_lookup_in_one_field() {
+        let mut src = mem(&[
+            (0, 3, "障害対応の手順"),
+            (1, 0, "障害対"),
+            (1, 3, "害対応"),
+            (2, 3, "対応"),
+        ]);
         let docs = |q: &str, src: &mut Mem| -> Vec<u32> {
             phrase(src, &parse(q)[0].1).unwrap().into_keys().collect()
         };

@@ -177,6 +177,8 @@
   var SPLIT_WEIGHT = 0.5;
   var ALSO_PARTS_BELOW = 20;
   var ADJACENT = 1.0;
+  // Katakana no word starts with (small kana, ン): a compound is not cut before them.
+  var NO_WORD_START = "ァィゥェォッャュョヮヵヶン";
   var PARTICLES = ["の", "が", "を", "に", "へ", "で", "と", "は", "も", "や", "から", "まで", "より"];
 
   function isLatin(token) { return token.length > 0 && charClass(Array.from(token)[0]) === WORD; }
@@ -349,24 +351,26 @@
     return units;
   }
   function idf(n, df) { return Math.log(1.0 + (n - df + 0.5) / (df + 0.5)); }
+  // BM25F (engine::field_score): the fields' counts weighted, then saturated once.
   function fieldScore(idfv, o) {
-    var s = 0.0;
-    for (var f = 0; f < FIELDS; f++) {
-      var tf = o.tf[f];
-      if (tf > 0.0) { s += BOOSTS[f] * tf * (K1 + 1.0) / (tf + K1); }
-    }
-    return idfv * s;
+    var tf = 0.0;
+    for (var f = 0; f < FIELDS; f++) { tf += BOOSTS[f] * o.tf[f]; }
+    return idfv * tf * (K1 + 1.0) / (tf + K1);
   }
-  // The parts a word that occurs whole is also matched by (engine::also_parts).
-  function alsoParts(src, word) {
+  // The parts a word that occurs whole (on `pages` pages) is also matched by
+  // (engine::also_parts).
+  function alsoParts(src, word, pages) {
     var all = pieces(word);
     if (all.length !== 1) {
       var units = split(src, word);
       return units.length >= 2 ? units : [];
     }
     var chars = Array.from(all[0]);
-    if (chars.length < 4 || script(chars[0]) !== KANJI) { return []; }
-    for (var end = chars.length - 2; end >= 2; end--) {
+    var kana = script(chars[0]) === KATAKANA;
+    if (!(script(chars[0]) === KANJI || (kana && pages < ALSO_PARTS_BELOW))) { return []; }
+    var least = kana ? 3 : 2;
+    for (var end = chars.length - least; end >= least; end--) {
+      if (kana && NO_WORD_START.indexOf(chars[end]) >= 0) { continue; }
       var a = unit(chars.slice(0, end).join(""), false);
       var b = unit(chars.slice(end).join(""), false);
       if (phrase(src, a).size > 0 && phrase(src, b).size > 0) { return [a, b]; }
@@ -394,7 +398,7 @@
       var text = pw[0], u = pw[1];
       var whole = u.runs > 1 ? new Map() : phrase(src, u);
       if (whole.size > 0) {
-        var also = whole.size < ALSO_PARTS_BELOW ? alsoParts(src, text) : [];
+        var also = alsoParts(src, text, whole.size);
         words.push({ matched: { word: u, parts: also }, whole: whole, parts: also.map(function (p) { return phrase(src, p); }) });
         return;
       }
@@ -433,13 +437,15 @@
       var score = 0.0;
       words.forEach(function (w, wi) {
         var o = w.whole.get(doc);
-        if (o) {
-          score += fieldScore(idfs[wi][0], o);
-        } else {
-          var sum = 0.0;
-          w.parts.forEach(function (p, i) { sum += fieldScore(idfs[wi][1][i], p.get(doc)); });
-          score += SPLIT_WEIGHT * sum;
-        }
+        if (o && w.parts.length === 0) { score += fieldScore(idfs[wi][0], o); return; }
+        // A word with parts ranks as its parts typed apart, twice as high where it is
+        // written whole.
+        var sum = 0.0;
+        w.parts.forEach(function (p, i) {
+          var po = p.get(doc);
+          if (po) { sum += fieldScore(idfs[wi][1][i], po); }
+        });
+        score += o ? sum : SPLIT_WEIGHT * sum;
       });
       if (pairs.length) {
         var together = pairs.filter(function (p) { return p.has(doc); }).length;
