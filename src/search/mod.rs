@@ -271,6 +271,17 @@ pub fn snippet_text(body: &str, limit: usize) -> (&str, usize) {
     (&body[..end], n)
 }
 
+/// The positions whose hash differs, when both lists hold the same documents.
+pub(crate) fn changed(old: &[u64], new: &[u64]) -> Option<Vec<usize>> {
+    (old.len() == new.len()).then(|| (0..new.len()).filter(|&i| old[i] != new[i]).collect())
+}
+
+/// Whether `stale` documents of `n` are few enough to update an index in place
+/// rather than write it anew (at most a quarter).
+fn few(stale: &[usize], n: usize) -> bool {
+    stale.len() * 4 <= n
+}
+
 /// What the search step leaves: the browser export's figures and the tantivy index
 /// waiting to be swapped in (none when unchanged or not asked for); with an
 /// [`ExportCache`], the export's state for the next build and the files of the
@@ -313,14 +324,10 @@ pub fn build(
     // Positions of the documents that differ from the index's, when it has the same
     // documents in the same order.
     let mut stale: Option<Vec<usize>> = previous
-        .filter(|m| m.urls.len() == docs.len() && m.doc_hashes.len() == docs.len())
+        .filter(|m| m.urls.len() == docs.len())
         .filter(|m| m.urls.iter().zip(&docs).all(|(u, d)| *u == d.url))
-        .map(|m| {
-            (0..docs.len())
-                .filter(|&i| m.doc_hashes[i] != doc_hashes[i])
-                .collect::<Vec<usize>>()
-        })
-        .filter(|s| update && s.len() * 4 <= docs.len());
+        .and_then(|m| changed(&m.doc_hashes, &doc_hashes))
+        .filter(|s| update && few(s, docs.len()));
     let limit = snippet_limit(docs.len());
     let writer = match (root, &stale) {
         (Some(_), _) if index_kept => None,
@@ -355,7 +362,7 @@ pub fn build(
         .filter(|_| out.is_some())
         .and_then(|s| {
             let list = s.stale(&docs, &doc_hashes)?;
-            (list.len() * 4 <= docs.len()).then_some((s, list))
+            few(&list, docs.len()).then_some((s, list))
         });
     let meta = index::Meta {
         doc_hashes,

@@ -102,15 +102,13 @@ impl Saved {
     /// The positions of the documents that changed since this export, when it is of
     /// this format and has the same documents in the same order.
     pub fn stale(&self, docs: &[SearchDoc<'_>], doc_hashes: &[u64]) -> Option<Vec<usize>> {
-        (self.format == FORMAT
-            && self.doc_hashes.len() == docs.len()
-            && doc_hashes.len() == docs.len()
-            && self.urls == Saved::urls_key(docs))
-        .then(|| {
-            (0..docs.len())
-                .filter(|&i| self.doc_hashes[i] != doc_hashes[i])
-                .collect()
-        })
+        if self.format != FORMAT || doc_hashes.len() != docs.len() {
+            return None;
+        }
+        if self.urls != Saved::urls_key(docs) {
+            return None;
+        }
+        crate::search::changed(&self.doc_hashes, doc_hashes)
     }
 }
 
